@@ -1,0 +1,36 @@
+"""``nnstudio info``: what a project holds, and what the registries offer."""
+
+from __future__ import annotations
+
+import argparse
+
+from nnstudio.commands.common import add_project_argument, open_project
+from nnstudio.core.arch.builder import build
+from nnstudio.core.data.assemble import build as build_data
+from nnstudio.core.errors import format_shape
+from nnstudio.core.registry import DATASETS, LAYERS, LOSSES, OPTIMIZERS
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser("info", help="show a project's layers and data, or list what nnstudio offers")
+    add_project_argument(p)
+    p.add_argument("--list", choices=["layers", "datasets", "losses", "optimizers"], help="list a registry instead")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.list:
+        registry = {"layers": LAYERS, "datasets": DATASETS, "losses": LOSSES, "optimizers": OPTIMIZERS}[args.list]
+        for entry in registry:
+            params = ", ".join(f"{p.name}={p.default!r}" for p in entry.params)
+            print(f"{entry.name:<16} {entry.title:<24} {params}")
+        return 0
+    project, base_dir = open_project(args)
+    bundle = build_data(project.data, base_dir)
+    built = build(project.architecture, bundle.input_shape)
+    print(f"{project.name}: {bundle.description}")
+    print(f"  {bundle.task}, input {format_shape(bundle.input_shape)}, {len(bundle.train)}/{len(bundle.validation)}/{len(bundle.test)} train/val/test")
+    for info in built.layers:
+        print(f"  {'  ' * info.depth}{info.index:<5} {info.title:<14} {info.summary:<22} -> {format_shape(info.out_shape):<10} {info.params:>9,} params")
+    print(f"  total {built.total_params:,} parameters, {built.size_kb:.1f} KB, {built.macs:,} multiply-accumulates per example")
+    return 0

@@ -1,0 +1,84 @@
+"""DataSpec -> DataBundle: load the source, split it, fit preprocessing on the training split only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle, RawDataset, Split
+from nnstudio.core.data.preprocess import fit_pipeline
+from nnstudio.core.data.spec import DataSpec
+from nnstudio.core.errors import DataError
+from nnstudio.core.registry import DATASETS
+
+
+def load_raw(spec: DataSpec, base_dir: Path | None = None) -> RawDataset:
+    entry = DATASETS.get(spec.source)
+    return entry.obj(entry.validate(spec.params, "data.params"), spec.seed, base_dir)
+
+
+def split_indices(raw: RawDataset, spec: DataSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Seeded train/validation/test indices, stratified by class where every class has enough examples."""
+    from sklearn.model_selection import train_test_split
+
+    n = len(raw.x)
+    idx = np.arange(n)
+    held = spec.split.test if raw.fixed_test is None else 0.0
+    val, test = spec.split.validation, held
+    if n < 10:
+        raise DataError(f"The dataset has only {n} examples; nnstudio needs at least 10 to make training, validation and test splits")
+
+    def stratify_on(labels: np.ndarray) -> np.ndarray | None:
+        if raw.task != CLASSIFICATION or not spec.split.stratify:
+            return None
+        _, counts = np.unique(labels, return_counts=True)
+        return labels if counts.min() >= 2 else None
+
+    rest, test_idx = (idx, idx[:0]) if test == 0 else train_test_split(
+        idx, test_size=test, random_state=spec.seed, stratify=stratify_on(raw.y)
+    )
+    if val == 0:
+        return rest, rest[:0], test_idx
+    train_idx, val_idx = train_test_split(
+        rest, test_size=val / (1.0 - test), random_state=spec.seed + 1, stratify=stratify_on(raw.y[rest])
+    )
+    return train_idx, val_idx, test_idx
+
+
+def _tensor_x(x: np.ndarray, input_kind: str) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(x.astype(np.int64 if input_kind == "tokens" else np.float32)))
+
+
+def _tensor_y(y: np.ndarray, task: str) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(y.astype(np.int64 if task == CLASSIFICATION else np.float32)))
+
+
+def build(spec: DataSpec, base_dir: Path | None = None) -> DataBundle:
+    raw = load_raw(spec, base_dir)
+    if raw.task == CLASSIFICATION and len(np.unique(raw.y)) < 2:
+        raise DataError("The target has a single class; a classifier needs at least two classes to tell apart")
+    train_idx, val_idx, test_idx = split_indices(raw, spec)
+    pipeline = fit_pipeline(spec.preprocessing, raw.x[train_idx], raw.y[train_idx])
+
+    def make(x: np.ndarray, y: np.ndarray) -> Split:
+        return Split(_tensor_x(pipeline.transform(x), raw.input_kind), _tensor_y(y, raw.task))
+
+    test = make(raw.x[test_idx], raw.y[test_idx]) if raw.fixed_test is None else make(*raw.fixed_test)
+    train = make(raw.x[train_idx], raw.y[train_idx])
+    return DataBundle(
+        task=raw.task,
+        train=train,
+        validation=make(raw.x[val_idx], raw.y[val_idx]),
+        test=test,
+        input_shape=tuple(train.x.shape[1:]),
+        class_names=list(raw.class_names),
+        feature_names=list(raw.feature_names),
+        description=raw.description,
+        input_kind=raw.input_kind,
+        extra={name: make(x, y) for name, (x, y) in raw.extra.items()},
+        pipeline=pipeline,
+        raw_shape=tuple(raw.x.shape[1:]),
+        meta=dict(raw.meta),
+    )

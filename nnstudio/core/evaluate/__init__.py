@@ -1,0 +1,1 @@
+"""Evaluation: metrics and reports computed from a trained model's predictions."""
