@@ -1,0 +1,107 @@
+"""The open project as an observable document: the one object every view listens to.
+
+Views never poke at each other; they change the document through its methods (or through undoable
+commands that call them) and redraw when it emits. The data bundle and the trained model are derived
+and cached here, so each tab sees the same tensors and the same weights.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from torch import nn
+
+from nnstudio.core.arch.builder import BuiltModel, build
+from nnstudio.core.arch.spec import ArchitectureSpec
+from nnstudio.core.data.assemble import build as build_data
+from nnstudio.core.data.bundle import DataBundle
+from nnstudio.core.data.spec import DataSpec
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.events import Signal
+from nnstudio.core.project import Project, default_project
+from nnstudio.core.session import apply_weights
+from nnstudio.core.training.config import TrainSpec
+from nnstudio.core.training.engine import new_model
+
+
+class ProjectDocument:
+    def __init__(self, project: Project | None = None, path: Path | None = None) -> None:
+        self.project = project or default_project()
+        self.path = path
+        self.modified = False
+        self.project_replaced = Signal()  # () a new or opened project: every view rebuilds
+        self.architecture_changed = Signal()  # ()
+        self.data_changed = Signal()  # () the DataSpec changed; the bundle is rebuilt lazily
+        self.training_changed = Signal()  # ()
+        self.weights_changed = Signal()  # () new trained weights or history
+        self.modified_changed = Signal()  # (bool)
+        self._bundle: DataBundle | None = None
+        self._bundle_error: NNStudioError | None = None
+
+    # ------------------------------------------------------------------ whole project
+    def replace(self, project: Project, path: Path | None = None) -> None:
+        self.project = project
+        self.path = path
+        self._bundle, self._bundle_error = None, None
+        self.project_replaced.emit()
+        self.set_modified(False)
+
+    def set_modified(self, modified: bool) -> None:
+        if modified != self.modified:
+            self.modified = modified
+            self.modified_changed.emit(modified)
+
+    @property
+    def base_dir(self) -> Path | None:
+        """Where relative data paths start: the project file's folder."""
+        return self.path.resolve().parent if self.path else None
+
+    # ------------------------------------------------------------------ parts
+    def set_architecture(self, spec: ArchitectureSpec) -> None:
+        self.project.architecture = spec
+        self.architecture_changed.emit()
+        self.set_modified(True)
+
+    def set_data(self, spec: DataSpec) -> None:
+        """Switch data; raise (and keep the old data) when the new spec cannot be loaded."""
+        bundle = build_data(spec, self.base_dir)
+        self.project.data = spec
+        self._bundle, self._bundle_error = bundle, None
+        self.data_changed.emit()
+        self.set_modified(True)
+
+    def set_training(self, spec: TrainSpec) -> None:
+        self.project.training = spec
+        self.training_changed.emit()
+        self.set_modified(True)
+
+    def set_trained(self, weights: dict, history: dict[str, list[float]]) -> None:
+        self.project.weights = weights
+        self.project.history = history
+        self.weights_changed.emit()
+        self.set_modified(True)
+
+    # ------------------------------------------------------------------ derived
+    def bundle(self) -> DataBundle:
+        """The current data, built on first use; raises the loading error again until the data changes."""
+        if self._bundle is None:
+            if self._bundle_error is not None:
+                raise self._bundle_error
+            try:
+                self._bundle = build_data(self.project.data, self.base_dir)
+            except NNStudioError as exc:
+                self._bundle_error = exc
+                raise
+        return self._bundle
+
+    def built(self) -> BuiltModel:
+        """The architecture built for the current data (fresh weights); raises ShapeError when it does not fit."""
+        return build(self.project.architecture, self.bundle().input_shape)
+
+    def trained_model(self) -> nn.Module | None:
+        """A new module holding the project's trained weights, in eval mode, or None before training."""
+        if not self.project.weights:
+            return None
+        module = new_model(self.built().module, self.project.training.seed)
+        apply_weights(module, self.project.weights)
+        return module.eval()

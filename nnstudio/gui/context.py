@@ -1,0 +1,33 @@
+"""What every panel receives: the document, the undo stack, settings and app-wide signals."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
+
+from nnstudio.core.document import ProjectDocument
+from nnstudio.gui.settings_store import SettingsStore
+
+
+class AppContext(QObject):
+    # A plain-Python payload (e.g. {"x": ndarray, "label": ..., "source": "evaluation"}) for the
+    # Interpretability tab; panels connect to it rather than to each other.
+    example_sent = Signal(object)
+    # Text for the status bar, with a timeout in ms (0: until replaced).
+    status_message = Signal(str, int)
+    # True while a training run holds the model; views that must not touch it listen.
+    training_active_changed = Signal(bool)
+    # The window asks a panel to show itself: the tab's objectName.
+    show_tab_requested = Signal(str)
+
+    def __init__(self, document: ProjectDocument, settings: SettingsStore, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.settings = settings
+        self.undo_stack = QUndoStack(self)
+        self.training_active = False
+
+    def set_training_active(self, active: bool) -> None:
+        if active != self.training_active:
+            self.training_active = active
+            self.training_active_changed.emit(active)

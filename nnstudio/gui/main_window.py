@@ -1,0 +1,270 @@
+"""The main window: tabs, menus, status bar, file handling and remembered geometry."""
+
+from __future__ import annotations
+
+import platform
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMessageBox, QTabWidget, QWidget
+
+from nnstudio import __version__
+from nnstudio.core.document import ProjectDocument
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.project import default_project, load_project, save_project
+from nnstudio.gui.context import AppContext
+from nnstudio.gui.dialogs import show_error
+from nnstudio.gui.panels.architecture import ArchitecturePanel
+from nnstudio.gui.panels.data import DataPanel
+from nnstudio.gui.panels.summary import SummaryPanel
+from nnstudio.gui.panels.training import TrainingPanel
+from nnstudio.gui.settings_store import SettingsStore
+
+PROJECT_FILTER = "nnstudio projects (*.nnstudio *.json);;All files (*)"
+SAVE_FILTER = "nnstudio project (*.nnstudio)"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: SettingsStore | None = None, document: ProjectDocument | None = None) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.settings = settings or SettingsStore()
+        self.ctx = AppContext(document or ProjectDocument(), self.settings, self)
+        self.document = self.ctx.document
+        self.resize(1280, 820)
+        self.setMinimumSize(960, 600)
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("mainTabs")
+        self.tabs.setDocumentMode(True)
+        self.architecture_panel = ArchitecturePanel(self.ctx)
+        self.data_panel = DataPanel(self.ctx)
+        self.training_panel = TrainingPanel(self.ctx)
+        self.evaluation_panel = SummaryPanel(
+            self.ctx, "evaluation", "How good is the trained network? The latest run's final metrics and the project it came from."
+        )
+        self.interpret_panel = SummaryPanel(
+            self.ctx, "interpret", "Which inputs drove a decision? The trained network this tab explains:"
+        )
+        for panel, title, tip in (
+            (self.architecture_panel, "&Architecture", "Stack layers and watch shapes and parameter counts"),
+            (self.data_panel, "&Data", "Choose the dataset and how it is prepared"),
+            (self.training_panel, "&Training", "Train the network and watch it learn"),
+            (self.evaluation_panel, "&Evaluation", "How good is the trained network?"),
+            (self.interpret_panel, "&Interpretability", "Why did the network decide that?"),
+        ):
+            index = self.tabs.addTab(panel, title.replace("&", ""))
+            self.tabs.setTabToolTip(index, tip)
+        self.setCentralWidget(self.tabs)
+        self.ctx.show_tab_requested.connect(self.show_tab)
+        self.ctx.status_message.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
+
+        self._build_menus()
+        self.statusBar().showMessage("Ready", 3000)
+        self.document.modified_changed.connect(self._update_title)
+        self.document.project_replaced.connect(self._update_title)
+        self.ctx.undo_stack.cleanChanged.connect(lambda clean: self.document.set_modified(not clean) if clean else None)
+        self._update_title()
+        self._restore_state()
+
+    # ------------------------------------------------------------------ menus
+    def _action(self, text: str, slot, shortcut: QKeySequence | str | None = None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        action.triggered.connect(slot)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.new_action = self._action("&New", self.new_project, QKeySequence.StandardKey.New, "Start again from the default project")
+        self.open_action = self._action("&Open…", self.open_dialog, QKeySequence.StandardKey.Open, "Open a .nnstudio or .json project")
+        self.save_action = self._action("&Save", self.save, QKeySequence.StandardKey.Save, "Save the project")
+        self.save_as_action = self._action("Save &As…", self.save_as, QKeySequence.StandardKey.SaveAs, "Save the project under a new name")
+        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, "Close nnstudio")
+        file_menu.addActions([self.new_action, self.open_action])
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        file_menu.addActions([self.save_action, self.save_as_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        self.file_menu = file_menu
+
+        edit_menu = bar.addMenu("&Edit")
+        self.undo_action = self.ctx.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = self.ctx.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
+        edit_menu.addActions([self.undo_action, self.redo_action])
+        self.edit_menu = edit_menu
+
+        self.view_menu = bar.addMenu("&View")
+        for i in range(self.tabs.count()):
+            action = self._action(self.tabs.tabText(i), lambda _=False, i=i: self.tabs.setCurrentIndex(i), f"Alt+{i + 1}")
+            self.view_menu.addAction(action)
+
+        help_menu = bar.addMenu("&Help")
+        self.about_action = self._action("&About nnstudio", self.show_about, None, "Versions and credits")
+        help_menu.addAction(self.about_action)
+        self.help_menu = help_menu
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = self.settings.recent_files()
+        if not files:
+            empty = self.recent_menu.addAction("No recent projects")
+            empty.setEnabled(False)
+            return
+        for path in files:
+            self.recent_menu.addAction(Path(path).name, lambda p=path: self.open_path(Path(p))).setToolTip(path)
+
+    # ------------------------------------------------------------------ files
+    def _confirm_discard(self) -> bool:
+        if not self.document.modified:
+            return True
+        answer = QMessageBox.question(
+            self, "Unsaved changes", "The project has unsaved changes. Save them first?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def _busy_training(self) -> bool:
+        if self.ctx.training_active:
+            show_error(self, "Training in progress", "Stop the current run on the Training tab before switching projects.")
+            return True
+        return False
+
+    @Slot()
+    def new_project(self) -> None:
+        if self._busy_training() or not self._confirm_discard():
+            return
+        self.ctx.undo_stack.clear()
+        self.document.replace(default_project())
+        self.statusBar().showMessage("New project", 3000)
+
+    @Slot()
+    def open_dialog(self) -> None:
+        if self._busy_training() or not self._confirm_discard():
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", self.settings.last_folder(), PROJECT_FILTER)
+        if path:
+            self.open_path(Path(path), confirmed=True)
+
+    def open_path(self, path: Path, confirmed: bool = False) -> bool:
+        """Open ``path``; on a bad file, say why and keep the current project."""
+        if not confirmed and (self._busy_training() or not self._confirm_discard()):
+            return False
+        try:
+            project = load_project(path)
+        except NNStudioError as exc:
+            show_error(self, "Cannot open project", exc)
+            return False
+        self.ctx.undo_stack.clear()
+        self.document.replace(project, path if path.suffix.lower() == ".nnstudio" else None)
+        self.settings.add_recent_file(str(path.resolve()))
+        self.settings.set_last_folder(str(path.resolve().parent))
+        self.statusBar().showMessage(f"Opened {path.name}", 4000)
+        return True
+
+    @Slot()
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as()
+        return self.save_to(self.document.path)
+
+    @Slot()
+    def save_as(self) -> bool:
+        start = str(Path(self.settings.last_folder()) / f"{self.document.project.name}.nnstudio")
+        path, _ = QFileDialog.getSaveFileName(self, "Save project", start, SAVE_FILTER)
+        if not path:
+            return False
+        target = Path(path)
+        if target.suffix.lower() != ".nnstudio":
+            target = target.with_suffix(".nnstudio")
+        return self.save_to(target)
+
+    def save_to(self, path: Path) -> bool:
+        try:
+            save_project(self.document.project, path)
+        except NNStudioError as exc:
+            show_error(self, "Cannot save project", exc)
+            return False
+        self.document.path = path
+        self.ctx.undo_stack.setClean()
+        self.document.set_modified(False)
+        self.settings.add_recent_file(str(path.resolve()))
+        self.settings.set_last_folder(str(path.resolve().parent))
+        self._update_title()
+        self.statusBar().showMessage(f"Saved {path.name}", 4000)
+        return True
+
+    # ------------------------------------------------------------------ window
+    def _update_title(self, *_: object) -> None:
+        name = self.document.path.name if self.document.path else self.document.project.name
+        self.setWindowTitle(f"{name}[*] — nnstudio")
+        self.setWindowModified(self.document.modified)
+
+    @Slot(str)
+    def show_tab(self, object_name: str) -> None:
+        for i in range(self.tabs.count()):
+            if self.tabs.widget(i).objectName() == object_name:
+                self.tabs.setCurrentIndex(i)
+
+    def panel(self, object_name: str) -> QWidget | None:
+        for i in range(self.tabs.count()):
+            if self.tabs.widget(i).objectName() == object_name:
+                return self.tabs.widget(i)
+        return None
+
+    @Slot()
+    def show_about(self) -> None:
+        import torch
+        from PySide6 import __version__ as pyside_version
+
+        try:
+            from importlib.metadata import version
+
+            captum_version = version("captum")
+        except Exception:  # noqa: BLE001 - About must open even with odd installs
+            captum_version = "not installed"
+        QMessageBox.about(
+            self,
+            "About nnstudio",
+            f"<h3>nnstudio {__version__}</h3><p>Build, train and explain neural networks.</p>"
+            f"<p>Python {platform.python_version()} · PyTorch {torch.__version__} · Qt {pyside_version} · Captum {captum_version}</p>",
+        )
+
+    def _restore_state(self) -> None:
+        geometry = self.settings.window_geometry()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.settings.window_state()
+        if state is not None:
+            self.restoreState(state)
+        self.tabs.setCurrentIndex(min(max(self.settings.current_tab(), 0), self.tabs.count() - 1))
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if not self._confirm_discard():
+            event.ignore()
+            return
+        if self.training_panel.runner.running:
+            self.statusBar().showMessage("Finishing the current batch before closing…")
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            QApplication.processEvents()
+            try:
+                self.training_panel.shutdown()
+            finally:
+                QApplication.restoreOverrideCursor()
+        self.settings.set_window_geometry(self.saveGeometry(), self.saveState())
+        self.settings.set_current_tab(self.tabs.currentIndex())
+        self.settings.sync()
+        event.accept()

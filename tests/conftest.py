@@ -1,0 +1,32 @@
+"""Shared fixtures. GUI tests run offscreen; every window's training thread is joined in its test."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+import torch  # noqa: E402,F401  - torch before Qt, as in the app's entry point
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture
+def settings_path(tmp_path):
+    return tmp_path / "settings.ini"
+
+
+@pytest.fixture
+def main_window(qtbot, settings_path):
+    """The real main window on the default project, with settings in a temp file."""
+    from nnstudio.gui.main_window import MainWindow
+    from nnstudio.gui.settings_store import SettingsStore
+
+    window = MainWindow(SettingsStore(settings_path))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    yield window
+    window.training_panel.shutdown()
+    window.document.set_modified(False)  # no save prompt while pytest-qt closes it
