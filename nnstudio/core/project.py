@@ -84,7 +84,7 @@ class Project:
 
 def default_project() -> Project:
     """The lecture's SimpleNN shape on the bundled 8x8 digits, ready to train."""
-    return Project(
+    project = Project(
         name="SimpleNN on digits",
         architecture=ArchitectureSpec(
             [
@@ -98,6 +98,7 @@ def default_project() -> Project:
         data=DataSpec("digits"),
         training=TrainSpec(loss="cross_entropy", optimizer="adam", lr=1e-3, batch_size=32, epochs=20),
     )
+    return Project.from_dict(project.to_dict())  # fills every registry default, as a saved file would hold
 
 
 # ---------------------------------------------------------------------------- files

@@ -41,6 +41,7 @@ class Param:
 
     def coerce(self, value: Any, where: str) -> Any:
         """Return ``value`` as this parameter's type, or raise SpecError naming ``where``."""
+        original = value
         if self.type is bool:
             if isinstance(value, bool):
                 return value
@@ -64,9 +65,9 @@ class Param:
                 raise SpecError(where, value, f"must be one of {', '.join(self.choices)}")
             return value
         if self.minimum is not None and value < self.minimum:
-            raise SpecError(where, value, f"must be at least {self.minimum:g}")
+            raise SpecError(where, original, f"must be at least {self.minimum:g}")
         if self.maximum is not None and value > self.maximum:
-            raise SpecError(where, value, f"must be at most {self.maximum:g}")
+            raise SpecError(where, original, f"must be at most {self.maximum:g}")
         return value
 
 
