@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from nnstudio.core.data.bundle import CLASSIFICATION, REGRESSION, RawDataset
+from nnstudio.core.errors import DataError
 from nnstudio.core.registry import DATASETS, Param
 
 
@@ -125,7 +126,409 @@ def iris(p: dict[str, Any], seed: int, base_dir: Path | None = None) -> RawDatas
 
     d = load_iris()
     return RawDataset(
-        d.data.astype(np.float32), d.target.astype(np.int64), CLASSIFICATION, list(d.target_names),
+        d.data.astype(np.float32), d.target.astype(np.int64), CLASSIFICATION, [str(n) for n in d.target_names],
         ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"],
         "Fisher's iris flowers: 4 measurements, 3 species.",
     )
+
+
+@DATASETS.register(
+    "polynomial", title="Polynomial curve", category="Regression toys",
+    params=(_samples(), _noise(0.1), Param("degree", int, 3, "Degree of the curve: how many times it can turn (degree - 1).", 1, 8)),
+    help="""
+A Chebyshev polynomial on [-1, 1] plus noise: degree 1 is a line, higher degrees wiggle more. Shows how the
+number of hidden units limits how many bends a network can fit, and how too many overfit the noise.""",
+)
+def polynomial(p: dict[str, Any], seed: int, base_dir: Path | None = None) -> RawDataset:
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, size=(p["n_samples"], 1))
+    curve = np.polynomial.chebyshev.Chebyshev.basis(p["degree"])
+    y = curve(x[:, 0]) + rng.normal(0, p["noise"], p["n_samples"])
+    return RawDataset(
+        x.astype(np.float32), y.astype(np.float32), REGRESSION, [], ["x"],
+        f"y = T{p['degree']}(x) + noise, a degree-{p['degree']} Chebyshev polynomial on [-1, 1].",
+    )
+
+
+@DATASETS.register(
+    "surface", title="2-D surface", category="Regression toys", params=(_samples(600), _noise(0.05)),
+    help="""
+A height over the plane, y = sin(x1) · cos(x2), with noise. Regression with two inputs: the network must learn a
+landscape of hills and valleys, which can be drawn as a heat map.""",
+)
+def surface(p: dict[str, Any], seed: int, base_dir: Path | None = None) -> RawDataset:
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-3, 3, size=(p["n_samples"], 2))
+    y = np.sin(x[:, 0]) * np.cos(x[:, 1]) + rng.normal(0, p["noise"], p["n_samples"])
+    return RawDataset(
+        x.astype(np.float32), y.astype(np.float32), REGRESSION, [], ["x1", "x2"],
+        "y = sin(x1)·cos(x2) + noise over [-3, 3]².", meta={"plane": True},
+    )
+
+
+def _sklearn_table(loader: str, task: str, description: str) -> RawDataset:
+    import sklearn.datasets
+
+    d = getattr(sklearn.datasets, loader)()
+    names = [str(n) for n in getattr(d, "target_names", [])] if task == CLASSIFICATION else []
+    y = d.target.astype(np.int64 if task == CLASSIFICATION else np.float32)
+    return RawDataset(d.data.astype(np.float32), y, task, names, [str(f) for f in d.feature_names], description, meta={"tabular": True})
+
+
+@DATASETS.register(
+    "wine", title="Wine", category="Real (scikit-learn)",
+    help="""
+178 Italian wines from three growers, 13 chemical measurements each. Tabular and small; the measurements come in
+very different units, so scaling (standardize) matters a lot here.""",
+)
+def wine(p: dict[str, Any], seed: int, base_dir: Path | None = None) -> RawDataset:
+    return _sklearn_table("load_wine", CLASSIFICATION, "Wines from 3 cultivars: 13 chemical measurements (UCI).")
+
+
+@DATASETS.register(
+    "breast_cancer", title="Breast cancer", category="Real (scikit-learn)",
+    help="""
+569 tumour biopsies described by 30 measurements of cell nuclei, labelled malignant or benign. A real
+two-class medical task: accuracy alone hides which mistakes (missed malignant cases) are costly.""",
+)
+def breast_cancer(p: dict[str, Any], seed: int, base_dir: Path | None = None) -> RawDataset:
+    return _sklearn_table("load_breast_cancer", CLASSIFICATION, "Wisconsin breast cancer biopsies: 30 features, malignant or benign.")
+
+
+@DATASETS.register(
+    "diabetes", title="Diabetes progression", category="Real (scikit-learn)",
+    help="""
+442 diabetes patients: age, sex, body mass index, blood pressure and six blood serum values (already centred and
+scaled), and a measure of disease progression one year later. Real regression with a lot of noise: even good
+models explain only about half of the variance.""",
+)
+def diabetes(p: dict[str, Any], seed: int, base_dir: Path | None = None) -> RawDataset:
+    return _sklearn_table("load_diabetes", REGRESSION, "Diabetes progression after one year from 10 baseline values.")
+
+
+@DATASETS.register(
+    "sine_forecast", title="Sine forecasting", category="Sequences",
+    params=(
+        _samples(800), _noise(0.05),
+        Param("length", int, 30, "Time steps the network sees before it must predict.", 5, 200),
+        Param("horizon", int, 1, "How many steps ahead to predict.", 1, 50),
+    ),
+    help="""
+Each example is a window of a noisy sine wave (random frequency and phase, shaped time x 1); the target is the
+value a few steps after the window. A sequence regression task for RNN/LSTM/GRU layers, and a fair fight for a
+plain MLP on the flattened window.""",
+)
+def sine_forecast(p: dict[str, Any], seed: int, base_dir: Path | None = None) -> RawDataset:
+    rng = np.random.default_rng(seed)
+    n, t, h = p["n_samples"], p["length"], p["horizon"]
+    freq = rng.uniform(0.1, 0.4, (n, 1))
+    phase = rng.uniform(0, 2 * np.pi, (n, 1))
+    steps = np.arange(t + h)[None, :]
+    wave = np.sin(freq * steps + phase)
+    x = wave[:, :t] + rng.normal(0, p["noise"], (n, t))
+    return RawDataset(
+        x[:, :, None].astype(np.float32), wave[:, t + h - 1].astype(np.float32), REGRESSION, [], ["value"],
+        f"Windows of {t} noisy sine values; predict the clean value {h} step(s) later.", meta={"sequence": True},
+    )
+
+
+@DATASETS.register(
+    "long_memory", title="Remember the early signal", category="Sequences",
+    params=(
+        _samples(1000), _noise(0.2),
+        Param("length", int, 40, "Time steps per sequence.", 5, 200),
+        Param("lag", int, 30, "How many steps before the end the deciding element sits.", 1, 199),
+    ),
+    help="""
+Sequences of random +1/-1 values (shaped time x 1, with noise); the class is the sign of the element `lag` steps
+before the end, and everything after it is a distraction. A plain RNN forgets the signal as the lag grows,
+because its gradient fades over many steps; an LSTM or GRU keeps it in its cell and learns the task.""",
+)
+def long_memory(p: dict[str, Any], seed: int, base_dir: Path | None = None) -> RawDataset:
+    n, t, lag = p["n_samples"], p["length"], p["lag"]
+    if lag >= t:
+        raise DataError(f"The lag ({lag}) must be smaller than the sequence length ({t}); shorten the lag or lengthen the sequences")
+    rng = np.random.default_rng(seed)
+    signs = rng.choice([-1.0, 1.0], size=(n, t))
+    y = (signs[:, t - 1 - lag] > 0).astype(np.int64)
+    x = signs + rng.normal(0, p["noise"], (n, t))
+    return RawDataset(
+        x[:, :, None].astype(np.float32), y, CLASSIFICATION, ["negative", "positive"], ["value"],
+        f"{t} noisy ±1 values; the class is the sign {lag} steps before the end.", meta={"sequence": True},
+    )
+
+
+def _tank_images(rng: np.random.Generator, labels: np.ndarray, light: np.ndarray, size: int) -> np.ndarray:
+    """Grey landscapes: a tank (hull, turret, gun) or a bush of similar size, lit at the given brightness."""
+    n = len(labels)
+    yy, xx = np.mgrid[0:size, 0:size] / size
+    images = np.empty((n, 1, size, size), dtype=np.float32)
+    for i in range(n):
+        sky = rng.uniform(0.35, 0.55)
+        img = np.where(yy < sky, 0.75, 0.55) + rng.normal(0, 0.06, (size, size))  # sky over ground, grainy
+        cx, cy = rng.uniform(0.3, 0.7), rng.uniform(max(sky, 0.5) + 0.1, 0.85)
+        if labels[i]:
+            hull = (abs(xx - cx) < 0.2) & (abs(yy - cy) < 0.07)
+            turret = (abs(xx - cx) < 0.08) & (yy < cy - 0.05) & (yy > cy - 0.14)
+            gun = (xx > cx) & (xx < cx + 0.3) & (abs(yy - (cy - 0.1)) < 0.02)
+            shape = hull | turret | gun
+        else:
+            shape = ((xx - cx) / 0.18) ** 2 + ((yy - cy) / 0.11) ** 2 < 1.0
+        img = np.where(shape, 0.3 + rng.normal(0, 0.05, (size, size)), img)
+        images[i, 0] = np.clip(img * light[i], 0.0, 1.0)
+    return images
+
+
+@DATASETS.register(
+    "tanks", title="Tank or not a tank", category="Images",
+    params=(
+        _samples(600, 20_000),
+        Param("size", int, 24, "Image width and height in pixels.", 12, 64),
+        Param("new_photos", int, 200, "Examples in the extra 'new photos' split.", 20, 5_000),
+    ),
+    help="""
+The legend of the army's tank detector: photos with tanks were all taken on dull days, photos without on sunny
+days. A network reaches near-perfect test accuracy - by learning the weather. The extra split "new photos" mixes
+the lighting, and accuracy there drops to a coin toss. Use Grad-CAM to see the network look at the sky.""",
+)
+def tanks(p: dict[str, Any], seed: int, base_dir: Path | None = None) -> RawDataset:
+    rng = np.random.default_rng(seed)
+    n, m, size = p["n_samples"], p["new_photos"], p["size"]
+    y = rng.permutation(np.arange(n) % 2).astype(np.int64)
+    # The confound: in the photos used for training, validation and test, tanks are dark and the rest bright.
+    light = np.where(y == 1, rng.uniform(0.45, 0.7, n), rng.uniform(0.95, 1.25, n))
+    y_new = rng.permutation(np.arange(m) % 2).astype(np.int64)
+    light_new = rng.uniform(0.45, 1.25, m)  # "new photos": lighting independent of the class
+    return RawDataset(
+        _tank_images(rng, y, light, size), y, CLASSIFICATION, ["no tank", "tank"], [],
+        f"{size}x{size} grey photos; in every split but 'new photos' tanks appear only on dull days.",
+        extra={"new photos": (_tank_images(rng, y_new, light_new, size), y_new)},
+        meta={"image": True},
+    )
+
+
+# ---------------------------------------------------------------------------- the user's own files
+# ``file_mode`` tells the Data tab whether ``path`` names a file or a folder and which files to offer.
+def _path(what: str) -> Param:
+    return Param("path", str, "", f"The {what}; a relative path starts at the project file's folder.", label="File")
+
+
+def _task(help_text: str) -> Param:
+    return Param("task", str, "auto", help_text, choices=("auto", "classification", "regression"))
+
+
+@DATASETS.register(
+    "csv", title="CSV / TSV table", category="Your files",
+    file_mode="file", file_filter="Tables (*.csv *.tsv *.tab *.txt);;All files (*)",
+    params=(
+        _path("CSV or TSV file with a header line"),
+        Param("target", str, "", "Column to predict (empty: the last column).", label="Target column"),
+        _task("Classification for text or a few whole numbers, regression otherwise; 'auto' decides from the target."),
+        Param("features", str, "", "Comma-separated input columns (empty: every column except the target).", label="Feature columns"),
+        Param("delimiter", str, "auto", "Field separator; 'auto' reads it from the header line.", choices=("auto", "comma", "tab", "semicolon")),
+        Param("embedded", str, "", "The table's text stored inside the project (for small files), used instead of the file.", label="Embedded table"),
+    ),
+    help="""
+Your own table: one row per example, one column per measurement, a header line with the names. Numbers become
+numeric features; text columns become categories (stored as the category's number; add one-hot encoding in
+preprocessing). Empty cells and NA, NaN, null count as missing.""",
+)
+def csv_table(p: dict[str, Any], seed: int, base_dir: Path | None = None) -> RawDataset:
+    from nnstudio.core.data import files
+
+    if p["embedded"]:
+        name = Path(p["path"]).name or "embedded table"
+        table = files.parse_table(p["embedded"], name, p["delimiter"])
+    else:
+        path = files.resolve_path(p["path"], base_dir, "table")
+        table = files.read_table(path, p["delimiter"])
+    features = [f.strip() for f in p["features"].split(",") if f.strip()]
+    d = files.table_dataset(table, p["target"].strip(), p["task"], features)
+    target = p["target"].strip() or table.columns[-1].name
+    return RawDataset(
+        d["x"], d["y"], d["task"], d["class_names"], d["feature_names"],
+        f"{table.name}: {table.n_rows} rows, {len(d['feature_names'])} features, predicting '{target}'.",
+        meta=d["meta"],
+    )
+
+
+@DATASETS.register(
+    "image_folder", title="Image folder", category="Your files", file_mode="folder",
+    params=(
+        _path("folder with one subfolder of images per class"),
+        Param("size", int, 32, "Every image is resized to size x size pixels.", 8, 256),
+        Param("color", str, "grayscale", "One grey channel or three colour channels.", choices=("grayscale", "rgb")),
+    ),
+    help="""
+Your own pictures, sorted into one subfolder per class (cats/, dogs/, …), the layout torchvision calls
+ImageFolder. Every image is resized to a square; small sizes train fast on a laptop.""",
+)
+def image_folder(p: dict[str, Any], seed: int, base_dir: Path | None = None) -> RawDataset:
+    from nnstudio.core.data import files
+
+    folder = files.resolve_path(p["path"], base_dir, "image folder")
+    x, y, classes = files.read_image_folder(folder, p["size"], p["color"] == "rgb")
+    channels = 3 if p["color"] == "rgb" else 1
+    return RawDataset(
+        x, y, CLASSIFICATION, classes, [], f"{folder.name}: {len(y)} images in {len(classes)} classes, {channels}x{p['size']}x{p['size']}.",
+        meta={"image": True},
+    )
+
+
+_FASHION = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+_EMNIST_SPLITS = ("balanced", "byclass", "bymerge", "digits", "letters", "mnist")
+
+
+def _emnist_classes(split: str) -> list[str]:
+    import string
+
+    digits, upper, lower = list(string.digits), list(string.ascii_uppercase), list(string.ascii_lowercase)
+    merged = digits + upper + list("abdefghnqrt")  # the lowercase letters that do not look like their capital
+    return {
+        "balanced": merged, "bymerge": merged, "byclass": digits + upper + lower,
+        "digits": digits, "mnist": digits, "letters": lower,
+    }[split]
+
+
+@DATASETS.register(
+    "mnist_family", title="MNIST / Fashion-MNIST / EMNIST folder", category="Your files", file_mode="folder",
+    params=(
+        _path("folder with the idx files (as torchvision stores them, gzipped or not)"),
+        Param("variant", str, "mnist", "Which dataset the folder holds.", choices=("mnist", "fashion_mnist", "emnist")),
+        Param("emnist_split", str, "balanced", "EMNIST only: which split's files to read.", choices=_EMNIST_SPLITS, label="EMNIST split"),
+        Param("limit", int, 0, "Use only the first N training images (0: all); fewer train faster in class.", 0, 1_000_000),
+    ),
+    help="""
+The classic 28x28 grey image sets from a folder on disk, read from their raw idx files (the layout torchvision
+downloads into: <folder>/MNIST/raw/, <folder>/FashionMNIST/raw/, <folder>/EMNIST/raw/). Their own test set is
+kept as the test split. Nothing is downloaded: copy the files from a machine that has them.""",
+)
+def mnist_family(p: dict[str, Any], seed: int, base_dir: Path | None = None) -> RawDataset:
+    from nnstudio.core.data import files
+
+    variant = p["variant"]
+    folder = files.resolve_path(p["path"], base_dir, f"{variant} folder")
+    sub = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST", "emnist": "EMNIST"}[variant]
+    where = [folder, folder / "raw", folder / sub / "raw", folder / sub]
+    prefix = f"emnist-{p['emnist_split']}-" if variant == "emnist" else ""
+    test_prefix = "test" if variant == "emnist" else "t10k"
+    names = {
+        "train_x": f"{prefix}train-images-idx3-ubyte", "train_y": f"{prefix}train-labels-idx1-ubyte",
+        "test_x": f"{prefix}{test_prefix}-images-idx3-ubyte", "test_y": f"{prefix}{test_prefix}-labels-idx1-ubyte",
+    }
+    paths = {k: files.find_member(where, v, sub) for k, v in names.items()}  # all checked before any is read
+    arrays = {k: files.read_idx(v) for k, v in paths.items()}
+    for part in ("train", "test"):
+        x, y = arrays[f"{part}_x"], arrays[f"{part}_y"]
+        if x.ndim != 3 or y.ndim != 1 or len(x) != len(y):
+            raise DataError(
+                f"{paths[part + '_x'].name} and {paths[part + '_y'].name} do not match ({x.shape[0]} images of shape "
+                f"{x.shape[1:]}, {y.shape[0]} labels); they come from different downloads or are damaged"
+            )
+    classes = {"mnist": [str(i) for i in range(10)], "fashion_mnist": _FASHION}.get(variant) or _emnist_classes(p["emnist_split"])
+
+    def prepare(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if variant == "emnist":
+            x = x.transpose(0, 2, 1)  # EMNIST stores images transposed
+            if p["emnist_split"] == "letters":
+                y = y - 1  # letters are labelled 1..26
+        y = y.astype(np.int64)
+        if y.min() < 0 or y.max() >= len(classes):
+            raise DataError(f"The labels run from {y.min()} to {y.max()}, but {variant} has {len(classes)} classes; check the variant and split")
+        return (x[:, None, :, :].astype(np.float32) / 255.0), y
+
+    limit = p["limit"] or None
+    x, y = prepare(arrays["train_x"][:limit], arrays["train_y"][:limit])
+    test = prepare(arrays["test_x"], arrays["test_y"])
+    return RawDataset(
+        x, y, CLASSIFICATION, classes, [], f"{sub}{' ' + p['emnist_split'] if variant == 'emnist' else ''}: "
+        f"{len(y)} training and {len(test[1])} test images, 1x28x28.",
+        fixed_test=test, meta={"image": True},
+    )
+
+
+_CIFAR10 = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+
+
+@DATASETS.register(
+    "cifar10", title="CIFAR-10 folder", category="Your files", file_mode="folder",
+    params=(
+        _path("folder with CIFAR-10's python batches (cifar-10-batches-py)"),
+        Param("limit", int, 0, "Use only the first N training images (0: all 50,000).", 0, 50_000),
+    ),
+    help="""
+60,000 small colour photos (3x32x32) of ten kinds of things, from the 'python version' batches that torchvision
+unpacks into <folder>/cifar-10-batches-py/. The batches are read as data only: nnstudio refuses any content that
+would run code. The official test batch stays the test split.""",
+)
+def cifar10(p: dict[str, Any], seed: int, base_dir: Path | None = None) -> RawDataset:
+    from nnstudio.core.data import files
+
+    folder = files.resolve_path(p["path"], base_dir, "CIFAR-10 folder")
+    where = [folder, folder / "cifar-10-batches-py"]
+    names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
+    paths = []
+    for name in names:
+        found = next((d / name for d in where if (d / name).is_file()), None)
+        if found is None:
+            raise DataError(f"The CIFAR-10 folder {folder} is incomplete: {name} is missing; it needs data_batch_1 … data_batch_5 and test_batch")
+        paths.append(found)
+    limit = p["limit"] or None
+    parts, labels = [], []
+    for path in paths[:-1]:
+        x, y = files.read_cifar_batch(path)
+        parts.append(x)
+        labels.append(y)
+        if limit and sum(len(a) for a in labels) >= limit:
+            break
+    x = np.concatenate(parts)[:limit].astype(np.float32) / 255.0
+    y = np.concatenate(labels)[:limit]
+    tx, ty = files.read_cifar_batch(paths[-1])
+    return RawDataset(
+        x, y, CLASSIFICATION, list(_CIFAR10), [], f"CIFAR-10: {len(y)} training and {len(ty)} test photos, 3x32x32.",
+        fixed_test=(tx.astype(np.float32) / 255.0, ty), meta={"image": True},
+    )
+
+
+@DATASETS.register(
+    "npz", title="NumPy arrays (.npz)", category="Your files",
+    file_mode="file", file_filter="NumPy archives (*.npz);;All files (*)",
+    params=(
+        _path(".npz file with arrays X (examples first) and y"),
+        _task("Classification for whole-number labels, regression for other numbers; 'auto' decides from y."),
+    ),
+    help="""
+Arrays saved from Python with np.savez('data.npz', X=inputs, y=targets): X has one row (or image, or sequence)
+per example, y one label or value per example. An optional array class_names names the classes.""",
+)
+def npz(p: dict[str, Any], seed: int, base_dir: Path | None = None) -> RawDataset:
+    from nnstudio.core.data import files
+
+    path = files.resolve_path(p["path"], base_dir, ".npz file")
+    arrays = files.read_npz(path)
+    lookup = {k.lower(): k for k in arrays}
+    if "x" not in lookup or "y" not in lookup:
+        raise DataError(f"{path.name} needs arrays named X and y; it holds: {', '.join(arrays) or 'nothing'}")
+    x, y = arrays[lookup["x"]], arrays[lookup["y"]]
+    if x.ndim < 2 or len(x) != len(y):
+        raise DataError(f"{path.name}: X must have one row per example and y one value per row (X is {x.shape}, y is {y.shape})")
+    if x.dtype.kind not in "biuf" or y.dtype.kind not in "biuf":
+        raise DataError(f"{path.name}: X and y must be numbers (X is {x.dtype}, y is {y.dtype})")
+    if not np.all(np.isfinite(y)):
+        raise DataError(f"{path.name}: y has {int((~np.isfinite(y)).sum())} missing (NaN) or infinite values; every example needs a finite target")
+    whole = y.dtype.kind in "biu" or bool(np.all(np.mod(y, 1) == 0))
+    task = p["task"] if p["task"] != "auto" else (CLASSIFICATION if whole and y.ndim == 1 and len(np.unique(y)) <= 50 else REGRESSION)
+    meta: dict[str, Any] = {"image": x.ndim == 4 and x.shape[1] in (1, 3)} if x.ndim == 4 else {"plane": x.shape[1:] == (2,)}
+    if task == CLASSIFICATION:
+        if not whole or y.ndim != 1:
+            raise DataError(f"{path.name}: classification needs one whole-number label per example; y is {y.dtype} {y.shape}. Choose regression")
+        values, y = np.unique(y, return_inverse=True)
+        if len(values) < 2:
+            raise DataError(f"{path.name}: y holds a single class ({values[0]}); a classifier needs at least two")
+        names = [str(v) for v in values]
+        if "class_names" in lookup:
+            given = [str(s) for s in arrays[lookup["class_names"]].tolist()]
+            if values.min() >= 0 and values.max() < len(given):
+                names = [given[int(v)] for v in values]
+        return RawDataset(x.astype(np.float32), y.astype(np.int64), CLASSIFICATION, names, [], f"{path.name}: X {x.shape}, y with {len(names)} classes.", meta=meta)
+    return RawDataset(x.astype(np.float32), y.astype(np.float32), REGRESSION, [], [], f"{path.name}: X {x.shape}, y {y.shape} (regression).", meta=meta)

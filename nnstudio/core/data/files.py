@@ -1,0 +1,424 @@
+"""Readers for the user's own data files: CSV/TSV, image folders, MNIST-family idx, CIFAR-10, NumPy .npz.
+
+Every reader turns a problem with the file into a :class:`DataError` that names the file and says what to
+do, so the GUI can show it and keep the previous data. Nothing here executes code from a file: CSV is text,
+idx and npz are raw arrays (``allow_pickle=False``), and CIFAR's pickled batches go through an unpickler
+that only admits the few numpy constructors a batch needs.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import math
+import pickle
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nnstudio.core.errors import DataError
+
+MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a", "?"})
+MAX_EMBED_BYTES = 2 * 1024 * 1024
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm"})
+
+
+class MissingFileError(DataError):
+    """A data file or folder named by the project is not where the project says; the GUI offers to locate it."""
+
+    def __init__(self, path: Path, what: str) -> None:
+        self.path = path
+        super().__init__(f"The {what} {path} was not found; locate it (Data tab) or fix the path in the project")
+
+
+# ---------------------------------------------------------------------------- paths
+def resolve_path(path: str, base_dir: Path | None, what: str = "data file") -> Path:
+    """``path`` as an absolute path; relative paths start at the project's folder (or the working folder)."""
+    if not path.strip():
+        raise DataError(f"No {what} chosen yet; pick one with 'Open file…' on the Data tab or set 'path' in the project")
+    p = Path(path).expanduser()
+    if not p.is_absolute():
+        p = (base_dir or Path.cwd()) / p
+    if not p.exists():
+        raise MissingFileError(p, what)
+    return p
+
+
+def project_relative(path: Path, base_dir: Path | None) -> str:
+    """How a project should store ``path``: relative to its folder where possible, so the folder can move."""
+    path = Path(path).resolve()
+    if base_dir is not None:
+        try:
+            return path.relative_to(Path(base_dir).resolve()).as_posix()
+        except ValueError:
+            pass
+    return str(path)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"Cannot read {path}: {exc.strerror or exc}; check that the file is not open elsewhere") from None
+
+
+# ---------------------------------------------------------------------------- tables (CSV/TSV)
+NUMERIC, CATEGORICAL = "numeric", "categorical"
+
+
+@dataclass
+class Column:
+    name: str
+    kind: str  # NUMERIC or CATEGORICAL
+    values: np.ndarray  # float64 with NaN for missing (numeric), or object array of str/None (categorical)
+    missing: int
+    first_missing_line: int = 0  # 1-based line in the file, 0 when none
+
+    @property
+    def categories(self) -> list[str]:
+        return sorted({v for v in self.values if v is not None}) if self.kind == CATEGORICAL else []
+
+
+@dataclass
+class Table:
+    name: str  # file name, for messages
+    columns: list[Column] = field(default_factory=list)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.columns[0].values) if self.columns else 0
+
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise DataError(f"{self.name} has no column '{name}'; its columns are: {', '.join(self.names())}")
+
+
+def decode_text(raw: bytes, name: str) -> str:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataError(
+            f"{name} is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line}); in your spreadsheet program "
+            f"save it as 'CSV UTF-8' and open it again"
+        ) from None
+    if not text.strip():
+        raise DataError(f"{name} is empty; it needs a header line with column names and at least one row of data")
+    return text
+
+
+def _delimiter(text: str, name: str, choice: str) -> str:
+    fixed = {"comma": ",", "tab": "\t", "semicolon": ";"}
+    if choice in fixed:
+        return fixed[choice]
+    if name.lower().endswith((".tsv", ".tab")):
+        return "\t"
+    header = text.splitlines()[0]
+    counts = {d: header.count(d) for d in (",", "\t", ";")}
+    best = max(counts, key=counts.__getitem__)
+    return best if counts[best] else ","
+
+
+def _number(token: str) -> float | None:
+    try:
+        value = float(token)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def parse_table(text: str, name: str, delimiter: str = "auto") -> Table:
+    """Parse CSV/TSV text with a header line; detect numeric and categorical columns and missing values."""
+    rows = list(csv.reader(io.StringIO(text), delimiter=_delimiter(text, name, delimiter)))
+    lines = [(i + 1, r) for i, r in enumerate(rows) if any(cell.strip() for cell in r)]
+    if not lines:
+        raise DataError(f"{name} is empty; it needs a header line with column names and at least one row of data")
+    header = [h.strip() or f"column {i + 1}" for i, h in enumerate(lines[0][1])]
+    seen: set[str] = set()
+    for h in header:
+        if h in seen:
+            raise DataError(f"{name} has two columns named '{h}'; rename one in the header line")
+        seen.add(h)
+    body = lines[1:]
+    if not body:
+        raise DataError(f"{name} has a header line but no rows of data")
+    for line_no, r in body:
+        if len(r) != len(header):
+            raise DataError(
+                f"{name}, line {line_no}: {len(r)} fields but the header has {len(header)} columns; "
+                f"check for a missing or extra separator (or an unquoted comma inside a value)"
+            )
+    columns = []
+    for j, h in enumerate(header):
+        tokens = [r[j].strip() for _, r in body]
+        missing = [t.lower() in MISSING_TOKENS for t in tokens]
+        numbers = [None if m else _number(t) for t, m in zip(tokens, missing, strict=True)]
+        present = [k for k, m in enumerate(missing) if not m]
+        text_at = [k for k in present if numbers[k] is None]
+        first_missing = next((body[k][0] for k, m in enumerate(missing) if m), 0)
+        n_missing = sum(missing)
+        if present and not text_at:
+            values = np.array([np.nan if v is None else v for v in numbers], dtype=np.float64)
+            columns.append(Column(h, NUMERIC, values, n_missing, first_missing))
+            continue
+        n_numeric = len(present) - len(text_at)
+        if n_numeric and n_numeric >= len(text_at):
+            k = text_at[0]
+            example = next(tokens[i] for i in present if numbers[i] is not None)
+            raise DataError(
+                f"{name}: column '{h}' mixes numbers and text ('{tokens[k]}' on line {body[k][0]} among numbers "
+                f"like {example}); correct those cells, mark them missing (leave empty or write NA), or leave the "
+                f"column out of the features"
+            )
+        values = np.array([None if m else t for t, m in zip(tokens, missing, strict=True)], dtype=object)
+        columns.append(Column(h, CATEGORICAL, values, n_missing, first_missing))
+    return Table(name, columns)
+
+
+def read_table(path: Path, delimiter: str = "auto") -> Table:
+    return parse_table(decode_text(_read_bytes(path), path.name), path.name, delimiter)
+
+
+def embed_text(path: Path) -> str:
+    """The file's text for embedding into a project; refused above a couple of MB (link those instead)."""
+    raw = _read_bytes(path)
+    if len(raw) > MAX_EMBED_BYTES:
+        raise DataError(
+            f"{path.name} is {len(raw) / 1024**2:.1f} MB; only tables up to {MAX_EMBED_BYTES // 1024**2} MB can be "
+            f"embedded in a project; keep it as a linked file instead"
+        )
+    return decode_text(raw, path.name)
+
+
+def guess_task(column: Column) -> str:
+    """Classification for text or a few whole-number values; regression for other numbers."""
+    if column.kind == CATEGORICAL:
+        return "classification"
+    present = column.values[~np.isnan(column.values)]
+    distinct = np.unique(present)
+    whole = bool(np.all(np.equal(np.mod(present, 1), 0)))
+    return "classification" if whole and len(distinct) <= max(2, min(20, len(present) // 5)) else "regression"
+
+
+def _label(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def table_dataset(table: Table, target: str, task: str, features: list[str]) -> dict[str, Any]:
+    """Arrays and facts for a RawDataset: features as float (categories as codes), the target checked."""
+    if not table.columns:
+        raise DataError(f"{table.name} has no columns")
+    target = target or table.columns[-1].name
+    y_col = table.column(target)
+    chosen = features or [n for n in table.names() if n != target]
+    if target in chosen:
+        raise DataError(f"The target column '{target}' is also among the features; a model would just copy it. Remove it from the features")
+    if not chosen:
+        raise DataError(f"{table.name} has no columns left as features besides the target '{target}'; choose a file with inputs")
+    x_cols = [table.column(n) for n in chosen]
+    if y_col.missing:
+        raise DataError(
+            f"The target column '{target}' has {y_col.missing} missing value(s) (first on line {y_col.first_missing_line}); "
+            f"fill them in or delete those rows: an example without an answer cannot be learned from"
+        )
+    task = guess_task(y_col) if task == "auto" else task
+    if task == "regression":
+        if y_col.kind == CATEGORICAL:
+            raise DataError(f"The target column '{target}' holds text ({', '.join(y_col.categories[:3])} …); regression needs numbers, so choose classification")
+        y = y_col.values.astype(np.float32)
+        class_names: list[str] = []
+    else:
+        labels = [_label(v) for v in y_col.values]
+        order = sorted(set(labels), key=lambda s: (_number(s) is None, _number(s) or 0.0, s))
+        if len(order) < 2:
+            raise DataError(
+                f"The target column '{target}' holds a single class ('{order[0]}'); a classifier needs examples of "
+                f"at least two classes. Choose another target column or add examples of the other classes"
+            )
+        if len(order) > 1000:
+            raise DataError(f"The target column '{target}' has {len(order)} different values; that is a regression target or an ID, not classes")
+        index = {name: i for i, name in enumerate(order)}
+        y = np.array([index[s] for s in labels], dtype=np.int64)
+        class_names = order
+    categorical: dict[str, list[str]] = {}
+    x = np.empty((table.n_rows, len(x_cols)), dtype=np.float32)
+    for j, col in enumerate(x_cols):
+        if col.kind == NUMERIC:
+            x[:, j] = col.values
+        else:
+            cats = col.categories
+            codes = {c: float(i) for i, c in enumerate(cats)}
+            x[:, j] = [np.nan if v is None else codes[v] for v in col.values]
+            categorical[col.name] = cats
+    return {
+        "x": x, "y": y, "task": task, "class_names": class_names, "feature_names": chosen,
+        "meta": {
+            "tabular": True,
+            "categorical": categorical,  # column name -> categories; x holds the category's index
+            "missing": {c.name: c.missing for c in x_cols if c.missing},
+        },
+    }
+
+
+# ---------------------------------------------------------------------------- image folders
+def read_image_folder(folder: Path, size: int, rgb: bool) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """ImageFolder layout: one subfolder per class. Images are resized to size x size, values in [0, 1]."""
+    from PIL import Image, UnidentifiedImageError
+
+    if not folder.is_dir():
+        raise DataError(f"{folder} is a file; choose the folder that holds one subfolder per class")
+    classes = sorted(d.name for d in folder.iterdir() if d.is_dir() and not d.name.startswith("."))
+    if len(classes) < 2:
+        found = f"only the class folder '{classes[0]}'" if classes else "no class subfolders"
+        raise DataError(
+            f"{folder.name} has {found}; an image folder needs one subfolder per class (at least two), "
+            f"e.g. {folder.name}/cats/… and {folder.name}/dogs/…"
+        )
+    images, labels = [], []
+    channels = 3 if rgb else 1
+    for label, cls in enumerate(classes):
+        files = sorted(p for p in (folder / cls).rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+        if not files:
+            raise DataError(f"The class folder '{cls}' holds no images ({', '.join(sorted(IMAGE_SUFFIXES))}); add some or remove the folder")
+        for f in files:
+            try:
+                with Image.open(f) as img:
+                    img.draft("RGB" if rgb else "L", (size, size))  # JPEG: decode at reduced size, much faster
+                    img = img.convert("RGB" if rgb else "L").resize((size, size), Image.Resampling.BILINEAR)
+                    array = np.asarray(img, dtype=np.uint8)
+            except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+                rel = f.relative_to(folder).as_posix()
+                raise DataError(f"{rel} is not a readable image ({exc}); delete or replace it and open the folder again") from None
+            images.append(array.reshape(size, size, channels))
+            labels.append(label)
+    x = np.stack(images).transpose(0, 3, 1, 2).astype(np.float32) / 255.0
+    return x, np.array(labels, dtype=np.int64), classes
+
+
+# ---------------------------------------------------------------------------- idx (MNIST family)
+_IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def parse_idx(raw: bytes, name: str) -> np.ndarray:
+    """The idx format of MNIST: a 4-byte magic (0, 0, type, dims), the sizes, then the values."""
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
+        raise DataError(f"{name} is not an idx file (its first bytes are not an idx header); it is damaged or the wrong file")
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    if ndim == 0 or len(raw) < header:
+        raise DataError(f"{name}: the idx header is cut short; the file is damaged, replace it")
+    dims = tuple(int(d) for d in np.frombuffer(raw, ">u4", ndim, 4))
+    dtype = np.dtype(_IDX_DTYPES[raw[2]])
+    expected = math.prod(dims) * dtype.itemsize
+    if len(raw) - header != expected:
+        raise DataError(
+            f"{name}: the header promises {' x '.join(map(str, dims))} values ({expected:,} bytes) but the file holds "
+            f"{len(raw) - header:,} bytes after the header; the file is truncated or damaged, get a fresh copy"
+        )
+    return np.frombuffer(raw, dtype, math.prod(dims), header).reshape(dims).astype(dtype.newbyteorder("="))
+
+
+def read_idx(path: Path) -> np.ndarray:
+    raw = _read_bytes(path)
+    if path.suffix == ".gz":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise DataError(f"{path.name} is not a valid gzip file ({exc}); it is damaged, get a fresh copy") from None
+    return parse_idx(raw, path.name)
+
+
+def find_member(folders: list[Path], stem: str, what: str) -> Path:
+    """``stem`` or ``stem.gz`` in the first folder that has it, or a DataError naming the missing file."""
+    for folder in folders:
+        for name in (stem, stem + ".gz"):
+            if (folder / name).is_file():
+                return folder / name
+    raise DataError(
+        f"The {what} folder {folders[0]} is incomplete: {stem} (or {stem}.gz) is missing. Put the four idx files "
+        f"there, as torchvision stores them (<folder>/<Dataset>/raw/…)"
+    )
+
+
+# ---------------------------------------------------------------------------- CIFAR-10 python batches
+class _BatchUnpickler(pickle.Unpickler):
+    """CIFAR's batches are pickles of a dict holding a numpy array. Only numpy's array rebuild is admitted:
+    anything else a pickle may name (os.system, eval, ...) is refused, so a crafted file cannot run code."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        from numpy._core.multiarray import _reconstruct
+
+        allowed = {
+            ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
+            ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
+            ("numpy", "ndarray"): np.ndarray,
+            ("numpy", "dtype"): np.dtype,
+            ("_codecs", "encode"): _latin1_encode,
+        }
+        try:
+            return allowed[(module, name)]
+        except KeyError:
+            raise pickle.UnpicklingError(f"refused to load {module}.{name}") from None
+
+
+def _latin1_encode(text: str, encoding: str = "latin1") -> bytes:
+    # Python 3 pickles bytes at protocol 2 as _codecs.encode(str, 'latin1'); only that encoding is honoured.
+    if encoding not in ("latin1", "latin-1"):
+        raise pickle.UnpicklingError(f"refused encoding {encoding!r}")
+    return text.encode("latin1")
+
+
+def read_cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """One CIFAR-10 python batch: (N x 3 x 32 x 32 uint8 images, N labels)."""
+    raw = _read_bytes(path)
+    try:
+        batch = _BatchUnpickler(io.BytesIO(raw), encoding="latin1").load()
+    except pickle.UnpicklingError as exc:
+        raise DataError(f"{path.name} is not a plain CIFAR-10 batch ({exc}); nnstudio opens only data, never code") from None
+    except (EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError, MemoryError) as exc:
+        raise DataError(f"{path.name} is damaged or not a CIFAR-10 batch ({type(exc).__name__}); get a fresh copy") from None
+    if not isinstance(batch, dict):
+        raise DataError(f"{path.name} is not a CIFAR-10 batch (it holds no dictionary)")
+    batch = {k.decode("latin1") if isinstance(k, bytes) else k: v for k, v in batch.items()}
+    data, labels = batch.get("data"), batch.get("labels")
+    if not isinstance(data, np.ndarray) or not isinstance(labels, list):
+        raise DataError(f"{path.name} is not a CIFAR-10 batch: it needs 'data' (an array) and 'labels' (a list)")
+    if data.ndim != 2 or data.shape[1] != 3072 or data.dtype != np.uint8 or len(labels) != len(data):
+        raise DataError(
+            f"{path.name}: expected N x 3072 bytes of pixels and N labels, found data {data.shape} {data.dtype} "
+            f"and {len(labels)} labels; the file is damaged or from another dataset"
+        )
+    y = np.array(labels, dtype=np.int64)
+    if y.min(initial=0) < 0 or y.max(initial=0) > 9:
+        raise DataError(f"{path.name}: labels must be 0-9, found {y.min()}..{y.max()}")
+    return data.reshape(-1, 3, 32, 32), y
+
+
+# ---------------------------------------------------------------------------- NumPy .npz
+def read_npz(path: Path) -> dict[str, np.ndarray]:
+    """Arrays from an .npz archive; object arrays (which would need pickle) are refused."""
+    if not zipfile.is_zipfile(path):
+        raise DataError(f"{path.name} is not an .npz archive; save your arrays with np.savez(path, X=..., y=...)")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return {k: archive[k] for k in archive.files}
+    except ValueError as exc:
+        if "pickle" in str(exc).lower():
+            raise DataError(
+                f"{path.name} holds Python objects, which need pickle to load; nnstudio never unpickles files. "
+                f"Save plain numeric arrays with np.savez(path, X=..., y=...)"
+            ) from None
+        raise DataError(f"{path.name} is not a valid .npz archive ({exc})") from None
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise DataError(f"{path.name} is not a readable .npz archive ({exc}); save it with np.savez(path, X=..., y=...)") from None
