@@ -171,7 +171,7 @@ class Registry(Generic[T]):
 
 
 LAYERS: Registry[Any] = Registry("layer", "nnstudio.core.arch.layers")
-DATASETS: Registry[Any] = Registry("dataset", "nnstudio.core.data.sources")
+DATASETS: Registry[Any] = Registry("dataset", "nnstudio.core.data.sources", "nnstudio.core.data.drawn")
 PREPROCESSING: Registry[Any] = Registry("preprocessing step", "nnstudio.core.data.preprocess")
 LOSSES: Registry[Any] = Registry("loss", "nnstudio.core.training.losses")
 OPTIMIZERS: Registry[Any] = Registry("optimizer", "nnstudio.core.training.optimizers")

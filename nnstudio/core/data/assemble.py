@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle, RawDataset, Split
-from nnstudio.core.data.preprocess import fit_pipeline
+from nnstudio.core.data.preprocess import FittedPipeline, fit_pipeline
 from nnstudio.core.data.spec import DataSpec
 from nnstudio.core.errors import DataError
 from nnstudio.core.registry import DATASETS
@@ -55,15 +56,43 @@ def _tensor_y(y: np.ndarray, task: str) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(y.astype(np.int64 if task == CLASSIFICATION else np.float32)))
 
 
-def build(spec: DataSpec, base_dir: Path | None = None) -> DataBundle:
+@dataclass
+class Prepared:
+    """The raw examples, how they were split, and the preprocessing fitted on the training rows alone."""
+
+    raw: RawDataset
+    train_idx: np.ndarray
+    val_idx: np.ndarray
+    test_idx: np.ndarray
+    pipeline: FittedPipeline
+
+
+def prepare(spec: DataSpec, base_dir: Path | None = None) -> Prepared:
+    """Load, split and fit. Only ``raw.x[train_idx]`` reaches ``fit_pipeline``: validation and test
+    examples (the vault) never influence what preprocessing learns."""
     raw = load_raw(spec, base_dir)
     if raw.task == CLASSIFICATION and len(np.unique(raw.y)) < 2:
         raise DataError("The target has a single class; a classifier needs at least two classes to tell apart")
     train_idx, val_idx, test_idx = split_indices(raw, spec)
-    pipeline = fit_pipeline(spec.preprocessing, raw.x[train_idx], raw.y[train_idx])
+    pipeline = fit_pipeline(spec.preprocessing, raw.x[train_idx], raw.y[train_idx], list(raw.feature_names))
+    return Prepared(raw, train_idx, val_idx, test_idx, pipeline)
+
+
+def _feature_names(raw: RawDataset, pipeline: FittedPipeline, shape: tuple[int, ...]) -> list[str]:
+    """Names of the columns the network receives: renamed by steps such as one-hot or PCA."""
+    if pipeline.steps and pipeline.output_names:
+        return list(pipeline.output_names)
+    return list(raw.feature_names) if shape == tuple(raw.x.shape[1:]) else []
+
+
+def build(spec: DataSpec, base_dir: Path | None = None) -> DataBundle:
+    prepared = prepare(spec, base_dir)
+    raw, pipeline = prepared.raw, prepared.pipeline
+    train_idx, val_idx, test_idx = prepared.train_idx, prepared.val_idx, prepared.test_idx
 
     def make(x: np.ndarray, y: np.ndarray) -> Split:
-        return Split(_tensor_x(pipeline.transform(x), raw.input_kind), _tensor_y(y, raw.task))
+        x, y = pipeline.apply(x, y)
+        return Split(_tensor_x(x, raw.input_kind), _tensor_y(y, raw.task))
 
     test = make(raw.x[test_idx], raw.y[test_idx]) if raw.fixed_test is None else make(*raw.fixed_test)
     train = make(raw.x[train_idx], raw.y[train_idx])
@@ -74,7 +103,7 @@ def build(spec: DataSpec, base_dir: Path | None = None) -> DataBundle:
         test=test,
         input_shape=tuple(train.x.shape[1:]),
         class_names=list(raw.class_names),
-        feature_names=list(raw.feature_names),
+        feature_names=_feature_names(raw, pipeline, tuple(train.x.shape[1:])),
         description=raw.description,
         input_kind=raw.input_kind,
         extra={name: make(x, y) for name, (x, y) in raw.extra.items()},
