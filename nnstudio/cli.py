@@ -16,7 +16,7 @@ from nnstudio import __version__
 from nnstudio.core.errors import NNStudioError
 
 # Order here is the order of ``nnstudio --help``; the README keeps one table of them.
-COMMANDS = ["train", "info"]
+COMMANDS = ["train", "evaluate", "info", "self-test"]
 
 USAGE_ERROR = 2
 log = logging.getLogger("nnstudio")
@@ -33,7 +33,7 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"nnstudio {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
-        module = importlib.import_module(f"nnstudio.commands.{name}")
+        module = importlib.import_module(f"nnstudio.commands.{name.replace('-', '_')}")
         command_parser = module.add_parser(sub)
         command_parser.set_defaults(handler=module.run)
     return parser

@@ -1,0 +1,131 @@
+"""Trying the model by hand: turn a drawing, an image file or typed feature values into one model input.
+
+Inputs are built in the data's own units (pixels, centimetres) and then passed through the project's
+fitted preprocessing, exactly like the examples the network was trained on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from nnstudio.core.data.assemble import load_raw, split_indices
+from nnstudio.core.data.bundle import DataBundle
+from nnstudio.core.data.spec import DataSpec
+from nnstudio.core.errors import DataError, NNStudioError
+
+
+@dataclass
+class RawView:
+    """The examples as they were before preprocessing, for showing values in their own units."""
+
+    splits: dict[str, np.ndarray]
+    minimum: np.ndarray  # per feature (flattened), over the training split
+    maximum: np.ndarray
+    mean: np.ndarray
+
+    @property
+    def value_range(self) -> tuple[float, float]:
+        """Smallest and largest raw value in the training split (for pixels: black and white)."""
+        return float(self.minimum.min()), float(self.maximum.max())
+
+
+def raw_view(spec: DataSpec, bundle: DataBundle, base_dir: Path | None = None) -> RawView | None:
+    """Rebuild the unprocessed splits with the same seeded split as ``bundle``; None if they do not line up
+    (for example a source whose examples cannot be reloaded), in which case callers show model inputs."""
+    try:
+        raw = load_raw(spec, base_dir)
+        train_idx, val_idx, test_idx = split_indices(raw, spec)
+    except (NNStudioError, OSError, ValueError):
+        return None
+    splits = {"train": raw.x[train_idx], "validation": raw.x[val_idx]}
+    splits["test"] = raw.x[test_idx] if raw.fixed_test is None else raw.fixed_test[0]
+    splits.update({name: x for name, (x, _) in raw.extra.items()})
+    expected = bundle.splits()
+    if set(splits) != set(expected) or any(len(splits[k]) != len(expected[k]) for k in expected):
+        return None
+    train = splits["train"].reshape(len(splits["train"]), -1).astype(np.float64)
+    if not len(train) or raw.input_kind == "tokens":
+        return None
+    return RawView(splits, np.nanmin(train, axis=0), np.nanmax(train, axis=0), np.nanmean(train, axis=0))
+
+
+def is_image(bundle: DataBundle) -> bool:
+    shape = bundle.raw_shape or bundle.input_shape
+    return bool(bundle.meta.get("image")) or (len(shape) == 3 and shape[0] in (1, 3, 4) and min(shape[1:]) >= 4)
+
+
+def image_size(bundle: DataBundle) -> tuple[int, int, int]:
+    """(channels, height, width) of the data's images before preprocessing."""
+    shape = tuple(bundle.raw_shape or bundle.input_shape)
+    if len(shape) == 2:
+        return 1, int(shape[0]), int(shape[1])
+    if len(shape) != 3:
+        raise DataError(f"This dataset's examples have shape {shape}, not an image; type feature values instead")
+    return int(shape[0]), int(shape[1]), int(shape[2])
+
+
+def from_raw(bundle: DataBundle, raw_example: np.ndarray) -> np.ndarray:
+    """One example in the data's own units -> the model's input (preprocessing applied)."""
+    raw = np.asarray(raw_example, dtype=np.float32).reshape((1, *(bundle.raw_shape or bundle.input_shape)))
+    x = bundle.pipeline.transform(raw) if bundle.pipeline is not None else raw
+    dtype = np.int64 if bundle.input_kind == "tokens" else np.float32
+    return np.ascontiguousarray(np.asarray(x)[0].astype(dtype)).reshape(bundle.input_shape)
+
+
+def resize_image(image: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Resize a (C, H, W) or (H, W) float image; averaging when shrinking so thin strokes are kept as grey."""
+    arr = np.asarray(image, dtype=np.float32)
+    squeeze = arr.ndim == 2
+    t = torch.from_numpy(np.ascontiguousarray(arr if not squeeze else arr[None]))[None]
+    if t.shape[-2:] != (height, width):
+        shrinking = t.shape[-2] >= height and t.shape[-1] >= width
+        t = F.interpolate(t, size=(height, width), mode="area") if shrinking else F.interpolate(
+            t, size=(height, width), mode="bilinear", align_corners=False, antialias=True
+        )
+    out = t[0].clamp(0, 1).numpy()
+    return out[0] if squeeze else out
+
+
+def match_polarity(image: np.ndarray, dataset_mean: float) -> tuple[np.ndarray, bool]:
+    """Invert a [0, 1] image whose background is the opposite of the dataset's (a dark pen on white paper
+    for white-on-black digits). Returns the image and whether it was inverted."""
+    border = np.concatenate([image[..., 0, :].ravel(), image[..., -1, :].ravel(), image[..., :, 0].ravel(), image[..., :, -1].ravel()])
+    background_light = float(np.median(border)) > 0.5
+    dataset_light = dataset_mean > 0.5
+    if background_light != dataset_light:
+        return 1.0 - image, True
+    return image, False
+
+
+def image_input(bundle: DataBundle, image: np.ndarray, value_range: tuple[float, float] = (0.0, 1.0)) -> np.ndarray:
+    """A [0, 1] image of any size (grey (H, W) or (C, H, W)) -> the model input for this data.
+
+    The image is resized to the data's resolution, given the data's number of channels, and mapped onto the
+    training split's raw value range (so ink 1.0 becomes 16 for 0..16 pixels, or 255 for bytes)."""
+    channels, height, width = image_size(bundle)
+    img = np.asarray(image, dtype=np.float32)
+    if img.ndim == 2:
+        img = img[None]
+    img = resize_image(img, height, width)
+    if img.shape[0] != channels:
+        grey = img.mean(axis=0, keepdims=True)
+        img = np.repeat(grey, channels, axis=0)
+    lo, hi = value_range
+    raw = lo + img * (hi - lo)
+    return from_raw(bundle, raw.reshape((*(bundle.raw_shape or (channels, height, width)),)))
+
+
+def feature_input(bundle: DataBundle, values: list[float] | np.ndarray) -> np.ndarray:
+    """Typed feature values (raw units, one per feature) -> the model input."""
+    size = int(np.prod(bundle.raw_shape or bundle.input_shape))
+    values = np.asarray(values, dtype=np.float32).reshape(-1)
+    if values.size != size:
+        raise DataError(f"The model needs {size} feature values but got {values.size}; fill in every field")
+    if not np.all(np.isfinite(values)):
+        raise DataError("Every feature value must be a number; check the empty or invalid fields")
+    return from_raw(bundle, values)
