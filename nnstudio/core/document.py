@@ -62,9 +62,11 @@ class ProjectDocument:
         self.architecture_changed.emit()
         self.set_modified(True)
 
-    def set_data(self, spec: DataSpec) -> None:
-        """Switch data; raise (and keep the old data) when the new spec cannot be loaded."""
-        bundle = build_data(spec, self.base_dir)
+    def set_data(self, spec: DataSpec, bundle: DataBundle | None = None) -> None:
+        """Switch data; raise (and keep the old data) when the new spec cannot be loaded.
+
+        ``bundle`` is ``spec`` already built (e.g. in a loader thread), so it is not built twice."""
+        bundle = bundle if bundle is not None else build_data(spec, self.base_dir)
         self.project.data = spec
         self._bundle, self._bundle_error = bundle, None
         self.data_changed.emit()

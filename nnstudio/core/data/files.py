@@ -13,7 +13,10 @@ import gzip
 import io
 import math
 import pickle
+import threading
 import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +28,33 @@ from nnstudio.core.errors import DataError
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a", "?"})
 MAX_EMBED_BYTES = 2 * 1024 * 1024
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm"})
+
+
+class LoadCancelled(DataError):
+    """The user cancelled a load in progress."""
+
+
+# A loader thread may install a progress callback and a cancel event here; long readers tick through it.
+_progress = threading.local()
+
+
+@contextmanager
+def progress_reporting(report: Callable[[int, int], None] | None, cancel: threading.Event | None) -> Iterator[None]:
+    """Within this block (in this thread), long reads call ``report(done, total)`` and stop once ``cancel`` is set."""
+    _progress.report, _progress.cancel = report, cancel
+    try:
+        yield
+    finally:
+        _progress.report = _progress.cancel = None
+
+
+def tick(done: int, total: int) -> None:
+    cancel = getattr(_progress, "cancel", None)
+    if cancel is not None and cancel.is_set():
+        raise LoadCancelled("Loading was cancelled; the previous data stays loaded")
+    report = getattr(_progress, "report", None)
+    if report is not None:
+        report(done, total)
 
 
 class MissingFileError(DataError):
@@ -287,11 +317,17 @@ def read_image_folder(folder: Path, size: int, rgb: bool) -> tuple[np.ndarray, n
         )
     images, labels = [], []
     channels = 3 if rgb else 1
-    for label, cls in enumerate(classes):
+    listing = []
+    for cls in classes:
         files = sorted(p for p in (folder / cls).rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
         if not files:
             raise DataError(f"The class folder '{cls}' holds no images ({', '.join(sorted(IMAGE_SUFFIXES))}); add some or remove the folder")
+        listing.append(files)
+    total = sum(len(f) for f in listing)
+    for label, files in enumerate(listing):
         for f in files:
+            if len(images) % 64 == 0:
+                tick(len(images), total)
             try:
                 with Image.open(f) as img:
                     img.draft("RGB" if rgb else "L", (size, size))  # JPEG: decode at reduced size, much faster
@@ -422,3 +458,16 @@ def read_npz(path: Path) -> dict[str, np.ndarray]:
         raise DataError(f"{path.name} is not a valid .npz archive ({exc})") from None
     except (OSError, EOFError, zipfile.BadZipFile) as exc:
         raise DataError(f"{path.name} is not a readable .npz archive ({exc}); save it with np.savez(path, X=..., y=...)") from None
+
+
+def guess_idx_variant(folder: Path) -> tuple[str, str]:
+    """(variant, EMNIST split) a folder of idx files most likely holds, from torchvision's folder and file names."""
+    emnist_splits = ("balanced", "byclass", "bymerge", "digits", "letters", "mnist")
+    places = [folder, folder / "raw", folder / "EMNIST" / "raw", folder / "EMNIST"]
+    names = {p.name for d in places if d.is_dir() for p in d.iterdir()}
+    found = [s for s in emnist_splits if any(n.startswith(f"emnist-{s}-") for n in names)]
+    if found:
+        return "emnist", found[0]
+    if (folder / "FashionMNIST").is_dir() or "fashion" in folder.as_posix().lower():
+        return "fashion_mnist", "balanced"
+    return "mnist", "balanced"

@@ -417,7 +417,10 @@ def mnist_family(p: dict[str, Any], seed: int, base_dir: Path | None = None) -> 
         "test_x": f"{prefix}{test_prefix}-images-idx3-ubyte", "test_y": f"{prefix}{test_prefix}-labels-idx1-ubyte",
     }
     paths = {k: files.find_member(where, v, sub) for k, v in names.items()}  # all checked before any is read
-    arrays = {k: files.read_idx(v) for k, v in paths.items()}
+    arrays = {}
+    for i, (key, path) in enumerate(paths.items()):
+        files.tick(i, len(paths))
+        arrays[key] = files.read_idx(path)
     for part in ("train", "test"):
         x, y = arrays[f"{part}_x"], arrays[f"{part}_y"]
         if x.ndim != 3 or y.ndim != 1 or len(x) != len(y):
@@ -475,7 +478,8 @@ def cifar10(p: dict[str, Any], seed: int, base_dir: Path | None = None) -> RawDa
         paths.append(found)
     limit = p["limit"] or None
     parts, labels = [], []
-    for path in paths[:-1]:
+    for i, path in enumerate(paths[:-1]):
+        files.tick(i, len(paths))
         x, y = files.read_cifar_batch(path)
         parts.append(x)
         labels.append(y)
