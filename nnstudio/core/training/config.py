@@ -1,4 +1,8 @@
-"""TrainSpec: everything that decides how a run learns."""
+"""TrainSpec: everything that decides how a run learns.
+
+The plain settings are declared once as registry ``Param``s (type, range, help): the loader validates
+against them, naming the field, and the Training tab builds its form and help from the same list.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,10 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from nnstudio.core.errors import SpecError
+from nnstudio.core.registry import Param
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
+MONITORS = ("val_loss", "val_accuracy", "val_rmse")
 
 
 @dataclass
@@ -24,6 +30,14 @@ class TrainSpec:
     l1: float = 0.0  # L1 strength, added to the loss
     seed: int = 0
     device: str = "auto"
+    schedule: str = "none"
+    schedule_params: dict[str, Any] = field(default_factory=dict)
+    early_stopping: bool = False
+    monitor: str = "val_loss"  # the validation value early stopping and the "best epoch" watch
+    patience: int = 5
+    min_delta: float = 0.0
+    restore_best: bool = True
+    grad_clip: float = 0.0  # largest allowed gradient norm; 0 switches clipping off
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: copy.deepcopy(getattr(self, f.name)) for f in fields(self)}
@@ -31,6 +45,7 @@ class TrainSpec:
     @classmethod
     def from_dict(cls, data: Any, where: str = "training") -> TrainSpec:
         from nnstudio.core.registry import LOSSES, OPTIMIZERS
+        from nnstudio.core.training.schedules import SCHEDULES
 
         if not isinstance(data, dict):
             raise SpecError(where, data, "must be an object")
@@ -39,29 +54,10 @@ class TrainSpec:
             if name not in known:
                 raise SpecError(f"{where}.{name}", data[name], f"is not a training setting (known: {', '.join(sorted(known))})")
         out = cls()
-
-        def number(name: str, kind: type, low: float, high: float, low_open: bool = False) -> None:
-            value = data.get(name, getattr(out, name))
-            ok = not isinstance(value, bool) and isinstance(value, int | float) and (kind is float or float(value).is_integer())
-            if ok:
-                ok = (value > low if low_open else value >= low) and value <= high
-            if not ok:
-                what = "a whole number" if kind is int else "a number"
-                bound = f"above {low:g}" if low_open else f"from {low:g}"
-                raise SpecError(f"{where}.{name}", value, f"must be {what} {bound} to {high:g}")
-            setattr(out, name, kind(value))
-
-        number("lr", float, 0.0, 10.0, low_open=True)
-        number("batch_size", int, 1, 1_000_000)
-        number("epochs", int, 1, 100_000)
-        number("weight_decay", float, 0.0, 10.0)
-        number("l1", float, 0.0, 10.0)
-        number("seed", int, 0, 2**31 - 1)
-        device = data.get("device", out.device)
-        if device not in DEVICES:
-            raise SpecError(f"{where}.device", device, f"must be one of {', '.join(DEVICES)}")
-        out.device = device
-        for reg, name in ((LOSSES, "loss"), (OPTIMIZERS, "optimizer")):
+        for param in SETTINGS:
+            value = data.get(param.name, getattr(out, param.name))
+            setattr(out, param.name, param.coerce(value, f"{where}.{param.name}"))
+        for reg, name in ((LOSSES, "loss"), (OPTIMIZERS, "optimizer"), (SCHEDULES, "schedule")):
             value = data.get(name, getattr(out, name))
             if not isinstance(value, str) or value not in reg:
                 raise SpecError(f"{where}.{name}", value, f"must be one of {', '.join(reg.names())}")
@@ -71,3 +67,42 @@ class TrainSpec:
 
     def copy(self) -> TrainSpec:
         return copy.deepcopy(self)
+
+
+# The plain (non-registry) settings, in the order the Training tab shows them.
+SETTINGS: tuple[Param, ...] = (
+    Param("lr", float, 1e-3, "How big a step the optimizer takes against the gradient. Too large: the loss jumps "
+          "around or explodes; too small: learning crawls. 0.001 suits Adam, 0.01-0.1 suits SGD.", 1e-7, 10.0,
+          label="Learning rate"),
+    Param("batch_size", int, 32, "Examples per weight update. Small batches give noisy but frequent steps; large "
+          "batches give smooth, fewer steps and use the hardware better.", 1, 1_000_000, label="Batch size"),
+    Param("epochs", int, 20, "Passes over the whole training split in one run.", 1, 100_000, label="Epochs"),
+    Param("weight_decay", float, 0.0, "L2 regularization: pulls every weight a little towards zero at each step, "
+          "which discourages large weights and overfitting. Try 1e-4.", 0.0, 10.0, label="L2 (weight decay)"),
+    Param("l1", float, 0.0, "L1 regularization: adds this times the sum of absolute weights to the loss. It drives "
+          "unneeded weights to exactly zero (a sparse network). Try 1e-5.", 0.0, 10.0, label="L1 strength"),
+    Param("grad_clip", float, 0.0, "Rescale the gradient whenever its overall length exceeds this value, so a "
+          "single bad batch cannot throw the weights far away. 0 = off; try 1.0.", 0.0, 1e6,
+          label="Gradient clipping"),
+    Param("early_stopping", bool, False, "Stop when the monitored validation value has not improved for "
+          "'patience' epochs: training longer would only overfit.", label="Early stopping"),
+    Param("monitor", str, "val_loss", "The validation value that decides the best epoch and early stopping. "
+          "Accuracy is for classification, RMSE for regression.", choices=MONITORS, label="Monitor"),
+    Param("patience", int, 5, "Epochs without improvement before early stopping ends the run.", 1, 10_000,
+          label="Patience"),
+    Param("min_delta", float, 0.0, "The smallest change that counts as an improvement.", 0.0, 1e6,
+          label="Min. improvement"),
+    Param("restore_best", bool, True, "When early stopping ends the run, put back the weights of the best epoch "
+          "instead of keeping the last (worse) ones.", label="Restore best weights"),
+    Param("seed", int, 0, "Starting point of the random numbers: the same seed gives the same initial weights "
+          "and the same shuffling, so a run can be repeated exactly.", 0, 2**31 - 1, label="Seed"),
+    Param("device", str, "auto", "Where the maths runs: 'auto' picks an NVIDIA GPU (cuda), then an Apple GPU "
+          "(mps), then the CPU.", choices=DEVICES, label="Device"),
+)
+
+
+def setting(name: str) -> Param:
+    for param in SETTINGS:
+        if param.name == name:
+            return param
+    raise KeyError(name)

@@ -1,12 +1,15 @@
 """Thread-safe stop / pause / step controls, checked by the training loop at every batch boundary.
 
-The GUI thread calls these methods; the training thread only reads them. They are events rather than
-Qt slots because the worker thread is busy in the loop and never returns to its event loop mid-run.
+The GUI thread calls these methods; the training thread reads them. They are events rather than Qt slots
+because the worker thread is busy in the loop and never returns to its event loop mid-run. Changes to
+the run itself (a new learning rate while paused) are queued with :meth:`call_between_batches` and run
+by the training thread at the next boundary, so the optimizer is never touched mid-step.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 
 class TrainingControl:
@@ -14,10 +17,13 @@ class TrainingControl:
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
+        self._wake = threading.Condition()
         self._steps_left = 0
-        self._lock = threading.Lock()
+        self._pending: list[Callable[[], None]] = []
+        self._parked = False
         self.batch_delay = 0.0  # seconds slept after each batch so a class can watch a run unfold
 
+    # ------------------------------------------------------------------ read by anyone
     @property
     def stop_requested(self) -> bool:
         return self._stop.is_set()
@@ -26,33 +32,84 @@ class TrainingControl:
     def paused(self) -> bool:
         return not self._running.is_set()
 
+    @property
+    def parked(self) -> bool:
+        """True while the loop is actually waiting between batches (a pause has taken effect)."""
+        return self._parked
+
+    # ------------------------------------------------------------------ called by the GUI / CLI
     def request_stop(self) -> None:
         self._stop.set()
         self._running.set()  # wake a paused loop so it can see the stop
+        self._notify()
 
     def pause(self) -> None:
         self._running.clear()
+        self._notify()
 
     def resume(self) -> None:
-        with self._lock:
+        with self._wake:
             self._steps_left = 0
-        self._running.set()
+            self._running.set()
+            self._wake.notify_all()
 
     def step(self, batches: int = 1) -> None:
         """Run ``batches`` more batches, then pause again."""
-        with self._lock:
+        with self._wake:
             self._steps_left = batches
-        self._running.set()
+            self._running.set()
+            self._wake.notify_all()
+
+    def call_between_batches(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` in the training thread at the next batch boundary (at once if the loop is paused)."""
+        with self._wake:
+            self._pending.append(fn)
+            self._wake.notify_all()
+
+    # ------------------------------------------------------------------ called by the loop
+    def checkpoint(self) -> bool:
+        """At a batch boundary: apply queued edits, wait while paused; True when the run must stop."""
+        if self._pending:
+            self._run_pending()
+        if not self._running.is_set():
+            self.wait_while_paused()
+        return self._stop.is_set()
 
     def after_batch(self) -> None:
         """Called by the loop after each batch: count down a Step, then honour pause."""
-        with self._lock:
-            if self._steps_left > 0:
-                self._steps_left -= 1
-                if self._steps_left == 0:
-                    self._running.clear()
+        if self._steps_left:
+            with self._wake:
+                if self._steps_left > 0:
+                    self._steps_left -= 1
+                    if self._steps_left == 0:
+                        self._running.clear()
 
     def wait_while_paused(self, poll: float = 0.1) -> None:
-        while not self._running.wait(poll):
-            if self._stop.is_set():
-                return
+        with self._wake:
+            self._parked = True
+            try:
+                while not self._running.is_set() and not self._stop.is_set():
+                    self._run_pending_locked()
+                    self._wake.wait(poll)
+                self._run_pending_locked()
+            finally:
+                self._parked = False
+
+    def sleep(self, seconds: float) -> None:
+        """The speed control's delay; cut short by stop, pause or queued edits."""
+        with self._wake:
+            if not self._stop.is_set():
+                self._wake.wait(seconds)
+
+    # ------------------------------------------------------------------ internals
+    def _notify(self) -> None:
+        with self._wake:
+            self._wake.notify_all()
+
+    def _run_pending(self) -> None:
+        with self._wake:
+            self._run_pending_locked()
+
+    def _run_pending_locked(self) -> None:
+        while self._pending:
+            self._pending.pop(0)()

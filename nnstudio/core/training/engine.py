@@ -15,14 +15,15 @@ from nnstudio.core.data.bundle import DataBundle, Split
 from nnstudio.core.errors import NNStudioError, TrainingError, format_shape
 from nnstudio.core.evaluate.metrics import task_metric
 from nnstudio.core.registry import LOSSES, METRICS, OPTIMIZERS
-from nnstudio.core.training.callbacks import Callback
+from nnstudio.core.training.callbacks import Callback, EarlyStopping, best_epoch
 from nnstudio.core.training.config import TrainSpec
 from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.training.devices import resolve_device
+from nnstudio.core.training.schedules import make_schedule
 
 EVAL_CHUNK = 2048
 
-COMPLETED, STOPPED, DIVERGED = "completed", "stopped", "diverged"
+COMPLETED, STOPPED, DIVERGED, EARLY_STOPPED = "completed", "stopped", "diverged", "early_stopped"
 
 
 @dataclass
@@ -32,6 +33,7 @@ class RunResult:
     seconds: float
     status: str = COMPLETED
     message: str = ""
+    best_epoch: int = 0  # by the monitored validation value; 0 when no epoch finished
 
     def last(self, key: str) -> float:
         values = self.history.get(key) or [math.nan]
@@ -54,6 +56,7 @@ class TrainingState:
     samples_seen: int = 0
     history: dict[str, list[float]] = field(default_factory=dict)
     stop_reason: str = ""
+    trainer: Trainer | None = None  # for callbacks that need more (live statistics, checkpoints)
 
 
 def new_model(built_module: nn.Module, seed: int) -> nn.Module:
@@ -69,16 +72,18 @@ def locate_failure(model: nn.Module, x: torch.Tensor) -> str:
     """Replay a failing forward pass layer by layer to name the layer that raised."""
     if not isinstance(model, nn.Sequential):
         return ""
-    for name, layer in model.named_children():
-        try:
-            x = layer(x)
-        except Exception as exc:  # noqa: BLE001 - we are diagnosing an arbitrary failure
-            return f"layer {name} ({type(layer).__name__}) failed on input {format_shape(tuple(x.shape[1:]))}: {exc}"
+    with torch.no_grad():
+        for position, (name, layer) in enumerate(model.named_children(), start=1):
+            try:
+                x = layer(x)
+            except Exception as exc:  # noqa: BLE001 - we are diagnosing an arbitrary failure
+                return (f"layer {position} '{name}' ({type(layer).__name__}) failed on input "
+                        f"{format_shape(tuple(x.shape[1:]))}: {exc}")
     return ""
 
 
 class Trainer:
-    """Holds one run: model, optimizer and history persist across ``fit`` calls (Continue)."""
+    """Holds one run: model, optimizer, schedule and history persist across ``fit`` calls (Continue)."""
 
     def __init__(self, model: nn.Module, bundle: DataBundle, spec: TrainSpec) -> None:
         self.spec = spec.copy()
@@ -92,25 +97,48 @@ class Trainer:
                 f"The batch size ({spec.batch_size}) is larger than the training split ({n_train} examples); "
                 f"lower the batch size to at most {n_train} or use more data"
             )
-        loss_entry = LOSSES.get(spec.loss)
-        self.spec.loss_params = loss_entry.validate(spec.loss_params, "training.loss_params")
-        optimizer_entry = OPTIMIZERS.get(spec.optimizer)
-        self.spec.optimizer_params = optimizer_entry.validate(spec.optimizer_params, "training.optimizer_params")
-        n_outputs = self._output_size(model)
-        problem = loss_entry.obj.problem(self.spec.loss_params, bundle.task, n_outputs, bundle.num_classes)
-        if problem:
-            raise TrainingError(problem)
+        self.problem_check(model)
+        loss_entry = LOSSES.get(self.spec.loss)
         self.loss_fn = loss_entry.obj.make(self.spec.loss_params, bundle.task, bundle.num_classes)
         self.metric_name = task_metric(bundle.task)
         self.metric_fn = METRICS.get(self.metric_name).obj
         self.model = model.to(self.device)
         torch.manual_seed(spec.seed)
+        optimizer_entry = OPTIMIZERS.get(self.spec.optimizer)
         self.optimizer = optimizer_entry.obj(self.model.parameters(), spec.lr, spec.weight_decay, self.spec.optimizer_params)
+        self.schedule = make_schedule(self.spec.schedule, self.optimizer, self.spec.schedule_params, self.spec.epochs, self.spec.monitor)
+        self.early_stopping = (
+            EarlyStopping(self.spec.monitor, self.spec.patience, self.spec.min_delta, self.spec.restore_best)
+            if self.spec.early_stopping else None
+        )
         self._data = {name: self._to_device(s) for name, s in (("train", bundle.train), ("validation", bundle.validation))}
+        # Training-time augmentation, when the data pipeline offers it (random flips, noise ...).
+        pipeline = bundle.pipeline
+        self._augment = pipeline.augment if getattr(pipeline, "augments", False) and hasattr(pipeline, "augment") else None
         self.history: dict[str, list[float]] = {}
         self.epochs_done = 0
         self.seconds = 0.0
-        self._good_weights = copy.deepcopy(self.model.state_dict())
+        self._snapshot_good()
+
+    def problem_check(self, model: nn.Module) -> None:
+        """Raise a TrainingError explaining why these settings cannot train this model on this data."""
+        spec, bundle = self.spec, self.bundle
+        loss_entry = LOSSES.get(spec.loss)
+        spec.loss_params = loss_entry.validate(spec.loss_params, "training.loss_params")
+        spec.optimizer_params = OPTIMIZERS.get(spec.optimizer).validate(spec.optimizer_params, "training.optimizer_params")
+        n_outputs = self._output_size(model)
+        problem = loss_entry.obj.problem(spec.loss_params, bundle.task, n_outputs, bundle.num_classes)
+        if problem:
+            raise TrainingError(problem)
+        wanted = "val_" + task_metric(bundle.task)
+        if spec.monitor not in ("val_loss", wanted) and (spec.early_stopping or spec.schedule == "plateau"):
+            raise TrainingError(
+                f"The monitored value '{spec.monitor}' does not exist for a {bundle.task} task; "
+                f"monitor val_loss or {wanted}"
+            )
+        if spec.early_stopping and len(bundle.validation) == 0:
+            raise TrainingError("Early stopping watches the validation split, which is empty; give the validation split "
+                                "a fraction on the Data tab or switch early stopping off")
 
     def _to_device(self, split: Split) -> Split:
         return Split(split.x.to(self.device), split.y.to(self.device))
@@ -129,6 +157,16 @@ class Trainer:
             model.train(was_training)
         return 1 if out.ndim == 1 else int(out.shape[-1]) if out.ndim == 2 else int(math.prod(out.shape[1:]))
 
+    def _snapshot_good(self) -> None:
+        """The weights (and optimizer state) the NaN guard falls back to: those of the last whole epoch."""
+        self._good_weights = copy.deepcopy(self.model.state_dict())
+        self._good_optimizer = copy.deepcopy(self.optimizer.state_dict())
+
+    def adopt_history(self, history: dict[str, list[float]]) -> None:
+        """Continue a run saved earlier: its history goes on where the saved one ended."""
+        self.history = {k: list(v) for k, v in history.items()}
+        self.epochs_done = len(self.history.get("epoch", []))
+
     # ------------------------------------------------------------------ loop
     def fit(
         self,
@@ -139,20 +177,25 @@ class Trainer:
         """Train ``epochs`` more epochs (default: the spec's) and return the whole run's result."""
         control = control or TrainingControl()
         epochs = self.spec.epochs if epochs is None else epochs
+        callbacks = [*callbacks, *([self.early_stopping] if self.early_stopping else [])]
+        # Only callbacks that really watch batches are called per batch: no Python calls for nothing.
+        batch_callbacks = [cb for cb in callbacks if type(cb).on_batch_end is not Callback.on_batch_end]
         train = self._data["train"]
         n = len(train)
         bs = self.spec.batch_size
         state = TrainingState(
             self.model, self.optimizer, self.spec, self.bundle, self.device,
             epoch=self.epochs_done, batches_per_epoch=math.ceil(n / bs),
-            target_epochs=self.epochs_done + epochs, history=self.history,
+            target_epochs=self.epochs_done + epochs, history=self.history, trainer=self,
         )
-        generator = torch.Generator().manual_seed(self.spec.seed)
-        generator.manual_seed(self.spec.seed * 1_000_003 + self.epochs_done)
+        generator = torch.Generator().manual_seed(self.spec.seed * 1_000_003 + self.epochs_done)
+        augment_generator = torch.Generator().manual_seed(self.spec.seed * 7_919 + self.epochs_done + 1)
+        classify = self.metric_name == "accuracy"
         status, message = COMPLETED, ""
         started = time.perf_counter()
         self._emit(callbacks, "on_fit_start", state)
         weights = [p for p in self.model.parameters() if p.ndim > 1]
+        params = [p for p in self.model.parameters() if p.requires_grad]
         try:
             for _ in range(epochs):
                 if control.stop_requested or state.stop_reason:
@@ -164,13 +207,15 @@ class Trainer:
                 self.model.train()
                 perm = torch.randperm(n, generator=generator).to(self.device)
                 xs, ys = train.x[perm], train.y[perm]  # one gather per epoch; batches are views
+                # Predicted classes land in one buffer and are compared once per epoch: no per-batch sync.
+                predicted = torch.empty(n, dtype=torch.long, device=self.device) if classify else None
                 loss_sum = 0.0
-                correct_sum = 0.0
                 for start in range(0, n, bs):
-                    control.wait_while_paused()
-                    if control.stop_requested:
+                    if control.checkpoint():  # pause, queued edits and stop, between batches
                         break
                     xb, yb = xs[start : start + bs], ys[start : start + bs]
+                    if self._augment is not None:
+                        xb = self._augment(xb, augment_generator)
                     outputs = self._forward(xb)
                     loss = self.loss_fn(outputs, yb)
                     if self.spec.l1:  # read every batch: it may change while paused
@@ -178,6 +223,7 @@ class Trainer:
                     loss_value = loss.item()
                     if not math.isfinite(loss_value):
                         self.model.load_state_dict(self._good_weights)
+                        self.optimizer.load_state_dict(self._good_optimizer)
                         status = DIVERGED
                         message = (
                             f"The loss became {loss_value} in epoch {state.epoch}, batch {state.batch + 1}: the weights "
@@ -187,35 +233,38 @@ class Trainer:
                         break
                     self.optimizer.zero_grad(set_to_none=True)
                     loss.backward()
+                    if self.spec.grad_clip:
+                        nn.utils.clip_grad_norm_(params, self.spec.grad_clip, foreach=True)
                     self.optimizer.step()
                     m = len(yb)
                     loss_sum += loss_value * m
-                    if self.metric_name == "accuracy":
-                        correct_sum += self.metric_fn(outputs.detach(), yb) * m
+                    if predicted is not None:
+                        _predict_into(outputs.detach(), predicted[start : start + m])
                     state.batch += 1
                     state.samples_seen += m
-                    self._emit(callbacks, "on_batch_end", state, loss_value)
                     control.after_batch()
+                    for cb in batch_callbacks:
+                        cb.on_batch_end(state, loss_value)
                     if control.batch_delay:
-                        time.sleep(control.batch_delay)
+                        control.sleep(control.batch_delay)
                     if state.stop_reason:
                         break
                 if status == DIVERGED:
                     break
-                seen = min(state.batch * bs, n)
                 if state.batch < state.batches_per_epoch:
                     # Stopped mid-epoch: a partial epoch is not recorded, but its updates are kept.
                     break
-                metrics = {"epoch": float(state.epoch), "train_loss": loss_sum / seen}
-                if self.metric_name == "accuracy":
-                    metrics["train_accuracy"] = correct_sum / seen
+                metrics = {"epoch": float(state.epoch), "train_loss": loss_sum / n}
+                if predicted is not None:
+                    metrics["train_accuracy"] = float((predicted == ys).float().mean())
                 metrics.update(self.evaluate_split(self._data["validation"], "val"))
                 metrics["lr"] = self._current_lr()
                 metrics["seconds"] = time.perf_counter() - epoch_started
                 for key, value in metrics.items():
                     self.history.setdefault(key, []).append(value)
                 self.epochs_done = state.epoch
-                self._good_weights = copy.deepcopy(self.model.state_dict())
+                self.schedule.step(metrics)
+                self._snapshot_good()
                 self._emit(callbacks, "on_epoch_end", state, metrics)
         except NNStudioError:
             raise
@@ -225,24 +274,30 @@ class Trainer:
         if status == COMPLETED and (control.stop_requested or state.stop_reason):
             status = STOPPED
             message = state.stop_reason or "Stopped by the user"
-        result = RunResult(self.history, self.epochs_done, self.seconds, status, message)
+        result = RunResult(
+            self.history, self.epochs_done, self.seconds, status, message,
+            best_epoch(self.history, self.spec.monitor),
+        )
         self._emit(callbacks, "on_fit_end", state, result)
+        if result.status == EARLY_STOPPED:
+            self._snapshot_good()  # the restored best weights are the good ones now
         return result
 
     def _forward(self, xb: torch.Tensor) -> torch.Tensor:
         try:
             return self.model(xb)
-        except RuntimeError as exc:
-            detail = locate_failure(self.model, xb) or str(exc)
+        except Exception as exc:  # noqa: BLE001 - any failure inside a layer is reported with the layer's name
+            detail = locate_failure(self.model, xb) or f"{type(exc).__name__}: {exc}"
             raise TrainingError(f"The forward pass failed: {detail}") from None
 
     def _current_lr(self) -> float:
         return float(self.optimizer.param_groups[0]["lr"])
 
     def set_lr(self, lr: float) -> None:
-        """Change the learning rate of a run in progress (safe between batches, e.g. while paused)."""
+        """Change the learning rate of a run in progress (only between batches, e.g. while paused)."""
         for group in self.optimizer.param_groups:
             group["lr"] = lr
+        self.schedule.restart_from(lr)
         self.spec.lr = lr
 
     def set_regularization(self, weight_decay: float | None = None, l1: float | None = None) -> None:
@@ -259,8 +314,10 @@ class Trainer:
             return {f"{prefix}_loss": math.nan, f"{prefix}_{self.metric_name}": math.nan}
         was_training = self.model.training
         self.model.eval()
-        outputs = torch.cat([self.model(split.x[i : i + EVAL_CHUNK]) for i in range(0, len(split), EVAL_CHUNK)])
-        self.model.train(was_training)
+        try:
+            outputs = torch.cat([self.model(split.x[i : i + EVAL_CHUNK]) for i in range(0, len(split), EVAL_CHUNK)])
+        finally:
+            self.model.train(was_training)
         return {
             f"{prefix}_loss": float(self.loss_fn(outputs, split.y)),
             f"{prefix}_{self.metric_name}": self.metric_fn(outputs, split.y),
@@ -270,3 +327,11 @@ class Trainer:
     def _emit(callbacks: Iterable[Callback], hook: str, *args: object) -> None:
         for cb in callbacks:
             getattr(cb, hook)(*args)
+
+
+def _predict_into(outputs: torch.Tensor, out: torch.Tensor) -> None:
+    """Write predicted class indices into ``out`` with a single kernel (argmax, or a single logit's sign)."""
+    if outputs.ndim == 1 or outputs.shape[-1] == 1:
+        out.copy_(outputs.reshape(-1) > 0)
+    else:
+        torch.argmax(outputs, dim=-1, out=out)
