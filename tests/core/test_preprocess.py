@@ -243,7 +243,14 @@ def test_a_hand_drawn_dataset_trains():
     bundle = build(spec)
     assert bundle.input_shape == (4,) and bundle.class_names == ["class A", "class B"]
     model = build_model(ArchitectureSpec([layer("linear", in_features=4, out_features=8), layer("relu"), layer("linear", in_features=8, out_features=2)]), bundle.input_shape).module
-    trainer = Trainer(model, bundle, TrainSpec(lr=0.05, batch_size=16, epochs=40))
+    trainer = Trainer(model, bundle, TrainSpec(lr=0.05, batch_size=16, epochs=25))
     result = trainer.fit()
     assert result.last("train_accuracy") > 0.9
     assert result.last("val_accuracy") > 0.8
+
+
+def test_onehot_uses_the_table_sources_category_text():
+    x = np.array([[0, 1.0], [2, 2.0], [1, np.nan], [0, 4.0]], dtype=np.float32)  # codes as a CSV source stores them
+    p = fit_pipeline([StepSpec("onehot")], x, np.zeros(4), ["colour", "n"], {"categorical": {"colour": ["red", "green", "blue"]}})
+    assert p.output_names == ["colour=red", "colour=green", "colour=blue", "n"]
+    assert p.transform(x[:2]).tolist() == [[1, 0, 0, 1], [0, 0, 1, 2]]

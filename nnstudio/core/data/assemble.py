@@ -74,7 +74,7 @@ def prepare(spec: DataSpec, base_dir: Path | None = None) -> Prepared:
     if raw.task == CLASSIFICATION and len(np.unique(raw.y)) < 2:
         raise DataError("The target has a single class; a classifier needs at least two classes to tell apart")
     train_idx, val_idx, test_idx = split_indices(raw, spec)
-    pipeline = fit_pipeline(spec.preprocessing, raw.x[train_idx], raw.y[train_idx], list(raw.feature_names))
+    pipeline = fit_pipeline(spec.preprocessing, raw.x[train_idx], raw.y[train_idx], list(raw.feature_names), raw.meta)
     return Prepared(raw, train_idx, val_idx, test_idx, pipeline)
 
 

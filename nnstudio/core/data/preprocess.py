@@ -28,6 +28,7 @@ from nnstudio.core.errors import DataError, ProjectFileError
 from nnstudio.core.registry import PREPROCESSING, Param
 
 State = dict[str, Any]
+Info = dict[str, Any]  # facts from the source, e.g. {'categorical': {column name: category labels}}
 STATE_VERSION = 1
 
 
@@ -70,7 +71,7 @@ class StepKind:
     augments = False
 
     @classmethod
-    def fit(cls, p: dict[str, Any], x: np.ndarray, y: np.ndarray, names: list[str]) -> State:
+    def fit(cls, p: dict[str, Any], x: np.ndarray, y: np.ndarray, names: list[str], info: Info) -> State:
         return {}
 
     @classmethod
@@ -103,7 +104,7 @@ but it throws data away and cannot predict for a new example that has a hole."""
 )
 class Impute(StepKind):
     @classmethod
-    def fit(cls, p: dict[str, Any], x: np.ndarray, y: np.ndarray, names: list[str]) -> State:
+    def fit(cls, p: dict[str, Any], x: np.ndarray, y: np.ndarray, names: list[str], info: Info) -> State:
         strategy = p["strategy"]
         if strategy == "drop_rows":
             return {}
@@ -172,7 +173,7 @@ faster. Outliers still pull the mean and spread.""",
 )
 class Standardize(StepKind):
     @classmethod
-    def fit(cls, p: dict[str, Any], x: np.ndarray, y: np.ndarray, names: list[str]) -> State:
+    def fit(cls, p: dict[str, Any], x: np.ndarray, y: np.ndarray, names: list[str], info: Info) -> State:
         x = _float(x, "Standardize")
         mean = np.nanmean(x, axis=0)
         std = np.nanstd(x, axis=0)
@@ -193,7 +194,7 @@ else together, and new data may fall outside the interval.""",
 )
 class MinMax(StepKind):
     @classmethod
-    def fit(cls, p: dict[str, Any], x: np.ndarray, y: np.ndarray, names: list[str]) -> State:
+    def fit(cls, p: dict[str, Any], x: np.ndarray, y: np.ndarray, names: list[str], info: Info) -> State:
         x = _float(x, "Min-max scale")
         lo, hi = np.nanmin(x, axis=0), np.nanmax(x, axis=0)
         return {"min": lo.astype(np.float32), "span": np.where(hi - lo > 1e-12, hi - lo, 1.0).astype(np.float32)}
@@ -246,11 +247,14 @@ Many categories make many columns.""",
 )
 class OneHot(StepKind):
     @classmethod
-    def fit(cls, p: dict[str, Any], x: np.ndarray, y: np.ndarray, names: list[str]) -> State:
+    def fit(cls, p: dict[str, Any], x: np.ndarray, y: np.ndarray, names: list[str], info: Info) -> State:
         from sklearn.preprocessing import OneHotEncoder
 
         _tabular(x, "One-hot encode")
+        known = info.get("categorical") or {}
         columns = _column_indices(p["columns"], names, x.shape[1])
+        if columns is None and any(n in known for n in names):
+            columns = [j for j, n in enumerate(names) if n in known]  # the source knows its text columns
         if columns is None:
             columns = []
             for j in range(x.shape[1]):
@@ -264,7 +268,12 @@ class OneHot(StepKind):
         block = x[:, columns]
         encoder.fit(block.astype(object) if block.dtype.kind == "O" else block)
         categories = [[_json_value(v) for v in cats if not (isinstance(v, float) and math.isnan(v)) and v is not None] for cats in encoder.categories_]
-        return {"columns": columns, "categories": categories}
+        labels = []
+        for j, cats in zip(columns, categories, strict=True):
+            text = known.get(names[j]) if j < len(names) else None
+            # A table source stores text categories as their index; show the text in the column names.
+            labels.append([str(text[int(c)]) if text and isinstance(c, int) and 0 <= c < len(text) else str(c) for c in cats])
+        return {"columns": columns, "categories": categories, "labels": labels}
 
     @classmethod
     def transform(cls, p: dict[str, Any], state: State, x: np.ndarray) -> np.ndarray:
@@ -284,7 +293,7 @@ class OneHot(StepKind):
 
     @classmethod
     def feature_names(cls, p: dict[str, Any], state: State, names: list[str]) -> list[str]:
-        cat_of = dict(zip(state["columns"], state["categories"], strict=True))
+        cat_of = dict(zip(state["columns"], state.get("labels", state["categories"]), strict=True))
         out = []
         for j, name in enumerate(names):
             out += [f"{name}={c}" for c in cat_of[j]] if j in cat_of else [name]
@@ -310,7 +319,7 @@ network enough; too many slow training and invite overfitting (pairs grow with t
 )
 class Construct(StepKind):
     @classmethod
-    def fit(cls, p: dict[str, Any], x: np.ndarray, y: np.ndarray, names: list[str]) -> State:
+    def fit(cls, p: dict[str, Any], x: np.ndarray, y: np.ndarray, names: list[str], info: Info) -> State:
         _tabular(x, "Construct features")
         if p["products"] and x.shape[1] > MAX_PRODUCT_FEATURES:
             raise DataError(
@@ -360,7 +369,7 @@ easy to plot, but the new features mix all inputs and lose meaning; the directio
 )
 class PCA(StepKind):
     @classmethod
-    def fit(cls, p: dict[str, Any], x: np.ndarray, y: np.ndarray, names: list[str]) -> State:
+    def fit(cls, p: dict[str, Any], x: np.ndarray, y: np.ndarray, names: list[str], info: Info) -> State:
         from sklearn.decomposition import PCA as SkPCA
 
         flat = _float(_flat(x), "PCA")
@@ -408,7 +417,7 @@ column's units, so scale first or keep it at 0.""",
 )
 class DropLowVariance(_Selection):
     @classmethod
-    def fit(cls, p: dict[str, Any], x: np.ndarray, y: np.ndarray, names: list[str]) -> State:
+    def fit(cls, p: dict[str, Any], x: np.ndarray, y: np.ndarray, names: list[str], info: Info) -> State:
         _tabular(x, "Drop low-variance features")
         var = np.nanvar(_float(x, "Drop low-variance features"), axis=0)
         keep = np.flatnonzero(var > p["threshold"])
@@ -427,7 +436,7 @@ only sees straight-line relations, and a dropped column may still have carried s
 )
 class DropCorrelated(_Selection):
     @classmethod
-    def fit(cls, p: dict[str, Any], x: np.ndarray, y: np.ndarray, names: list[str]) -> State:
+    def fit(cls, p: dict[str, Any], x: np.ndarray, y: np.ndarray, names: list[str], info: Info) -> State:
         _tabular(x, "Drop correlated features")
         x = _float(x, "Drop correlated features")
         with np.errstate(all="ignore"):
@@ -450,7 +459,7 @@ every pixel and every image.""",
 )
 class ImageScale(StepKind):
     @classmethod
-    def fit(cls, p: dict[str, Any], x: np.ndarray, y: np.ndarray, names: list[str]) -> State:
+    def fit(cls, p: dict[str, Any], x: np.ndarray, y: np.ndarray, names: list[str], info: Info) -> State:
         _image(x, "Scale pixels to [0, 1]")
         if p["maximum"] != "auto":
             return {"divisor": float(p["maximum"])}
@@ -475,7 +484,7 @@ strange afterwards (negative pixels); the network does not mind.""",
 )
 class ImageNormalize(StepKind):
     @classmethod
-    def fit(cls, p: dict[str, Any], x: np.ndarray, y: np.ndarray, names: list[str]) -> State:
+    def fit(cls, p: dict[str, Any], x: np.ndarray, y: np.ndarray, names: list[str], info: Info) -> State:
         _image(x, "Normalize channels")
         x = _float(x, "Normalize channels")
         axes = _channels_axes(x)
@@ -497,7 +506,7 @@ and fit a given network; fine detail is lost. The input shape the Architecture t
 )
 class ImageResize(StepKind):
     @classmethod
-    def fit(cls, p: dict[str, Any], x: np.ndarray, y: np.ndarray, names: list[str]) -> State:
+    def fit(cls, p: dict[str, Any], x: np.ndarray, y: np.ndarray, names: list[str], info: Info) -> State:
         _image(x, "Resize images")
         return {}
 
@@ -527,7 +536,7 @@ class _Augment(StepKind):
     augments = True
 
     @classmethod
-    def fit(cls, p: dict[str, Any], x: np.ndarray, y: np.ndarray, names: list[str]) -> State:
+    def fit(cls, p: dict[str, Any], x: np.ndarray, y: np.ndarray, names: list[str], info: Info) -> State:
         _image(x, "Augmentation")
         return {}
 
@@ -733,7 +742,8 @@ def _plain(value: Any) -> Any:
 
 
 def fit_pipeline(
-    steps: list[StepSpec], x_train: np.ndarray, y_train: np.ndarray, feature_names: list[str] | None = None
+    steps: list[StepSpec], x_train: np.ndarray, y_train: np.ndarray, feature_names: list[str] | None = None,
+    info: Info | None = None,
 ) -> FittedPipeline:
     """Fit each step on the training split as transformed by the steps before it."""
     names = list(feature_names or [])
@@ -748,7 +758,7 @@ def fit_pipeline(
             raise DataError(f"Preprocessing step {i} ({kind.title}) gets no training examples; an earlier step dropped them all")
         rows_in, shape_in = len(x), tuple(x.shape[1:])
         try:
-            state = kind.obj.fit(spec.params, x, y, names)
+            state = kind.obj.fit(spec.params, x, y, names, info or {})
             x, y = kind.obj.transform_xy(spec.params, state, x, y)
             if x.ndim == 2:
                 names = kind.obj.feature_names(spec.params, state, names) if len(names) else names
