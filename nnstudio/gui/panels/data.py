@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from nnstudio.core.errors import NNStudioError, format_shape
 from nnstudio.core.registry import DATASETS
 from nnstudio.gui.context import AppContext
+from nnstudio.gui.panels.data_source import DataSourceWidget
 
 
 class DataPanel(QWidget):
@@ -16,10 +17,14 @@ class DataPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("data")
         self.ctx = ctx
+        # Placeholder embedding by the data-sources work (issue 4); the Data tab's owner reshapes this.
+        self.source = DataSourceWidget(ctx)
         self.info = QLabel()
         self.info.setObjectName("dataInfo")
         self.info.setWordWrap(True)
+        self.info.hide()  # the source widget shows the same facts
         layout = QVBoxLayout(self)
+        layout.addWidget(self.source)
         layout.addWidget(self.info)
         layout.addStretch(1)
         for signal in (ctx.document.project_replaced, ctx.document.data_changed):
