@@ -81,12 +81,13 @@ def _overfitting(train: Any, test: Any, test_name: str) -> Gap | None:
             ("train", test_name), (train.accuracy, test.accuracy),
         )
     assert isinstance(train, RegressionMetrics)
-    if not (train.rmse > 0 and test.rmse >= OVERFIT_RMSE_RATIO * train.rmse):
+    if not (test.rmse > 1e-9 and test.rmse >= OVERFIT_RMSE_RATIO * train.rmse):
         return None
+    times = f"{test.rmse / train.rmse:.1f} times" if train.rmse > 1e-12 else "far"
     return Gap(
         "overfitting", WARNING, "Training vs test: signs of overfitting",
         f"The typical error (RMSE) is {train.rmse:.4g} on the training examples but {test.rmse:.4g} on the "
-        f"{test_name} examples, {test.rmse / train.rmse:.1f} times larger. The network fits its training points "
+        f"{test_name} examples, {times} larger. The network fits its training points "
         "better than new ones; try more data, a smaller network or regularisation.",
         ("train", test_name), (train.rmse, test.rmse),
     )
@@ -107,7 +108,7 @@ def _collapse(test: Any, extra: Any, test_name: str, name: str) -> Gap | None:
             (test_name, name), (test.accuracy, extra.accuracy),
         )
     assert isinstance(test, RegressionMetrics)
-    if not (test.rmse > 0 and extra.rmse >= COLLAPSE_RMSE_RATIO * test.rmse):
+    if not (extra.rmse > 1e-9 and extra.rmse >= COLLAPSE_RMSE_RATIO * test.rmse):
         return None
     return Gap(
         "collapse", ALERT, f"Test vs \u201c{name}\u201d: much larger errors on data it never saw",
