@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from nnstudio.core.errors import NNStudioError, ProjectFileError, SpecError
-from nnstudio.core.project import Project, default_project, load_project, save_project
+from nnstudio.core.project import SCHEMA_VERSION, Project, default_project, load_project, save_project
 
 
 def test_json_round_trip_is_exact():
@@ -16,7 +16,7 @@ def test_json_round_trip_is_exact():
     data = project.to_dict()
     again = Project.from_dict(json.loads(json.dumps(data)))
     assert again.to_dict() == data
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == SCHEMA_VERSION
 
 
 def test_nnstudio_round_trip_with_weights_and_history(tmp_path):
