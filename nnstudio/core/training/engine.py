@@ -19,7 +19,7 @@ from nnstudio.core.training.callbacks import Callback, EarlyStopping, best_epoch
 from nnstudio.core.training.config import TrainSpec
 from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.training.devices import resolve_device
-from nnstudio.core.training.schedules import make_schedule
+from nnstudio.core.training.schedules import SCHEDULES, make_schedule
 
 EVAL_CHUNK = 2048
 
@@ -126,6 +126,7 @@ class Trainer:
         loss_entry = LOSSES.get(spec.loss)
         spec.loss_params = loss_entry.validate(spec.loss_params, "training.loss_params")
         spec.optimizer_params = OPTIMIZERS.get(spec.optimizer).validate(spec.optimizer_params, "training.optimizer_params")
+        spec.schedule_params = SCHEDULES.get(spec.schedule).validate(spec.schedule_params, "training.schedule_params")
         n_outputs = self._output_size(model)
         problem = loss_entry.obj.problem(spec.loss_params, bundle.task, n_outputs, bundle.num_classes)
         if problem:
