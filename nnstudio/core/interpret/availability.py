@@ -45,7 +45,10 @@ def param_reasons(entry: Entry, subject: Subject) -> dict[str, str]:
 
 
 def choice_reasons(entry: Entry, subject: Subject) -> dict[tuple[str, str], str]:
-    """Individual choices of pick-list parameters that do not apply, keyed by (parameter, choice)."""
+    """Individual choices of pick-list parameters that do not apply, keyed by (parameter, choice).
+
+    Parameters that are ignored as a whole (``param_reasons``) are not listed here.
+    """
     reasons: dict[tuple[str, str], str] = {}
     for p in entry.params:
         if p.name == "baseline":
@@ -53,9 +56,6 @@ def choice_reasons(entry: Entry, subject: Subject) -> dict[tuple[str, str], str]
                 reasons[(p.name, "blurred")] = "Blurring mixes neighbouring pixels; this input is not an image"
             if subject.train_mean is None:
                 reasons[(p.name, "mean")] = "The average training example is not known for this data"
-        if p.name == "segmentation" and subject.layout != IMAGE:
-            for choice in p.choices:
-                reasons[(p.name, choice)] = param_reasons(entry, subject)["segmentation"]
     return reasons
 
 

@@ -159,7 +159,7 @@ def smoothgrad(call: MethodCall) -> Computed:
     from captum.attr import NoiseTunnel, Saliency
 
     p = call.params
-    spread = float(call.x.max() - call.x.min()) or 1.0
+    spread = float(call.x.detach().max() - call.x.detach().min()) or 1.0
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(p["seed"])
         values = NoiseTunnel(Saliency(call.model)).attribute(
