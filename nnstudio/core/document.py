@@ -24,6 +24,10 @@ from nnstudio.core.training.config import TrainSpec
 from nnstudio.core.training.engine import new_model
 
 
+class DataPendingError(NNStudioError):
+    """The data is not loaded yet (start-up paints the window first); views show it and wait."""
+
+
 class ProjectDocument:
     def __init__(self, project: Project | None = None, path: Path | None = None) -> None:
         self.project = project or default_project()
@@ -37,11 +41,13 @@ class ProjectDocument:
         self.modified_changed = Signal()  # (bool)
         self._bundle: DataBundle | None = None
         self._bundle_error: NNStudioError | None = None
+        self._data_deferred = False  # see defer_data
 
     # ------------------------------------------------------------------ whole project
     def replace(self, project: Project, path: Path | None = None) -> None:
         self.project = project
         self.path = path
+        self._data_deferred = False
         self._bundle, self._bundle_error = None, None
         self.project_replaced.emit()
         self.set_modified(False)
@@ -86,6 +92,8 @@ class ProjectDocument:
     # ------------------------------------------------------------------ derived
     def bundle(self) -> DataBundle:
         """The current data, built on first use; raises the loading error again until the data changes."""
+        if self._data_deferred:
+            raise DataPendingError("The data is still loading; it appears in a moment")
         if self._bundle is None:
             if self._bundle_error is not None:
                 raise self._bundle_error
@@ -95,6 +103,22 @@ class ProjectDocument:
                 self._bundle_error = exc
                 raise
         return self._bundle
+
+    # The app paints its window before loading the first project's data (importing scikit-learn and
+    # reading a dataset take seconds); views meanwhile see DataPendingError, then a project_replaced.
+    def defer_data(self) -> None:
+        """Make :meth:`bundle` raise :class:`DataPendingError` until :meth:`load_deferred_data`."""
+        self._data_deferred = True
+
+    @property
+    def data_deferred(self) -> bool:
+        return self._data_deferred
+
+    def load_deferred_data(self) -> None:
+        """End the deferral: every view rebuilds (and so loads the data) as for a new project."""
+        if self._data_deferred:
+            self._data_deferred = False
+            self.project_replaced.emit()
 
     def built(self) -> BuiltModel:
         """The architecture built for the current data (fresh weights); raises ShapeError when it does not fit."""
