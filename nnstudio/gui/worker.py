@@ -8,6 +8,8 @@ through :class:`TrainingControl` because the worker's event loop is busy inside 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,18 +36,32 @@ class RunOutcome:
 
 
 class BridgeCallback(QObject, Callback):
-    """Lives in the worker thread; its signals cross to the GUI thread as queued connections."""
+    """Lives in the worker thread; its signals cross to the GUI thread as queued connections.
+
+    Every batch loss is kept (a float append), but they travel in throttled chunks: at most one signal
+    per ``interval``, plus one at each epoch's end and whenever the loop is about to pause (Step).
+    """
 
     batch_end = Signal(dict)
     epoch_end = Signal(dict)
 
-    def __init__(self, interval: float = 0.05) -> None:
+    def __init__(self, control: TrainingControl | None = None, interval: float = 0.05) -> None:
         super().__init__()
         self._throttle = Throttle(interval)
+        self._control = control
+        self._losses: list[float] = []
+        self._first_batch = 0  # global index (from the run's start) of the first loss in _losses
+
+    def on_fit_start(self, state: TrainingState) -> None:
+        self._losses = []
+        self._first_batch = state.epoch * state.batches_per_epoch
 
     def on_batch_end(self, state: TrainingState, loss: float) -> None:
-        last = state.batch == state.batches_per_epoch
-        if last or self._throttle.ready():
+        self._losses.append(loss)
+        control = self._control
+        if state.batch == state.batches_per_epoch or (control is not None and control.paused) or self._throttle.ready():
+            losses, self._losses = self._losses, []
+            first, self._first_batch = self._first_batch, self._first_batch + len(losses)
             self.batch_end.emit(
                 {
                     "epoch": state.epoch,
@@ -53,7 +69,10 @@ class BridgeCallback(QObject, Callback):
                     "batches": state.batches_per_epoch,
                     "target_epochs": state.target_epochs,
                     "loss": loss,
+                    "losses": losses,
+                    "first_batch": first,
                     "samples_seen": state.samples_seen,
+                    "time": time.perf_counter(),
                 }
             )
 
@@ -70,11 +89,12 @@ class TrainingWorker(QObject):
         self.epochs = epochs
         self.control = control
         self.callbacks = callbacks
+        self.threads = torch.get_num_threads()  # read in the GUI thread, applied in the worker thread
 
     @Slot()
     def run(self) -> None:
         # Thread count and grad mode are per thread: set them here, not in the GUI thread.
-        torch.set_num_threads(max(1, torch.get_num_threads()))
+        torch.set_num_threads(self.threads)
         outcome: RunOutcome
         try:
             with torch.enable_grad():
@@ -86,6 +106,8 @@ class TrainingWorker(QObject):
             log.exception("training failed")
             outcome = RunOutcome(None, error=f"Training failed unexpectedly: {type(exc).__name__}: {exc}")
         self.finished.emit(outcome)
+        # End the thread's event loop now: shutdown() can then simply wait for the thread.
+        QThread.currentThread().quit()
 
 
 class TrainingRunner(QObject):
@@ -101,6 +123,7 @@ class TrainingRunner(QObject):
         super().__init__(parent)
         self.control = TrainingControl()
         self.trainer: Trainer | None = None
+        self.batch_delay = 0.0
         self._thread: QThread | None = None
         self._worker: TrainingWorker | None = None
         self._bridge: BridgeCallback | None = None
@@ -109,12 +132,17 @@ class TrainingRunner(QObject):
     def running(self) -> bool:
         return self._thread is not None
 
+    @property
+    def paused(self) -> bool:
+        return self.running and self.control.paused
+
     def start(self, trainer: Trainer, epochs: int, extra_callbacks: list[Callback] | None = None) -> None:
         if self.running:
             raise RuntimeError("a run is already in progress")
         self.trainer = trainer
         self.control = TrainingControl()
-        bridge = BridgeCallback()
+        self.control.batch_delay = self.batch_delay
+        bridge = BridgeCallback(self.control)
         bridge.batch_end.connect(self._on_batch)
         bridge.epoch_end.connect(self._on_epoch)
         worker = TrainingWorker(trainer, epochs, self.control, [bridge, *(extra_callbacks or [])])
@@ -128,6 +156,32 @@ class TrainingRunner(QObject):
         thread.start()
         self.started.emit()
 
+    # ------------------------------------------------------------------ controls (GUI thread)
+    def pause(self) -> None:
+        self.control.pause()
+
+    def resume(self) -> None:
+        self.control.resume()
+
+    def step(self) -> None:
+        self.control.step(1)
+
+    def stop(self) -> None:
+        self.control.request_stop()
+
+    def set_batch_delay(self, seconds: float) -> None:
+        self.batch_delay = seconds
+        self.control.batch_delay = seconds
+
+    def apply(self, change: Callable[[], None]) -> None:
+        """Run ``change`` (e.g. ``trainer.set_lr``) where it is safe: in the training thread between two
+        batches while a run is going, or right here when none is."""
+        if self.running:
+            self.control.call_between_batches(change)
+        else:
+            change()
+
+    # ------------------------------------------------------------------ worker signals
     @Slot(dict)
     def _on_batch(self, info: dict[str, Any]) -> None:
         self.batch_progress.emit(info)
@@ -148,9 +202,6 @@ class TrainingRunner(QObject):
             self._thread.deleteLater()
             self._worker = self._bridge = self._thread = None
 
-    def stop(self) -> None:
-        self.control.request_stop()
-
     def shutdown(self, timeout_ms: int = 30_000) -> bool:
         """Stop the run and join its thread (closing the window). True when no thread is left."""
         if self._thread is None:
@@ -161,4 +212,3 @@ class TrainingRunner(QObject):
         # The worker's finished signal is still queued for this thread; deliver the outcome now.
         self._join()
         return True
-

@@ -82,6 +82,28 @@ def locate_failure(model: nn.Module, x: torch.Tensor) -> str:
     return ""
 
 
+def settings_problem(spec: TrainSpec, bundle: DataBundle, n_outputs: int) -> str | None:
+    """Why ``spec`` cannot train a model with ``n_outputs`` outputs on ``bundle``, or None when it can.
+
+    Shared by the Trainer (refusing to start) and the Training tab (explaining before Train is pressed).
+    Normalises the spec's registry parameters (defaults filled in) as a side effect.
+    """
+    loss_entry = LOSSES.get(spec.loss)
+    spec.loss_params = loss_entry.validate(spec.loss_params, "training.loss_params")
+    spec.optimizer_params = OPTIMIZERS.get(spec.optimizer).validate(spec.optimizer_params, "training.optimizer_params")
+    spec.schedule_params = SCHEDULES.get(spec.schedule).validate(spec.schedule_params, "training.schedule_params")
+    problem = loss_entry.obj.problem(spec.loss_params, bundle.task, n_outputs, bundle.num_classes)
+    if problem:
+        return problem
+    wanted = "val_" + task_metric(bundle.task)
+    if spec.monitor not in ("val_loss", wanted) and (spec.early_stopping or spec.schedule == "plateau"):
+        return f"The monitored value '{spec.monitor}' does not exist for a {bundle.task} task; monitor val_loss or {wanted}"
+    if spec.early_stopping and len(bundle.validation) == 0:
+        return ("Early stopping watches the validation split, which is empty; give the validation split a fraction "
+                "on the Data tab or switch early stopping off")
+    return None
+
+
 class Trainer:
     """Holds one run: model, optimizer, schedule and history persist across ``fit`` calls (Continue)."""
 
@@ -122,24 +144,9 @@ class Trainer:
 
     def problem_check(self, model: nn.Module) -> None:
         """Raise a TrainingError explaining why these settings cannot train this model on this data."""
-        spec, bundle = self.spec, self.bundle
-        loss_entry = LOSSES.get(spec.loss)
-        spec.loss_params = loss_entry.validate(spec.loss_params, "training.loss_params")
-        spec.optimizer_params = OPTIMIZERS.get(spec.optimizer).validate(spec.optimizer_params, "training.optimizer_params")
-        spec.schedule_params = SCHEDULES.get(spec.schedule).validate(spec.schedule_params, "training.schedule_params")
-        n_outputs = self._output_size(model)
-        problem = loss_entry.obj.problem(spec.loss_params, bundle.task, n_outputs, bundle.num_classes)
+        problem = settings_problem(self.spec, self.bundle, self._output_size(model))
         if problem:
             raise TrainingError(problem)
-        wanted = "val_" + task_metric(bundle.task)
-        if spec.monitor not in ("val_loss", wanted) and (spec.early_stopping or spec.schedule == "plateau"):
-            raise TrainingError(
-                f"The monitored value '{spec.monitor}' does not exist for a {bundle.task} task; "
-                f"monitor val_loss or {wanted}"
-            )
-        if spec.early_stopping and len(bundle.validation) == 0:
-            raise TrainingError("Early stopping watches the validation split, which is empty; give the validation split "
-                                "a fraction on the Data tab or switch early stopping off")
 
     def _to_device(self, split: Split) -> Split:
         return Split(split.x.to(self.device), split.y.to(self.device))
@@ -210,6 +217,7 @@ class Trainer:
                 xs, ys = train.x[perm], train.y[perm]  # one gather per epoch; batches are views
                 # Predicted classes land in one buffer and are compared once per epoch: no per-batch sync.
                 predicted = torch.empty(n, dtype=torch.long, device=self.device) if classify else None
+                squared = None if classify else torch.zeros((), device=self.device)
                 loss_sum = 0.0
                 for start in range(0, n, bs):
                     if control.checkpoint():  # pause, queued edits and stop, between batches
@@ -241,6 +249,8 @@ class Trainer:
                     loss_sum += loss_value * m
                     if predicted is not None:
                         _predict_into(outputs.detach(), predicted[start : start + m])
+                    elif squared is not None:  # regression: running squared error for the train RMSE
+                        squared += torch.sum((outputs.detach().reshape(yb.shape) - yb) ** 2)
                     state.batch += 1
                     state.samples_seen += m
                     control.after_batch()
@@ -258,6 +268,8 @@ class Trainer:
                 metrics = {"epoch": float(state.epoch), "train_loss": loss_sum / n}
                 if predicted is not None:
                     metrics["train_accuracy"] = float((predicted == ys).float().mean())
+                elif squared is not None:
+                    metrics["train_rmse"] = math.sqrt(float(squared) / max(1, ys.numel()))
                 metrics.update(self.evaluate_split(self._data["validation"], "val"))
                 metrics["lr"] = self._current_lr()
                 metrics["seconds"] = time.perf_counter() - epoch_started

@@ -1,14 +1,21 @@
 """Live curves the pyqtgraph way: each curve created once, points appended into growing numpy buffers,
-and the screen redrawn from a timer rather than on every data point."""
+and the screen redrawn from a timer rather than on every data point.
+
+Extras for the classroom: a log-scale switch, a hover readout naming the exact value under the mouse,
+and a marked x position (the best epoch).
+"""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtWidgets import QWidget
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+HOVER_PIXELS = 24  # how close (in screen pixels) the mouse must be to a point for the readout
 
 
 class _Buffer:
@@ -17,13 +24,25 @@ class _Buffer:
         self.y = np.empty(capacity)
         self.n = 0
 
+    def _grow(self, needed: int) -> None:
+        if needed > len(self.x):
+            size = max(needed, 2 * len(self.x))
+            self.x = np.resize(self.x, size)
+            self.y = np.resize(self.y, size)
+
     def append(self, x: float, y: float) -> None:
         if self.n == len(self.x):
-            self.x = np.resize(self.x, 2 * self.n)
-            self.y = np.resize(self.y, 2 * self.n)
+            self._grow(self.n + 1)
         self.x[self.n] = x
         self.y[self.n] = y
         self.n += 1
+
+    def extend(self, xs: np.ndarray, ys: np.ndarray) -> None:
+        k = len(xs)
+        self._grow(self.n + k)
+        self.x[self.n : self.n + k] = xs
+        self.y[self.n : self.n + k] = ys
+        self.n += k
 
 
 class LivePlot(pg.PlotWidget):
@@ -35,27 +54,47 @@ class LivePlot(pg.PlotWidget):
         self.setTitle(title, color="#333", size="11pt")
         self.setLabel("bottom", x_label)
         self.setLabel("left", y_label)
+        self.x_label = x_label
         self.showGrid(x=True, y=True, alpha=0.25)
         self.addLegend(offset=(-10, 10))
         self.setClipToView(True)
         self.setDownsampling(auto=True, mode="peak")
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._buffers: dict[str, _Buffer] = {}
+        self._hover_names: list[str] = []
         self._dirty: set[str] = set()
+        self._log_y = False
+        self.readout = ""  # the hover text currently shown ("" when none)
+        self._readout_item = pg.TextItem("", color="#111", fill=pg.mkBrush(255, 255, 255, 230), border="#888", anchor=(0, 1))
+        self._readout_item.setZValue(100)
+        self._readout_item.hide()
+        self.addItem(self._readout_item, ignoreBounds=True)
+        self._marker: pg.InfiniteLine | None = None
+        self.marked_x: float | None = None
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self._timer = QTimer(self)
         self._timer.setInterval(int(1000 / fps))
         self._timer.timeout.connect(self.redraw)
         self._timer.start()
 
-    def add_curve(self, name: str, color: str | None = None, width: float = 2.0, symbol: str | None = None, style=None) -> None:
+    # ------------------------------------------------------------------ curves
+    def add_curve(self, name: str, color: str | None = None, width: float = 2.0, symbol: str | None = None, style=None,
+                  hover: bool = True) -> None:
         color = color or PALETTE[len(self._curves) % len(PALETTE)]
         pen = pg.mkPen(color, width=width) if style is None else pg.mkPen(color, width=width, style=style)
-        kwargs = {"symbol": symbol, "symbolSize": 6, "symbolBrush": color, "symbolPen": color} if symbol else {}
+        kwargs = {"symbol": symbol, "symbolSize": 7, "symbolBrush": color, "symbolPen": color} if symbol else {}
         self._curves[name] = self.plot([], [], name=name, pen=pen, **kwargs)
         self._buffers[name] = _Buffer()
+        if hover:
+            self._hover_names.append(name)
 
     def append(self, name: str, x: float, y: float) -> None:
         self._buffers[name].append(x, y)
+        self._dirty.add(name)
+
+    def extend(self, name: str, xs, ys) -> None:
+        """Append many points at once (a chunk of per-batch values)."""
+        self._buffers[name].extend(np.asarray(xs, dtype=float), np.asarray(ys, dtype=float))
         self._dirty.add(name)
 
     def clear_data(self) -> None:
@@ -63,11 +102,14 @@ class LivePlot(pg.PlotWidget):
             self._buffers[name] = _Buffer()
             self._curves[name].setData([], [])
         self._dirty.clear()
+        self.mark_x(None)
+        self._hide_readout()
 
     def redraw(self) -> None:
         for name in self._dirty:
             buf = self._buffers[name]
-            self._curves[name].setData(buf.x[: buf.n], buf.y[: buf.n], skipFiniteCheck=True)
+            # Log scale turns zero or negative values into -inf: let pyqtgraph check for them then.
+            self._curves[name].setData(buf.x[: buf.n], buf.y[: buf.n], skipFiniteCheck=not self._log_y)
         self._dirty.clear()
 
     def curve_data(self, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -77,3 +119,91 @@ class LivePlot(pg.PlotWidget):
 
     def curve(self, name: str) -> pg.PlotDataItem:
         return self._curves[name]
+
+    def curve_names(self) -> list[str]:
+        return list(self._curves)
+
+    # ------------------------------------------------------------------ log scale and marker
+    @property
+    def log_y(self) -> bool:
+        return self._log_y
+
+    def set_log_y(self, on: bool) -> None:
+        self._log_y = on
+        self.setLogMode(y=on)
+        self._dirty.update(self._curves)
+        self.redraw()
+
+    def mark_x(self, x: float | None, label: str = "") -> None:
+        """A dashed vertical line at ``x`` (e.g. the best epoch); None removes it."""
+        self.marked_x = x
+        if x is None:
+            if self._marker is not None:
+                self._marker.hide()
+            return
+        if self._marker is None:
+            self._marker = pg.InfiniteLine(
+                angle=90, movable=False, pen=pg.mkPen("#2ca02c", width=2, style=Qt.PenStyle.DashLine),
+                label=label, labelOpts={"position": 0.92, "color": "#1a7a1a", "fill": (255, 255, 255, 200)},
+            )
+            self.addItem(self._marker, ignoreBounds=True)
+        self._marker.setValue(x)
+        self._marker.label.setFormat(label)
+        self._marker.show()
+
+    # ------------------------------------------------------------------ hover readout
+    def readout_at(self, x: float, y: float) -> str:
+        """The exact value of the point nearest to view position (x, y), or "" when none is close."""
+        vb = self.getPlotItem().getViewBox()
+        (x0, x1), (y0, y1) = vb.viewRange()
+        width, height = max(vb.width(), 1.0), max(vb.height(), 1.0)
+        sx, sy = width / max(x1 - x0, 1e-12), height / max(y1 - y0, 1e-12)
+        best, text = HOVER_PIXELS**2, ""
+        for name in self._hover_names:
+            if not self._curves[name].isVisible():
+                continue
+            buf = self._buffers[name]
+            if buf.n == 0:
+                continue
+            ys = buf.y[: buf.n]
+            if self._log_y:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    ys = np.log10(ys)
+            d2 = ((buf.x[: buf.n] - x) * sx) ** 2 + ((ys - y) * sy) ** 2
+            d2 = np.where(np.isfinite(d2), d2, np.inf)
+            i = int(np.argmin(d2))
+            if d2[i] < best:
+                best = d2[i]
+                text = f"{name}\n{self.x_label} {_fmt(buf.x[i])}: {_fmt(buf.y[i])}"
+        return text
+
+    def _on_mouse_moved(self, pos: QPointF) -> None:
+        vb = self.getPlotItem().getViewBox()
+        if not vb.sceneBoundingRect().contains(pos):
+            self._hide_readout()
+            return
+        point = vb.mapSceneToView(pos)
+        self.show_readout(point.x(), point.y())
+
+    def show_readout(self, x: float, y: float) -> str:
+        text = self.readout_at(x, y)
+        self.readout = text
+        if text:
+            self._readout_item.setText(text)
+            self._readout_item.setPos(x, y)
+            self._readout_item.show()
+        else:
+            self._readout_item.hide()
+        return text
+
+    def _hide_readout(self) -> None:
+        self.readout = ""
+        self._readout_item.hide()
+
+
+def _fmt(value: float) -> str:
+    if not math.isfinite(value):
+        return str(value)
+    if float(value).is_integer() and abs(value) < 1e6:
+        return str(int(value))
+    return f"{value:.4g}" if abs(value) < 1e-3 or abs(value) >= 1e4 else f"{value:.4f}"
