@@ -194,22 +194,28 @@ class SelfTest:
 
     def check_attribution(self) -> str:
         import numpy as np
-        import torch
+
+        from nnstudio.core.interpret.explain import explain
+        from nnstudio.core.interpret.subject import Subject
 
         doc = self.window.document
         model = doc.trained_model()
         if model is None:
             raise CheckFailed("no trained model to explain")
-        x = doc.bundle().test.x[:1]
-        with torch.no_grad():
-            target = int(model(x).argmax(1).item())
-        attributions, delta = integrated_gradients(model, x, target)
-        values = np.asarray(attributions)
-        if values.shape != tuple(x.shape) or not np.isfinite(values).all():
-            raise CheckFailed(f"Integrated Gradients gave shape {values.shape} (expected {tuple(x.shape)}) or non-finite values")
-        if abs(delta) > 0.05 * max(1.0, float(np.abs(values).sum())):
-            raise CheckFailed(f"Integrated Gradients did not add up to the prediction (convergence delta {delta:.3g})")
-        return f"Integrated Gradients for class {target}: {values.size} values, convergence delta {delta:.2e}"
+        bundle = doc.bundle()
+        attribution = explain(model, Subject.from_model(model, bundle), bundle.test.x[0], "ig")  # Captum underneath
+        values = attribution.values
+        if values.shape != tuple(bundle.input_shape) or not np.isfinite(values).all():
+            raise CheckFailed(
+                f"Integrated Gradients gave shape {values.shape} (expected {tuple(bundle.input_shape)}) or non-finite values"
+            )
+        relative = attribution.stats().get("relative_delta")
+        if relative is not None and abs(relative) > 0.05:
+            raise CheckFailed(f"Integrated Gradients did not add up to the prediction (relative convergence delta {relative:.3g})")
+        return (
+            f"{attribution.title} for class {attribution.target_name}: {values.size} values, "
+            f"convergence delta {attribution.delta or 0.0:.2e}"
+        )
 
     def check_save_reopen(self) -> str:
         import torch
@@ -260,12 +266,3 @@ class SelfTest:
             self._process_events()
             self.window = None
 
-
-def integrated_gradients(model: Any, x: Any, target: int) -> tuple[Any, float]:
-    """One Captum attribution: Integrated Gradients from an all-zero baseline, as numpy plus its delta."""
-    from captum.attr import IntegratedGradients
-
-    model.eval()  # Captum never switches modes itself
-    ig = IntegratedGradients(model)
-    attributions, delta = ig.attribute(x, target=target, n_steps=32, return_convergence_delta=True)
-    return attributions.detach().cpu().numpy(), float(delta.abs().max())
