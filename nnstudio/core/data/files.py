@@ -388,6 +388,10 @@ def find_member(folders: list[Path], stem: str, what: str) -> Path:
 
 
 # ---------------------------------------------------------------------------- CIFAR-10 python batches
+class _Refused(pickle.UnpicklingError):
+    pass
+
+
 class _BatchUnpickler(pickle.Unpickler):
     """CIFAR's batches are pickles of a dict holding a numpy array. Only numpy's array rebuild is admitted:
     anything else a pickle may name (os.system, eval, ...) is refused, so a crafted file cannot run code."""
@@ -408,13 +412,13 @@ class _BatchUnpickler(pickle.Unpickler):
         try:
             return allowed[(module, name)]
         except KeyError:
-            raise pickle.UnpicklingError(f"refused to load {module}.{name}") from None
+            raise _Refused(f"refused to load {module}.{name}") from None
 
 
 def _latin1_encode(text: str, encoding: str = "latin1") -> bytes:
     # Python 3 pickles bytes at protocol 2 as _codecs.encode(str, 'latin1'); only that encoding is honoured.
     if encoding not in ("latin1", "latin-1"):
-        raise pickle.UnpicklingError(f"refused encoding {encoding!r}")
+        raise _Refused(f"refused encoding {encoding!r}")
     return text.encode("latin1")
 
 
@@ -423,9 +427,9 @@ def read_cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     raw = _read_bytes(path)
     try:
         batch = _BatchUnpickler(io.BytesIO(raw), encoding="latin1").load()
-    except pickle.UnpicklingError as exc:
+    except _Refused as exc:
         raise DataError(f"{path.name} is not a plain CIFAR-10 batch ({exc}); nnstudio opens only data, never code") from None
-    except (EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError, MemoryError) as exc:
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError, MemoryError) as exc:
         raise DataError(f"{path.name} is damaged or not a CIFAR-10 batch ({type(exc).__name__}); get a fresh copy") from None
     if not isinstance(batch, dict):
         raise DataError(f"{path.name} is not a CIFAR-10 batch (it holds no dictionary)")
@@ -474,3 +478,25 @@ def guess_idx_variant(folder: Path) -> tuple[str, str]:
     if (folder / "FashionMNIST").is_dir() or "fashion" in folder.as_posix().lower():
         return "fashion_mnist", "balanced"
     return "mnist", "balanced"
+
+
+def data_path(spec: Any) -> str:
+    """The file or folder a DataSpec reads ('' for generated data and embedded tables)."""
+    from nnstudio.core.registry import DATASETS
+
+    entry = DATASETS.get(spec.source)
+    if "file_mode" not in entry.extra or spec.params.get("embedded"):
+        return ""
+    return str(spec.params.get("path", ""))
+
+
+def rebase_paths(spec: Any, old_base: Path | None, new_base: Path | None) -> Any:
+    """A copy of ``spec`` whose data path still names the same file once the project lives in ``new_base``
+    (call it on Save As): relative to the new folder where possible, absolute otherwise."""
+    path = data_path(spec)
+    out = spec.copy()
+    if path:
+        p = Path(path).expanduser()
+        absolute = p if p.is_absolute() else (old_base or Path.cwd()) / p
+        out.params["path"] = project_relative(absolute, new_base)
+    return out
