@@ -1,26 +1,55 @@
-"""The Training tab: start and stop a run, watch its loss fall."""
+"""The Training tab: settings, a controllable run (Train, Continue, Pause, Step, Stop, speed) and live curves.
+
+A run trains on a frozen copy of the settings taken when it starts; edits made meanwhile change the
+project (the next run), and the tab says so. Only the learning rate and the regularization of the run
+in progress can change, while it is paused, and those edits reach the trainer between two batches.
+"""
 
 from __future__ import annotations
 
-import time
+import math
+from collections import deque
+from functools import partial
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
+    QCheckBox,
+    QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
+    QSlider,
     QSpinBox,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
-from nnstudio.core.errors import NNStudioError
-from nnstudio.core.training.engine import COMPLETED, DIVERGED, Trainer, new_model
+from nnstudio.core.errors import NNStudioError, ShapeError
+from nnstudio.core.training.callbacks import best_epoch
+from nnstudio.core.training.config import TrainSpec, setting
+from nnstudio.core.training.engine import (
+    COMPLETED,
+    DIVERGED,
+    EARLY_STOPPED,
+    Trainer,
+    new_model,
+    settings_problem,
+)
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.dialogs import show_error
+from nnstudio.gui.panels.training_settings import TrainingSettingsForm, editor_for
 from nnstudio.gui.widgets.live_plot import LivePlot
 from nnstudio.gui.worker import RunOutcome, TrainingRunner
+
+# Seconds slept after each batch, slowest last: a class can watch a small 2-D run unfold.
+SPEEDS = (0.0, 0.002, 0.01, 0.03, 0.1, 0.3, 1.0)
+SMOOTHING = 0.1  # weight of the newest batch in the smoothed per-batch loss
+RATE_WINDOW = 3.0  # seconds of recent progress the samples/s figure averages over
+TRAIN_TIP = "Train a new run from fresh weights (Ctrl+T)"
 
 
 class TrainingPanel(QWidget):
@@ -34,87 +63,343 @@ class TrainingPanel(QWidget):
         self.runner.epoch_finished.connect(self._on_epoch)
         self.runner.batch_progress.connect(self._on_batch)
         self.runner.finished.connect(self._on_finished)
-        self._started_at = 0.0
+        self.trainer: Trainer | None = None  # the current run; Continue trains it further
+        self.run_spec: TrainSpec | None = None  # the frozen settings of the current run
+        self.history: dict[str, list[float]] = {}  # what the curves show, from the run's epoch signals
+        self.batch_losses: list[float] = []  # every batch loss of the run, for the smoothed curve
+        self._smoothed: float | None = None
+        self._progress_base = 0  # batches done before the current fit call (Continue)
+        self._rate_points: deque[tuple[float, int]] = deque()
+        self._problem: str | None = None
+        self.best_epoch = 0
+        self._syncing = False
 
-        self.train_button = QPushButton("Train")
-        self.train_button.setObjectName("trainButton")
-        self.train_button.setToolTip("Train a new run from fresh weights (Ctrl+T)")
-        self.train_button.setShortcut("Ctrl+T")
-        self.train_button.clicked.connect(self.start_training)
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setObjectName("stopButton")
-        self.stop_button.setToolTip("Stop at the end of the current batch; the weights learned so far are kept")
-        self.stop_button.setEnabled(False)
-        self.stop_button.clicked.connect(self.stop_training)
-        self.epochs = QSpinBox()
-        self.epochs.setRange(1, 100_000)
-        self.epochs.setToolTip("How many passes over the training data")
-        self.epochs.valueChanged.connect(self._epochs_edited)
+        # ---------------------------------------------------------------- settings (left)
+        self.settings_form = TrainingSettingsForm()
+        self.settings_form.changed.connect(self._settings_edited)
+        self.epochs = self.settings_form.editors["epochs"]
+        scroll = QScrollArea()
+        scroll.setObjectName("trainingSettingsScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.settings_form)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(340)
 
+        # ---------------------------------------------------------------- controls
+        def button(text: str, name: str, tip: str, slot, shortcut: str = "") -> QPushButton:
+            b = QPushButton(text)
+            b.setObjectName(name)
+            b.setToolTip(tip + (f" ({shortcut})" if shortcut else ""))
+            if shortcut:
+                b.setShortcut(shortcut)
+            b.clicked.connect(slot)
+            return b
+
+        self.train_button = button("Train", "trainButton", "Train a new run from fresh weights", self.start_training, "Ctrl+T")
+        self.train_button.setStyleSheet("font-weight: bold;")
+        self.continue_button = button("Continue", "continueButton", "Train the current run for more epochs, keeping its weights", self.continue_training)
+        self.continue_epochs = QSpinBox()
+        self.continue_epochs.setObjectName("continueEpochs")
+        self.continue_epochs.setRange(1, 100_000)
+        self.continue_epochs.setValue(5)
+        self.continue_epochs.setSuffix(" more epochs")
+        self.continue_epochs.setToolTip("How many epochs Continue adds to the current run")
+        self.pause_button = button("Pause", "pauseButton", "Pause after the current batch", self.pause_training)
+        self.resume_button = button("Resume", "resumeButton", "Carry on from where the run paused", self.resume_training)
+        self.step_button = button("Step", "stepButton", "Train exactly one batch, then pause", self.step_training)
+        self.stop_button = button("Stop", "stopButton", "Stop at the end of the current batch; the weights learned so far are kept", self.stop_training)
+        self.reset_button = button("Reset weights", "resetButton", "Forget the current run: fresh weights, empty curves", self.reset_weights)
         controls = QHBoxLayout()
-        controls.addWidget(self.train_button)
-        controls.addWidget(self.stop_button)
-        controls.addSpacing(16)
-        controls.addWidget(QLabel("Epochs:"))
-        controls.addWidget(self.epochs)
+        for w in (self.train_button, self.continue_button, self.continue_epochs, self.pause_button, self.resume_button,
+                  self.step_button, self.stop_button, self.reset_button):
+            controls.addWidget(w)
         controls.addStretch(1)
+
+        self.speed = QSlider(Qt.Orientation.Horizontal)
+        self.speed.setObjectName("speedSlider")
+        self.speed.setRange(0, len(SPEEDS) - 1)
+        self.speed.setPageStep(1)
+        self.speed.setTickPosition(QSlider.TickPosition.TicksBelow)
+        self.speed.setFixedWidth(160)
+        self.speed.setToolTip("Slow a run down (a pause after every batch) so a class can watch it unfold")
+        self.speed.valueChanged.connect(self._speed_changed)
+        self.speed_label = QLabel()
+        self.speed_label.setMinimumWidth(150)
+        self.log_scale = QCheckBox("Log-scale loss")
+        self.log_scale.setObjectName("logScale")
+        self.log_scale.setToolTip("Show the loss on a logarithmic axis: late, small improvements become visible")
+        self.log_scale.toggled.connect(self._log_toggled)
+        speed_row = QHBoxLayout()
+        speed_row.addWidget(QLabel("Speed:"))
+        speed_row.addWidget(self.speed)
+        speed_row.addWidget(self.speed_label)
+        speed_row.addStretch(1)
+        speed_row.addWidget(self.log_scale)
+
+        # While paused: this run's learning rate and regularization.
+        self.live_box = QFrame()
+        self.live_box.setObjectName("liveEdits")
+        self.live_box.setFrameShape(QFrame.Shape.StyledPanel)
+        live = QHBoxLayout(self.live_box)
+        live.setContentsMargins(8, 2, 8, 2)
+        self.live_lr = editor_for(setting("lr"), 1e-3)
+        self.live_l2 = editor_for(setting("weight_decay"), 0.0)
+        self.live_l1 = editor_for(setting("l1"), 0.0)
+        self.live_apply = button("Apply to this run", "applyLiveButton", "Use these values from the next batch on", self.apply_live_edits)
+        live.addWidget(QLabel("This run (while paused):"))
+        for label, w in (("learning rate", self.live_lr), ("L2", self.live_l2), ("L1", self.live_l1)):
+            live.addWidget(QLabel(label))
+            w.setMinimumWidth(80)
+            live.addWidget(w)
+        live.addWidget(self.live_apply)
+        live.addStretch(1)
+
+        self.frozen_note = QLabel()
+        self.frozen_note.setObjectName("frozenNote")
+        self.frozen_note.setWordWrap(True)
+        self.frozen_note.setStyleSheet("background: #fff6d5; border: 1px solid #e0c060; padding: 4px; color: #5a4500;")
+        self.frozen_note.hide()
+        self.problem_label = QLabel()
+        self.problem_label.setObjectName("trainingProblem")
+        self.problem_label.setWordWrap(True)
+        self.problem_label.setStyleSheet("background: #fde8e8; border: 1px solid #d08080; padding: 4px; color: #8a1010;")
+        self.problem_label.hide()
 
         self.progress = QProgressBar()
         self.progress.setObjectName("trainingProgress")
         self.progress.setFormat("Ready")
         self.progress.setValue(0)
-        self.status = QLabel("Press Train to start. The curves show the loss after each epoch.")
+        self.counters = QLabel("")
+        self.counters.setObjectName("trainingCounters")
+        self.counters.setMinimumWidth(260)
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.counters)
+        self.status = QLabel("Choose the settings on the left and press Train. The curves show each epoch as it ends.")
         self.status.setObjectName("trainingStatus")
         self.status.setWordWrap(True)
 
-        self.loss_plot = LivePlot("Loss per epoch", "epoch", "loss")
+        # ---------------------------------------------------------------- curves
+        self.loss_plot = LivePlot("Loss", "epoch", "loss")
+        self.loss_plot.add_curve("batch loss (smoothed)", "#9ecae1", width=1.5, hover=False)
         self.loss_plot.add_curve("train loss", "#1f77b4", symbol="o")
         self.loss_plot.add_curve("validation loss", "#ff7f0e", symbol="o")
+        self.metric_plot = LivePlot("Accuracy", "epoch", "accuracy", legend_offset=(-10, -40))
+        self.metric_plot.add_curve("train", "#1f77b4", symbol="o")
+        self.metric_plot.add_curve("validation", "#ff7f0e", symbol="o")
+        plots = QGridLayout()
+        plots.addWidget(self.loss_plot, 0, 0)
+        plots.addWidget(self.metric_plot, 0, 1)
 
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(6, 0, 0, 0)
+        rl.addLayout(controls)
+        rl.addLayout(speed_row)
+        rl.addWidget(self.live_box)
+        rl.addWidget(self.problem_label)
+        rl.addWidget(self.frozen_note)
+        rl.addLayout(progress_row)
+        rl.addWidget(self.status)
+        rl.addLayout(plots, 1)
+
+        splitter = QSplitter()
+        splitter.addWidget(scroll)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([360, 920])
         layout = QVBoxLayout(self)
-        layout.addLayout(controls)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.status)
-        layout.addWidget(self.loss_plot, 1)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(splitter)
 
-        ctx.document.project_replaced.connect(self._sync_from_document)
-        ctx.document.training_changed.connect(self._sync_from_document)
+        document = ctx.document
+        document.project_replaced.connect(self._project_replaced)
+        document.training_changed.connect(self._sync_from_document)
+        # Train is disabled, with the reason as its tooltip, while the network or settings cannot work.
+        for signal in (document.architecture_changed, document.data_changed):
+            signal.connect(self._update_train_enabled)
+        self._speed_changed(0)
         self._sync_from_document()
+        self._update_buttons()
 
     # ------------------------------------------------------------------ document
     def _sync_from_document(self) -> None:
-        self.epochs.blockSignals(True)
-        self.epochs.setValue(self.ctx.document.project.training.epochs)
-        self.epochs.blockSignals(False)
+        if not self._syncing:
+            self._syncing = True
+            try:
+                self.settings_form.set_spec(self.ctx.document.project.training)
+            finally:
+                self._syncing = False
+        self._update_train_enabled()
+        self._update_frozen_note()
 
-    def _epochs_edited(self, value: int) -> None:
-        spec = self.ctx.document.project.training.copy()
-        spec.epochs = value
-        self.ctx.document.set_training(spec)
+    def _settings_edited(self) -> None:
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            self.ctx.document.set_training(self.settings_form.spec())
+        finally:
+            self._syncing = False
+
+    def _project_replaced(self) -> None:
+        if not self.runner.running:
+            self._forget_run()
+            self._show_saved_history()
+        self._sync_from_document()
+
+    def settings_problem(self) -> str | None:
+        """Why Train cannot work right now (the network does not fit, or the settings do not suit the
+        data), or None. Data that cannot load is explained when Train is pressed."""
+        document = self.ctx.document
+        try:
+            bundle = document.bundle()
+            built = document.built()
+        except ShapeError as exc:
+            return f"Cannot train yet: {exc}"
+        except NNStudioError:
+            return None
+        n_outputs = int(math.prod(built.output_shape)) if built.output_shape else 1
+        try:
+            problem = settings_problem(document.project.training.copy(), bundle, n_outputs)
+        except NNStudioError as exc:
+            problem = str(exc)
+        return f"Cannot train yet: {problem}" if problem else None
+
+    def _update_train_enabled(self) -> None:
+        self._problem = self.settings_problem()
+        self.problem_label.setText(self._problem or "")
+        self.problem_label.setVisible(bool(self._problem))
+        self.train_button.setToolTip(self._problem or TRAIN_TIP)
+        self._update_buttons()
+
+    def _update_frozen_note(self) -> None:
+        if self.run_spec is None:
+            self.frozen_note.hide()
+            return
+        changed = self.run_spec.to_dict() != self.ctx.document.project.training.to_dict()
+        running = self.runner.running
+        if not changed and not running:
+            self.frozen_note.hide()
+            return
+        if changed:
+            text = ("The settings changed since this run started. This run keeps the settings it started with "
+                    "(Continue too); your edits apply to the next run (Train).")
+        else:
+            text = "This run uses a frozen copy of the settings; edits you make now apply to the next run."
+        self.frozen_note.setText(text)
+        self.frozen_note.show()
+
+    # ------------------------------------------------------------------ buttons
+    def _update_buttons(self) -> None:
+        running = self.runner.running
+        paused = self.runner.paused
+        has_run = self.trainer is not None or bool(self.ctx.document.project.weights)
+        self.train_button.setEnabled(not running and self._problem is None)
+        self.continue_button.setEnabled(not running and has_run)
+        self.continue_epochs.setEnabled(not running)
+        self.pause_button.setEnabled(running and not paused)
+        self.resume_button.setEnabled(running and paused)
+        self.step_button.setEnabled(running)
+        self.stop_button.setEnabled(running)
+        self.reset_button.setEnabled(not running and has_run)
+        self.live_box.setEnabled(running and paused)
+        self.ctx.set_training_active(running)
+
+    def _speed_changed(self, index: int) -> None:
+        delay = SPEEDS[index]
+        self.runner.set_batch_delay(delay)
+        self.speed_label.setText("full speed" if delay == 0 else f"{delay * 1000:g} ms pause per batch")
+
+    def _log_toggled(self, on: bool) -> None:
+        self.loss_plot.set_log_y(on)
 
     # ------------------------------------------------------------------ run
     @Slot()
     def start_training(self) -> None:
+        """Train: a new run from fresh weights on a frozen copy of the settings."""
         if self.runner.running:
             return
+        self._update_train_enabled()
+        if self._problem:
+            show_error(self, "Cannot start training", self._problem)
+            return
         document = self.ctx.document
-        project = document.project
         try:
             bundle = document.bundle()
             built = document.built()
-            spec = project.training.copy()  # the run trains on a frozen copy of the settings
+            spec = document.project.training.copy()
             trainer = Trainer(new_model(built.module, spec.seed), bundle, spec)
         except NNStudioError as exc:
             show_error(self, "Cannot start training", exc)
             return
-        self.loss_plot.clear_data()
-        self.progress.setRange(0, spec.epochs * trainer_batches(trainer))
+        self._forget_run()
+        self._launch(trainer, spec.epochs, f"Training {document.project.architecture.name} on {bundle.description}")
+
+    @Slot()
+    def continue_training(self) -> None:
+        """Continue: more epochs on the current run, or on the project's saved weights."""
+        if self.runner.running:
+            return
+        trainer = self.trainer
+        if trainer is None:
+            document = self.ctx.document
+            try:
+                model = document.trained_model()
+                if model is None:
+                    return
+                trainer = Trainer(model.train(), document.bundle(), document.project.training.copy())
+            except NNStudioError as exc:
+                show_error(self, "Cannot continue training", exc)
+                return
+            trainer.adopt_history(document.project.history)
+            self._forget_run()
+            self._show_saved_history()
+        self._launch(trainer, self.continue_epochs.value(), f"Continuing for {self.continue_epochs.value()} more epochs")
+
+    def _launch(self, trainer: Trainer, epochs: int, message: str) -> None:
+        self.trainer = trainer
+        self.run_spec = trainer.spec.copy()
+        batches = -(-len(trainer.bundle.train) // trainer.spec.batch_size)
+        self._progress_base = trainer.epochs_done * batches
+        self.progress.setRange(0, max(1, epochs * batches))
         self.progress.setValue(0)
         self.progress.setFormat("Starting…")
-        self.status.setText(f"Training {project.architecture.name} on {bundle.description}")
-        self._set_running(True)
-        self._started_at = time.perf_counter()
-        self.runner.start(trainer, spec.epochs)
+        self._rate_points.clear()
+        self.counters.setText("")
+        self.metric_plot.setTitle("Accuracy" if trainer.metric_name == "accuracy" else "RMSE", color="#333", size="11pt")
+        self.metric_plot.setLabel("left", trainer.metric_name if trainer.metric_name == "accuracy" else "RMSE")
+        self._set_live_values(trainer.spec)
+        self.status.setText(message)
+        self.runner.start(trainer, epochs)
+        self._update_buttons()
+        self._update_frozen_note()
+
+    @Slot()
+    def pause_training(self) -> None:
+        if self.runner.running:
+            self.runner.pause()
+            self._rate_points.clear()
+            self.status.setText("Paused after the current batch. You may change this run's learning rate and "
+                                "regularization, then Resume or Step.")
+            self._update_buttons()
+
+    @Slot()
+    def resume_training(self) -> None:
+        if self.runner.running:
+            self._rate_points.clear()
+            self.runner.resume()
+            self.status.setText("Training…")
+            self._update_buttons()
+
+    @Slot()
+    def step_training(self) -> None:
+        if self.runner.running:
+            self._rate_points.clear()
+            self.runner.step()
+            self.status.setText("One batch, then paused.")
+            self._update_buttons()
 
     @Slot()
     def stop_training(self) -> None:
@@ -122,33 +407,124 @@ class TrainingPanel(QWidget):
             self.runner.stop()
             self.status.setText("Stopping at the end of the current batch…")
 
-    def _set_running(self, running: bool) -> None:
-        self.train_button.setEnabled(not running)
-        self.stop_button.setEnabled(running)
-        self.epochs.setEnabled(not running)
-        self.ctx.set_training_active(running)
+    @Slot()
+    def reset_weights(self) -> None:
+        """Forget the current run and the project's trained weights; the next Train starts afresh anyway."""
+        if self.runner.running:
+            return
+        self._forget_run()
+        if self.ctx.document.project.weights:
+            self.ctx.document.set_trained({}, {})
+        self.progress.setValue(0)
+        self.progress.setFormat("Ready")
+        self.counters.setText("")
+        self.status.setText("Weights reset: the next run starts from fresh weights.")
+        self._update_buttons()
 
+    @Slot()
+    def apply_live_edits(self) -> None:
+        """Send the paused run its new learning rate and regularization (applied between two batches)."""
+        trainer = self.trainer
+        if trainer is None or not self.runner.paused:
+            return
+        lr, l2, l1 = self.live_lr.value(), self.live_l2.value(), self.live_l1.value()
+        self.runner.apply(partial(trainer.set_lr, lr))
+        self.runner.apply(partial(trainer.set_regularization, l2, l1))
+        if self.run_spec is not None:
+            self.run_spec.lr, self.run_spec.weight_decay, self.run_spec.l1 = lr, l2, l1
+        self.status.setText(f"This run continues with learning rate {lr:g}, L2 {l2:g}, L1 {l1:g}. Resume or Step.")
+
+    def _set_live_values(self, spec: TrainSpec) -> None:
+        for editor, value in ((self.live_lr, spec.lr), (self.live_l2, spec.weight_decay), (self.live_l1, spec.l1)):
+            editor.setValue(value)
+
+    def _forget_run(self) -> None:
+        self.trainer = None
+        self.run_spec = None
+        self.history = {}
+        self.batch_losses = []
+        self._smoothed = None
+        self.loss_plot.clear_data()
+        self.metric_plot.clear_data()
+        self.frozen_note.hide()
+
+    def _show_saved_history(self) -> None:
+        """Draw a loaded project's recorded history (so Continue picks up visibly where it ended)."""
+        history = self.ctx.document.project.history
+        for i in range(len(history.get("epoch", []))):
+            self._plot_epoch({k: v[i] for k, v in history.items() if i < len(v)})
+
+    # ------------------------------------------------------------------ live updates
     @Slot(dict)
     def _on_batch(self, info: dict) -> None:
-        done = (info["epoch"] - 1) * info["batches"] + info["batch"]
-        self.progress.setValue(done)
-        elapsed = time.perf_counter() - self._started_at
-        rate = info["samples_seen"] / elapsed if elapsed > 0 else 0.0
-        self.progress.setFormat(f"Epoch {info['epoch']}/{info['target_epochs']}, batch {info['batch']}/{info['batches']} · {rate:,.0f} samples/s")
+        batches = info["batches"]
+        losses = info.get("losses") or [info["loss"]]
+        first = info.get("first_batch", 0)
+        smoothed = self._smoothed
+        xs, ys = [], []
+        for i, loss in enumerate(losses, start=first + 1):
+            self.batch_losses.append(loss)
+            if math.isfinite(loss):
+                smoothed = loss if smoothed is None else smoothed + SMOOTHING * (loss - smoothed)
+                xs.append(i / batches)
+                ys.append(smoothed)
+        self._smoothed = smoothed
+        if xs:
+            self.loss_plot.extend("batch loss (smoothed)", xs, ys)
+        done = (info["epoch"] - 1) * batches + info["batch"] - self._progress_base
+        self.progress.setValue(min(done, self.progress.maximum()))
+        self.progress.setFormat(f"Epoch {info['epoch']}/{info['target_epochs']} · batch {info['batch']}/{batches}")
+        self._update_rate(info, done)
+
+    def _update_rate(self, info: dict, done: int) -> None:
+        now, samples = info["time"], info["samples_seen"]
+        points = self._rate_points
+        points.append((now, samples))
+        while len(points) > 2 and now - points[0][0] > RATE_WINDOW:
+            points.popleft()
+        if self.runner.paused:
+            self.counters.setText("paused")
+            return
+        if len(points) < 2 or points[-1][0] <= points[0][0]:
+            return
+        rate = (points[-1][1] - points[0][1]) / (points[-1][0] - points[0][0])
+        if rate <= 0:
+            return
+        batch_size = self.run_spec.batch_size if self.run_spec else 1
+        left = (self.progress.maximum() - done) * batch_size / rate
+        self.counters.setText(f"{rate:,.0f} samples/s · {format_duration(left)} left")
 
     @Slot(dict)
     def _on_epoch(self, metrics: dict) -> None:
-        epoch = metrics["epoch"]
-        self.loss_plot.append("train loss", epoch, metrics["train_loss"])
-        self.loss_plot.append("validation loss", epoch, metrics["val_loss"])
+        self._plot_epoch(metrics)
         shown = ", ".join(f"{k.replace('_', ' ')} {v:.4f}" for k, v in metrics.items() if k not in ("epoch", "seconds", "lr"))
-        self.status.setText(f"Epoch {int(epoch)}: {shown}")
+        self.status.setText(f"Epoch {int(metrics['epoch'])}: {shown}")
+
+    def _plot_epoch(self, metrics: dict) -> None:
+        for key, value in metrics.items():
+            self.history.setdefault(key, []).append(float(value))
+        epoch = metrics["epoch"]
+        self.loss_plot.append("train loss", epoch, metrics.get("train_loss", math.nan))
+        self.loss_plot.append("validation loss", epoch, metrics.get("val_loss", math.nan))
+        metric = "accuracy" if "val_accuracy" in metrics else "rmse"
+        if f"train_{metric}" in metrics:
+            self.metric_plot.append("train", epoch, metrics[f"train_{metric}"])
+        self.metric_plot.append("validation", epoch, metrics.get(f"val_{metric}", math.nan))
+        monitor = (self.run_spec or self.ctx.document.project.training).monitor
+        if monitor not in self.history:
+            monitor = "val_loss"
+        best = best_epoch(self.history, monitor)
+        for plot in (self.loss_plot, self.metric_plot):
+            plot.mark_x(float(best) if best else None, f"best: epoch {best}")
+        self.best_epoch = best
 
     @Slot(object)
     def _on_finished(self, outcome: RunOutcome) -> None:
-        self._set_running(False)
         self.loss_plot.redraw()
+        self.metric_plot.redraw()
+        self.counters.setText("")
         if outcome.result is None:
+            self.trainer = None
             self.progress.setFormat("Failed")
             self.status.setText(outcome.error)
             show_error(self, "Training failed", outcome.error)
@@ -158,17 +534,37 @@ class TrainingPanel(QWidget):
             if result.status == COMPLETED:
                 self.progress.setValue(self.progress.maximum())
                 self.progress.setFormat(f"Done: {result.epochs} epochs in {result.seconds:.1f} s")
+                best = f" The best validation result was in epoch {result.best_epoch}." if result.best_epoch else ""
+                self.status.setText(f"Finished {result.epochs} epochs.{best} Continue adds more epochs to this run.")
             else:
-                self.progress.setFormat(f"{result.status.capitalize()} after {result.epochs} epochs")
+                label = "Early stopped" if result.status == EARLY_STOPPED else result.status.capitalize()
+                self.progress.setFormat(f"{label} after {result.epochs} epochs")
                 self.status.setText(result.message)
                 if result.status == DIVERGED:
                     show_error(self, "Training diverged", result.message)
+        self._update_buttons()
+        self._update_train_enabled()
+        self._update_frozen_note()
         self.run_finished.emit(outcome)
 
     def shutdown(self, timeout_ms: int = 30_000) -> bool:
         return self.runner.shutdown(timeout_ms)
 
 
+def format_duration(seconds: float) -> str:
+    if not math.isfinite(seconds) or seconds < 0:
+        return "—"
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}:{seconds:02d} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d} h"
+
+
 def trainer_batches(trainer: Trainer) -> int:
     n = len(trainer.bundle.train)
     return -(-n // trainer.spec.batch_size)
+

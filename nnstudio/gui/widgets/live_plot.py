@@ -48,7 +48,8 @@ class _Buffer:
 class LivePlot(pg.PlotWidget):
     """A plot with named curves that refreshes at most ``fps`` times a second."""
 
-    def __init__(self, title: str = "", x_label: str = "", y_label: str = "", fps: int = 15, parent: QWidget | None = None) -> None:
+    def __init__(self, title: str = "", x_label: str = "", y_label: str = "", fps: int = 15, parent: QWidget | None = None,
+                 legend_offset: tuple[int, int] = (-10, 10)) -> None:
         super().__init__(parent=parent)
         self.setBackground("w")
         self.setTitle(title, color="#333", size="11pt")
@@ -56,7 +57,9 @@ class LivePlot(pg.PlotWidget):
         self.setLabel("left", y_label)
         self.x_label = x_label
         self.showGrid(x=True, y=True, alpha=0.25)
-        self.addLegend(offset=(-10, 10))
+        self.addLegend(offset=legend_offset)
+        for side in ("left", "bottom"):
+            self.getAxis(side).enableAutoSIPrefix(False)  # "accuracy (x0.001)" confuses more than it helps
         self.setClipToView(True)
         self.setDownsampling(auto=True, mode="peak")
         self._curves: dict[str, pg.PlotDataItem] = {}
@@ -144,7 +147,7 @@ class LivePlot(pg.PlotWidget):
         if self._marker is None:
             self._marker = pg.InfiniteLine(
                 angle=90, movable=False, pen=pg.mkPen("#2ca02c", width=2, style=Qt.PenStyle.DashLine),
-                label=label, labelOpts={"position": 0.92, "color": "#1a7a1a", "fill": (255, 255, 255, 200)},
+                label=label, labelOpts={"position": 0.08, "color": "#1a7a1a", "fill": (255, 255, 255, 200)},
             )
             self.addItem(self._marker, ignoreBounds=True)
         self._marker.setValue(x)
