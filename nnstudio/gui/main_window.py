@@ -41,12 +41,12 @@ class MainWindow(QMainWindow):
         self.architecture_panel = ArchitecturePanel(self.ctx)
         self.data_panel = DataPanel(self.ctx)
         self.training_panel = TrainingPanel(self.ctx)
-        self.evaluation_panel = SummaryPanel(
-            self.ctx, "evaluation", "How good is the trained network? The latest run's final metrics and the project it came from."
-        )
-        self.interpret_panel = SummaryPanel(
-            self.ctx, "interpret", "Which inputs drove a decision? The trained network this tab explains:"
-        )
+        from nnstudio.gui.panels.evaluation import EvaluationPanel
+
+        self.evaluation_panel = EvaluationPanel(self.ctx)
+        from nnstudio.gui.panels.interpret import InterpretPanel
+
+        self.interpret_panel = InterpretPanel(self.ctx)
         for panel, title, tip in (
             (self.architecture_panel, "&Architecture", "Stack layers and watch shapes and parameter counts"),
             (self.data_panel, "&Data", "Choose the dataset and how it is prepared"),
