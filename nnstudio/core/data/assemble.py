@@ -86,7 +86,11 @@ def _feature_names(raw: RawDataset, pipeline: FittedPipeline, shape: tuple[int, 
 
 
 def build(spec: DataSpec, base_dir: Path | None = None) -> DataBundle:
-    prepared = prepare(spec, base_dir)
+    return bundle_from(prepare(spec, base_dir))
+
+
+def bundle_from(prepared: Prepared) -> DataBundle:
+    """Apply the fitted preprocessing to every split (the Data tab keeps ``prepared`` for its previews)."""
     raw, pipeline = prepared.raw, prepared.pipeline
     train_idx, val_idx, test_idx = prepared.train_idx, prepared.val_idx, prepared.test_idx
 

@@ -1,15 +1,38 @@
-"""The Data tab: what the current dataset holds."""
+"""The Data tab: where the examples come from, how they are split and prepared, and what they look like.
+
+Left: the source (dataset or file) with the split and batch size. Middle: the ordered preprocessing steps with
+shapes before and after each. Right: previews. Every change goes to the document through ``set_data`` (built
+off the GUI thread first), so the Architecture tab re-checks its shapes; a change that cannot be built is
+shown as an error and the previous data stays.
+"""
 
 from __future__ import annotations
 
 import html
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+import numpy as np
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
-from nnstudio.core.errors import NNStudioError, format_shape
-from nnstudio.core.registry import DATASETS
+from nnstudio.core.data.drawn import encode_points
+from nnstudio.core.data.spec import DataSpec, SplitSpec
+from nnstudio.core.errors import NNStudioError
 from nnstudio.gui.context import AppContext
+from nnstudio.gui.dialogs import show_error
+from nnstudio.gui.panels.data_pipeline import PipelineEditor
+from nnstudio.gui.panels.data_preview import DataPreview
 from nnstudio.gui.panels.data_source import DataSourceWidget
+from nnstudio.gui.panels.data_split import SplitEditor
+from nnstudio.gui.panels.data_worker import PrepareLoader, PrepareResult
 
 
 class DataPanel(QWidget):
@@ -17,33 +40,194 @@ class DataPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("data")
         self.ctx = ctx
-        # Placeholder embedding by the data-sources work (issue 4); the Data tab's owner reshapes this.
+        self.prepared_for: dict | None = None  # the spec (as a dict) the previews show
+        self.loader = PrepareLoader(self)
+        self.loader.finished.connect(self._on_prepared)
+        self.loader.busy_changed.connect(self._on_busy)
+
         self.source = DataSourceWidget(ctx)
-        self.info = QLabel()
-        self.info.setObjectName("dataInfo")
-        self.info.setWordWrap(True)
-        self.info.hide()  # the source widget shows the same facts
+        # The column is narrow: let long dataset names elide instead of widening it.
+        self.source.source_combo.setSizeAdjustPolicy(self.source.source_combo.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.source.source_combo.setMinimumContentsLength(14)
+        self.split = SplitEditor()
+        self.split.split_edited.connect(self._on_split_edited)
+        self.split.batch_size_edited.connect(self._on_batch_size_edited)
+        left_inner = QWidget()
+        left_box = QVBoxLayout(left_inner)
+        left_box.addWidget(self.source)
+        left_box.addWidget(self.split)
+        left_box.addStretch(1)
+        left = QScrollArea()
+        left.setObjectName("dataSourceScroll")
+        left.setWidgetResizable(True)
+        left.setWidget(left_inner)
+        left.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        left.setMinimumWidth(left_inner.minimumSizeHint().width() + 16)
+
+        self.pipeline = PipelineEditor()
+        self.pipeline.steps_edited.connect(self._on_steps_edited)
+        self.status = QLabel()
+        self.status.setObjectName("dataStatus")
+        self.status.setWordWrap(True)
+        self.busy = QProgressBar()
+        self.busy.setObjectName("prepareProgress")
+        self.busy.setRange(0, 0)
+        self.busy.setFormat("Preparing the data…")
+        self.busy.setTextVisible(True)
+        self.busy.hide()
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("cancelPrepareButton")
+        self.cancel_button.clicked.connect(self.loader.cancel)
+        self.cancel_button.hide()
+        busy_row = QHBoxLayout()
+        busy_row.addWidget(self.busy, 1)
+        busy_row.addWidget(self.cancel_button)
+        middle = QWidget()
+        mid_box = QVBoxLayout(middle)
+        title = QLabel("<b>Preprocessing</b> (fitted on the training split only, then applied to every split)")
+        title.setWordWrap(True)
+        mid_box.addWidget(title)
+        mid_box.addWidget(self.pipeline, 1)
+        mid_box.addLayout(busy_row)
+        mid_box.addWidget(self.status)
+
+        self.preview = DataPreview()
+        self.preview.drawing_ready.connect(self._on_drawing)
+        self.pipeline.step_selected.connect(self.preview.show_step)
+        self.pipeline.step_clicked.connect(self.preview.show_step_page)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("dataSplitter")
+        for w in (left, middle, self.preview):
+            self.splitter.addWidget(w)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(2, 2)
+        self.splitter.setSizes([320, 430, 530])
         layout = QVBoxLayout(self)
-        layout.addWidget(self.source)
-        layout.addWidget(self.info)
-        layout.addStretch(1)
-        for signal in (ctx.document.project_replaced, ctx.document.data_changed):
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.splitter)
+
+        doc = ctx.document
+        for signal in (doc.project_replaced, doc.data_changed, doc.training_changed):
             signal.connect(self.refresh)
+        ctx.training_active_changed.connect(self._on_training_active)
         self.refresh()
 
+    # ------------------------------------------------------------------ document -> views
     def refresh(self) -> None:
         doc = self.ctx.document
         spec = doc.project.data
-        entry = DATASETS.get(spec.source)
-        try:
-            b = doc.bundle()
-        except NNStudioError as exc:
-            self.info.setText(f"<b>{html.escape(entry.title)}</b><p style='color:#b00020'>{html.escape(str(exc))}</p>")
+        self.split.set_values(spec.split, spec.seed, doc.project.training.batch_size)
+        if self.prepared_for == spec.to_dict() and self.preview.prepared is not None:
+            self._show_prepared()
             return
-        classes = ", ".join(b.class_names) if b.class_names else "(regression target)"
-        self.info.setText(
-            f"<h2>{html.escape(entry.title)}</h2><p>{html.escape(entry.help)}</p>"
-            f"<p><b>Task:</b> {b.task} · <b>Input shape:</b> {format_shape(b.input_shape)} · "
-            f"<b>Examples:</b> {len(b.train)} train / {len(b.validation)} validation / {len(b.test)} test</p>"
-            f"<p><b>Classes:</b> {html.escape(classes)}</p>"
-        )
+        self.pipeline.set_steps(spec.preprocessing, None)
+        if not self.isVisible():
+            return  # previews are prepared when the tab is shown (startup stays fast)
+        try:
+            doc.bundle()
+        except NNStudioError as exc:
+            self.status.setText(f"<span style='color:#b00020'>{html.escape(str(exc))}</span>")
+            return
+        self.loader.start(spec, doc.base_dir, with_bundle=False)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if not self._preview_current() and not self.loader.running:
+            self.refresh()
+
+    def _show_prepared(self) -> None:
+        doc = self.ctx.document
+        spec = doc.project.data
+        prepared = self.preview.prepared
+        bundle = doc.bundle()
+        self.pipeline.set_steps(spec.preprocessing, prepared.pipeline, tuple(prepared.raw.x.shape[1:]), len(bundle.train))
+        pending = self.pipeline.take_pending_selection()
+        if pending >= 0:
+            self.pipeline.select(pending)
+        self.split.set_counts(len(bundle.train), len(bundle.validation), len(bundle.test), prepared.raw.fixed_test is not None)
+        self.status.setText("")
+
+    @Slot(object, bool)
+    def _on_prepared(self, result: object, applied: bool) -> None:
+        doc = self.ctx.document
+        if isinstance(result, BaseException):
+            if applied:
+                show_error(self, "Cannot use these data settings", result)
+            else:
+                self.status.setText(f"<span style='color:#b00020'>{html.escape(str(result))}</span>")
+            self.pipeline.take_pending_selection()
+            self.pipeline.set_steps(doc.project.data.preprocessing, self.preview.prepared.pipeline if self._preview_current() else None)
+            self.split.set_values(doc.project.data.split, doc.project.data.seed, doc.project.training.batch_size)
+            return
+        assert isinstance(result, PrepareResult)
+        if applied:
+            # Show the new data first, so the refresh that set_data triggers finds the previews current.
+            self.prepared_for = result.spec.to_dict()
+            self.preview.set_data(result.prepared, result.bundle)
+            try:
+                doc.set_data(result.spec, result.bundle)
+            except NNStudioError as exc:
+                self.prepared_for = None
+                show_error(self, "Cannot use these data settings", exc)
+                self.refresh()
+            return
+        if result.spec.to_dict() != doc.project.data.to_dict():
+            return  # the data changed again meanwhile; a newer job follows
+        self.prepared_for = result.spec.to_dict()
+        self.preview.set_data(result.prepared, doc.bundle())
+        self._show_prepared()
+
+    def _preview_current(self) -> bool:
+        return self.preview.prepared is not None and self.prepared_for == self.ctx.document.project.data.to_dict()
+
+    # ------------------------------------------------------------------ edits -> document
+    def apply_spec(self, spec: DataSpec) -> None:
+        if self.ctx.training_active:
+            show_error(self, "Training in progress", "Stop the current run on the Training tab before changing the data.")
+            self.refresh()
+            return
+        self.loader.start(spec, self.ctx.document.base_dir, with_bundle=True)
+
+    def _on_steps_edited(self, steps: list) -> None:
+        spec = self.ctx.document.project.data.copy()
+        spec.preprocessing = steps
+        self.apply_spec(spec)
+
+    def _on_split_edited(self, split: SplitSpec, seed: int) -> None:
+        try:
+            split = SplitSpec.from_dict(split.to_dict(), "data.split")
+        except NNStudioError as exc:
+            show_error(self, "Cannot use this split", exc)
+            self.refresh()
+            return
+        spec = self.ctx.document.project.data.copy()
+        spec.split, spec.seed = split, seed
+        self.apply_spec(spec)
+
+    def _on_batch_size_edited(self, value: int) -> None:
+        training = self.ctx.document.project.training.copy()
+        training.batch_size = value
+        self.ctx.document.set_training(training)
+
+    def _on_drawing(self, xy: np.ndarray, labels: np.ndarray, classes: int) -> None:
+        current = self.ctx.document.project.data
+        steps = current.preprocessing if current.source == "drawn" else []
+        params = {"classes": classes, "points": encode_points(xy, labels)}
+        self.apply_spec(DataSpec("drawn", params, [s for s in steps], current.split, current.seed).copy())
+
+    # ------------------------------------------------------------------ state
+    @Slot(bool)
+    def _on_busy(self, busy: bool) -> None:
+        self.busy.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+
+    def _on_training_active(self, active: bool) -> None:
+        for w in (self.pipeline, self.split, self.preview.draw_button):
+            w.setEnabled(not active)
+
+    def shutdown(self) -> None:
+        """Join every data thread (the window is closing)."""
+        self.loader.shutdown()
+        self.source.shutdown()

@@ -1,0 +1,115 @@
+"""A 2-D scatter coloured by class that can also be drawn on: click adds a point of the chosen class,
+dragging erases the points under the cursor. Pan and zoom work as usual while drawing is off."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtWidgets import QWidget
+
+from nnstudio.gui.widgets.live_plot import PALETTE
+
+ERASE_RADIUS_PX = 14
+
+
+def class_brush(index: int) -> pg.QtGui.QBrush:
+    return pg.mkBrush(PALETTE[index % len(PALETTE)])
+
+
+class _DrawViewBox(pg.ViewBox):
+    """A view box that hands clicks and drags to the canvas while drawing is on."""
+
+    def __init__(self, canvas: ScatterCanvas) -> None:
+        super().__init__()
+        self._canvas = canvas
+
+    def mouseClickEvent(self, ev) -> None:  # noqa: N802 - Qt naming
+        if self._canvas.drawing and ev.button() == Qt.MouseButton.LeftButton:
+            ev.accept()
+            self._canvas.add_point(self.mapSceneToView(ev.scenePos()))
+            return
+        super().mouseClickEvent(ev)
+
+    def mouseDragEvent(self, ev, axis=None) -> None:  # noqa: N802 - Qt naming
+        if self._canvas.drawing and ev.button() == Qt.MouseButton.LeftButton:
+            ev.accept()
+            self._canvas.erase_near(ev.scenePos())
+            if ev.isFinish():
+                self._canvas.points_edited.emit()
+            return
+        super().mouseDragEvent(ev, axis)
+
+
+class ScatterCanvas(pg.PlotWidget):
+    """Scatter of (x, y) points with integer class labels (or -1 for 'no class', e.g. regression)."""
+
+    points_edited = Signal()  # a drawing stroke finished: read ``points()``
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        view = _DrawViewBox(self)  # only stored: the canvas is used once events arrive
+        super().__init__(parent=parent, background="w", viewBox=view)
+        self._view = view
+        self.plotItem.showGrid(x=True, y=True, alpha=0.25)
+        self.plotItem.setMenuEnabled(False)
+        self.legend = self.plotItem.addLegend(offset=(-10, 10))
+        self.drawing = False
+        self.current_class = 0
+        self.class_names: list[str] = []
+        self._xy = np.zeros((0, 2), dtype=np.float32)
+        self._labels = np.zeros(0, dtype=np.int64)
+        self._items: list[pg.ScatterPlotItem] = []
+
+    # ------------------------------------------------------------------ data
+    def set_points(self, xy: np.ndarray, labels: np.ndarray, class_names: list[str], axis_names: tuple[str, str] = ("x1", "x2")) -> None:
+        self._xy = np.asarray(xy, dtype=np.float32).reshape(-1, 2)
+        self._labels = np.asarray(labels, dtype=np.int64).reshape(-1)
+        self.class_names = list(class_names)
+        self.plotItem.setLabel("bottom", axis_names[0])
+        self.plotItem.setLabel("left", axis_names[1])
+        self._redraw()
+        self.plotItem.autoRange()
+
+    def points(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._xy.copy(), self._labels.copy()
+
+    def set_drawing(self, on: bool) -> None:
+        self.drawing = on
+        self.setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.ArrowCursor)
+
+    def add_point(self, pos: QPointF) -> None:
+        self._xy = np.vstack([self._xy, [[pos.x(), pos.y()]]]).astype(np.float32)
+        self._labels = np.append(self._labels, self.current_class)
+        self._redraw()
+        self.points_edited.emit()
+
+    def erase_near(self, scene_pos: QPointF) -> None:
+        if not len(self._xy):
+            return
+        centre = self._view.mapSceneToView(scene_pos)
+        # The radius is in screen pixels, so erasing feels the same at every zoom level.
+        px = self._view.viewPixelSize()
+        d = np.hypot((self._xy[:, 0] - centre.x()) / px[0], (self._xy[:, 1] - centre.y()) / px[1])
+        keep = d > ERASE_RADIUS_PX
+        if not keep.all():
+            self._xy, self._labels = self._xy[keep], self._labels[keep]
+            self._redraw()
+
+    def clear_points(self) -> None:
+        self.set_points(np.zeros((0, 2)), np.zeros(0), self.class_names)
+
+    def _redraw(self) -> None:
+        for item in self._items:
+            self.plotItem.removeItem(item)
+        self._items.clear()
+        self.legend.clear()
+        classes = sorted(set(self._labels.tolist()) | set(range(len(self.class_names))))
+        for c in classes:
+            mask = self._labels == c
+            name = self.class_names[c] if 0 <= c < len(self.class_names) else "examples"
+            item = pg.ScatterPlotItem(
+                self._xy[mask, 0], self._xy[mask, 1], size=9, brush=class_brush(max(c, 0)),
+                pen=pg.mkPen("#ffffff", width=0.8), name=f"{name} ({int(mask.sum())})",
+            )
+            self.plotItem.addItem(item)
+            self._items.append(item)
