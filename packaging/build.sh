@@ -23,7 +23,9 @@ case "$TORCH" in
 esac
 
 start=$(date +%s)
-"$PY" -m PyInstaller --noconfirm --clean --log-level WARN --distpath "$DIST" --workpath "$WORK" packaging/nnstudio.spec
+# --clean throws away PyInstaller's analysis cache in build/: NNSTUDIO_CLEAN=1 after changing dependencies.
+CLEAN=""; [ "${NNSTUDIO_CLEAN:-0}" = "1" ] && CLEAN="--clean"
+"$PY" -m PyInstaller --noconfirm $CLEAN --log-level WARN --distpath "$DIST" --workpath "$WORK" packaging/nnstudio.spec
 echo "PyInstaller finished in $(( $(date +%s) - start )) s"
 
 if [ "$(uname -s)" = "Linux" ]; then
