@@ -17,10 +17,10 @@ _ANCHORS: dict[str, list[tuple[float, tuple[int, int, int]]]] = {
     "jet": [(0.0, (0, 0, 128)), (0.15, (0, 0, 255)), (0.4, (0, 255, 255)), (0.6, (255, 255, 0)), (0.85, (255, 0, 0)), (1.0, (128, 0, 0))],
 }
 COLORMAPS = {
-    "signed": "Red for, blue against (signed)",
-    "hot": "Hot (strength only)",
-    "viridis": "Viridis (strength only)",
-    "jet": "Jet (strength only)",
+    "signed": "Red / blue (signed)",
+    "hot": "Hot (strength)",
+    "viridis": "Viridis (strength)",
+    "jet": "Jet (strength)",
 }
 
 
