@@ -6,13 +6,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PY:-.venv/bin/python}"
-DIST=dist
-WORK=build/pyinstaller
+DIST="${NNSTUDIO_DIST:-dist}"
+WORK="${NNSTUDIO_WORK:-build/pyinstaller}"
 APP="$DIST/nnstudio"
 
 if ! "$PY" -c "import PyInstaller" 2>/dev/null; then
-    echo "PyInstaller is missing: $PY -m pip install -e '.[package]'" >&2
-    exit 2
+    echo "Installing PyInstaller (the 'package' extra of pyproject.toml)"
+    "$PY" -m pip install --quiet "pyinstaller>=6.11"
 fi
 VERSION="$("$PY" -c 'import nnstudio; print(nnstudio.__version__)')"
 TORCH="$("$PY" -c 'import torch; print(torch.__version__)')"
@@ -27,6 +27,16 @@ start=$(date +%s)
 CLEAN=""; [ "${NNSTUDIO_CLEAN:-0}" = "1" ] && CLEAN="--clean"
 "$PY" -m PyInstaller --noconfirm $CLEAN --log-level WARN --distpath "$DIST" --workpath "$WORK" packaging/nnstudio.spec
 echo "PyInstaller finished in $(( $(date +%s) - start )) s"
+
+if [ "$(uname -s)" = "Linux" ] && [ "${NNSTUDIO_STRIP:-1}" != "0" ]; then
+    # Strip debug symbols (torch's libraries lose ~170 MB), but not the auditwheel-patched copies in
+    # *.libs/ folders (numpy.libs, scipy.libs, ...): strip corrupts their moved program headers. The
+    # nvidia libraries ship stripped already (rewriting 3 GB for nothing).
+    before=$(du -sm "$APP" | cut -f1)
+    find "$APP/_internal" -type f \( -name '*.so' -o -name '*.so.*' \) -not -path '*.libs/*' -not -path '*/nvidia/*' -print0 \
+        | xargs -0 -P "$(nproc)" -n 16 strip --strip-unneeded 2>/dev/null || true
+    echo "Stripped shared libraries: ${before} MB -> $(du -sm "$APP" | cut -f1) MB"
+fi
 
 if [ "$(uname -s)" = "Linux" ]; then
     cp packaging/nnstudio.desktop "$APP/nnstudio.desktop"

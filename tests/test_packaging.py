@@ -62,7 +62,7 @@ def test_spec_parses_and_points_at_real_files():
     assert resources and Path(resources[0]) == ROOT / "resources"
     assert "nnstudio.<all>" in kwargs["hiddenimports"]  # CLI commands are imported by name
     exe_kwargs = spec["calls"]["EXE"][1]
-    assert Path(exe_kwargs["icon"]).is_file()
+    assert Path(spec["ns"]["ICON"]).is_file()
     assert exe_kwargs["name"] == "nnstudio" and spec["calls"]["COLLECT"][1]["name"] == "nnstudio"
     assert exe_kwargs["upx"] is False
 
