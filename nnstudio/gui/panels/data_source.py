@@ -40,6 +40,7 @@ from nnstudio.core.data import files
 from nnstudio.core.data.assemble import build as build_data
 from nnstudio.core.data.bundle import DataBundle
 from nnstudio.core.data.spec import DataSpec
+from nnstudio.core.document import DataPendingError
 from nnstudio.core.errors import NNStudioError, format_shape
 from nnstudio.core.registry import DATASETS, Entry, Param
 from nnstudio.gui.context import AppContext
@@ -276,6 +277,9 @@ class DataSourceWidget(QWidget):
         self.missing_frame.hide()
         try:
             bundle = doc.bundle()
+        except DataPendingError:
+            self.summary.setText(f"<b>{html.escape(entry.title)}</b>: loading…")
+            return
         except files.MissingFileError as exc:
             self.missing_label.setText(f"<b>The data file is missing.</b> {html.escape(str(exc))}")
             self.missing_frame.show()
