@@ -167,8 +167,10 @@ def test_missing_file_on_open_asks_to_locate_it(qtbot, main_window, monkeypatch,
     moved.parent.mkdir()
     csv.rename(moved)
 
+    main_window.tabs.setCurrentWidget(main_window.architecture_panel)
     main_window.document.replace(load_project(tmp_path / "p.nnstudio"), tmp_path / "p.nnstudio")
     widget = source_widget(main_window)
+    assert main_window.tabs.currentWidget() is main_window.data_panel  # brought to where Locate… is
     assert widget.missing_frame.isVisibleTo(widget) and "fruit.csv" in widget.missing_label.text()
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(moved), ""))
     with qtbot.waitSignal(widget.data_applied, timeout=20_000):

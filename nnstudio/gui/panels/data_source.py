@@ -14,6 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -253,8 +254,11 @@ class DataSourceWidget(QWidget):
         layout.addWidget(self.summary)
 
         doc = ctx.document
-        doc.project_replaced.connect(self.sync_from_document)
+        doc.project_replaced.connect(self._on_project_replaced)
         doc.data_changed.connect(self.sync_from_document)
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
         ctx.training_active_changed.connect(self._on_training_active)
         self.sync_from_document()
 
@@ -263,6 +267,13 @@ class DataSourceWidget(QWidget):
         spec = self.ctx.document.project.data
         self._select(spec.source, spec.params)
         self.refresh_summary()
+
+    def _on_project_replaced(self) -> None:
+        self.sync_from_document()
+        if self.missing_frame.isVisibleTo(self):
+            # A project whose data file moved: bring the user here, where Locate… asks for it.
+            self.ctx.show_tab_requested.emit("data")
+            self.ctx.status_message.emit("The project's data file is missing; locate it on the Data tab", 0)
 
     def _select(self, name: str, values: dict[str, Any]) -> None:
         index = self.source_combo.findData(name)
