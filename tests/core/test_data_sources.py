@@ -126,3 +126,8 @@ def test_unknown_parameter_is_refused_with_its_name():
 
     with pytest.raises(SpecError, match="data.params.sizes"):
         DataSpec.from_dict({"source": "tanks", "params": {"sizes": 3}})
+
+
+def test_small_set_with_many_classes_splits_instead_of_failing():
+    bundle = build(DataSpec("blobs", {"n_samples": 20, "centers": 10}))
+    assert len(bundle.train) + len(bundle.validation) + len(bundle.test) == 20

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,19 +32,22 @@ def split_indices(raw: RawDataset, spec: DataSpec) -> tuple[np.ndarray, np.ndarr
     if n < 10:
         raise DataError(f"The dataset has only {n} examples; nnstudio needs at least 10 to make training, validation and test splits")
 
-    def stratify_on(labels: np.ndarray) -> np.ndarray | None:
+    def stratify_on(labels: np.ndarray, fraction: float) -> np.ndarray | None:
         if raw.task != CLASSIFICATION or not spec.split.stratify:
             return None
         _, counts = np.unique(labels, return_counts=True)
-        return labels if counts.min() >= 2 else None
+        # Stratifying needs every class twice and room for one of each on both sides of the cut; a small
+        # set with many classes (30 images, 10 digits) is split at random instead of failing.
+        held = math.ceil(fraction * len(labels))
+        return labels if counts.min() >= 2 and min(held, len(labels) - held) >= len(counts) else None
 
     rest, test_idx = (idx, idx[:0]) if test == 0 else train_test_split(
-        idx, test_size=test, random_state=spec.seed, stratify=stratify_on(raw.y)
+        idx, test_size=test, random_state=spec.seed, stratify=stratify_on(raw.y, test)
     )
     if val == 0:
         return rest, rest[:0], test_idx
     train_idx, val_idx = train_test_split(
-        rest, test_size=val / (1.0 - test), random_state=spec.seed + 1, stratify=stratify_on(raw.y[rest])
+        rest, test_size=val / (1.0 - test), random_state=spec.seed + 1, stratify=stratify_on(raw.y[rest], val / (1.0 - test))
     )
     return train_idx, val_idx, test_idx
 
