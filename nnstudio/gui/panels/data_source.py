@@ -177,7 +177,8 @@ class DataSourceWidget(QWidget):
 
         self.open_button = QToolButton()
         self.open_button.setObjectName("openDataFileButton")
-        self.open_button.setText("Open file or folder…")
+        self.open_button.setText("Open file…")
+        self.open_button.setToolTip("Open your own table, image folder, MNIST/CIFAR folder or NumPy arrays")
         self.open_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.open_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.open_menu = QMenu(self.open_button)
@@ -312,7 +313,7 @@ class DataSourceWidget(QWidget):
 
     def _build_form(self, entry: Entry, values: dict[str, Any]) -> None:
         self.entry = entry
-        self.help_label.setText(entry.help)
+        self.help_label.setText(" ".join(entry.help.split()))  # the registry text is wrapped for source code
         while self.form.rowCount():
             self.form.removeRow(0)
         self.editors = {}
@@ -360,7 +361,7 @@ class DataSourceWidget(QWidget):
             self.editors[p.name] = editor
             self._fill_features(value)
         elif entry.name == "csv" and p.name == "embedded":
-            editor = QCheckBox("Store the table inside the project (small files only)")
+            editor = QCheckBox("Store in the project")
             editor.setChecked(bool(value))
         elif p.type is bool:
             editor = QCheckBox()
@@ -584,7 +585,7 @@ def summary_html(entry: Entry, bundle: DataBundle) -> str:
             f"preprocessing, or training will produce NaN.</p>"
         )
     return (
-        f"<h3 style='margin:0'>{html.escape(entry.title)}</h3>"
+        f"<h3 style='margin:0'>Loaded: {html.escape(entry.title)}</h3>"
         f"<p>{html.escape(bundle.description)}</p>"
         f"<p><b>Samples:</b> {total:,} ({sizes}{extra}) · <b>Input shape:</b> {format_shape(bundle.input_shape)} · "
         f"<b>Task:</b> {bundle.task}</p><p>{classes}</p>{hint}"
