@@ -420,3 +420,15 @@ def test_cli_trains_the_csv_example_project(capsys):
     assert main(["train", str(example), "--epochs", "2", "--json"]) == 0
     line = capsys.readouterr().out.strip().splitlines()[-1]
     assert '"task": "classification"' in line
+
+
+def test_peek_columns_reads_only_the_start_and_tolerates_bad_cells(tmp_path):
+    write(tmp_path / "people.csv", PEOPLE)
+    assert files.peek_columns(tmp_path / "people.csv") == [
+        ("age", "numeric"), ("city", "categorical"), ("income", "numeric"), ("bought", "categorical")]
+    write(tmp_path / "mixed.csv", "a,b\n1,x\n2,3\n4,5\n")
+    assert files.peek_columns(tmp_path / "mixed.csv") == [("a", ""), ("b", "")]  # names still offered
+    big = tmp_path / "big.csv"
+    big.write_text("x,y\n" + "1.5,2\n" * 200_000)  # 1.2 MB; only the first 256 KB are looked at
+    assert files.peek_columns(big) == [("x", "numeric"), ("y", "numeric")]
+    assert files.peek_columns(None, "p;q\n1;a\n", "semicolon") == [("p", "numeric"), ("q", "categorical")]

@@ -63,7 +63,8 @@ def test_open_csv_through_the_data_tab_reaches_the_architecture_tab(qtbot, main_
     target = widget.editors["target"]
     assert isinstance(target, QComboBox) and target.currentText() == "kind"
     features = widget.editors["features"]
-    assert isinstance(features, QListWidget) and [features.item(i).text() for i in range(features.count())] == ["size", "colour", "weight"]
+    assert isinstance(features, QListWidget) and [features.item(i).text() for i in range(features.count())] == [
+        "size  (number)", "colour  (text → categories)", "weight  (number)"]
 
     main_window.tabs.setCurrentWidget(main_window.architecture_panel)
     label = main_window.architecture_panel.findChild(type(widget.summary), "inputShapeLabel")

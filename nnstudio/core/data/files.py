@@ -218,6 +218,34 @@ def read_table(path: Path, delimiter: str = "auto") -> Table:
     return parse_table(decode_text(_read_bytes(path), path.name), path.name, delimiter)
 
 
+PEEK_BYTES = 256 * 1024
+
+
+def peek_columns(path: Path | None, text: str = "", delimiter: str = "auto") -> list[tuple[str, str]]:
+    """(name, kind) of each column from the start of a table, for offering target and feature choices
+    without reading a big file on the GUI thread. Kind is NUMERIC, CATEGORICAL or '' when unclear."""
+    if path is not None:
+        try:
+            with path.open("rb") as f:
+                raw = f.read(PEEK_BYTES)
+        except OSError:
+            return []
+        if len(raw) == PEEK_BYTES and b"\n" in raw:
+            raw = raw[: raw.rindex(b"\n") + 1]  # whole lines only
+        text = raw.decode("utf-8-sig", errors="replace")
+        name = path.name
+    else:
+        text, name = text[:PEEK_BYTES], "embedded table"
+    try:
+        return [(c.name, c.kind) for c in parse_table(text, name, delimiter).columns]
+    except DataError:
+        lines = text.splitlines()
+        if not lines:
+            return []
+        header = next(csv.reader([lines[0]], delimiter=_delimiter(text, name, delimiter)), [])
+        return [(h.strip() or f"column {i + 1}", "") for i, h in enumerate(header)]
+
+
 def embed_text(path: Path) -> str:
     """The file's text for embedding into a project; refused above a couple of MB (link those instead)."""
     raw = _read_bytes(path)

@@ -49,6 +49,7 @@ from nnstudio.gui.dialogs import show_error
 
 FILE_CATEGORY = "Your files"
 MAX_CLASSES_SHOWN = 24
+KIND_LABELS = {files.NUMERIC: "number", files.CATEGORICAL: "text → categories"}
 
 
 def ask_open_path(parent: QWidget, entry: Entry, start: str) -> str:
@@ -153,7 +154,7 @@ class DataSourceWidget(QWidget):
         self.ctx = ctx
         self.entry: Entry | None = None
         self.editors: dict[str, QWidget] = {}
-        self._columns: list[str] = []
+        self._columns: list[tuple[str, str]] = []  # a table's (name, kind), for the column choices
         self._embedded_text = ""
         self.loader = DataLoader(self)
         self.loader.progress.connect(self._on_progress)
@@ -351,8 +352,9 @@ class DataSourceWidget(QWidget):
         if entry.name == "csv" and p.name == "target":
             combo = QComboBox()
             combo.setEditable(True)
-            combo.addItems(self._columns)
-            combo.setCurrentText(value or (self._columns[-1] if self._columns else ""))
+            names = [name for name, _ in self._columns]
+            combo.addItems(names)
+            combo.setCurrentText(value or (names[-1] if names else ""))
             combo.currentTextChanged.connect(self._on_target_changed)
             editor: QWidget = combo
         elif entry.name == "csv" and p.name == "features":
@@ -389,17 +391,15 @@ class DataSourceWidget(QWidget):
         self.editors[p.name] = editor
         return editor
 
-    def _csv_columns(self, values: dict[str, Any]) -> list[str]:
-        """Column names of the chosen table, or [] while none is readable (the load then reports why)."""
+    def _csv_columns(self, values: dict[str, Any]) -> list[tuple[str, str]]:
+        """(name, kind) of the chosen table's columns from its first lines, or [] while none is readable."""
+        if values.get("embedded"):
+            return files.peek_columns(None, values["embedded"], values.get("delimiter", "auto"))
         try:
-            if values.get("embedded"):
-                table = files.parse_table(values["embedded"], "embedded table", values.get("delimiter", "auto"))
-            else:
-                path = files.resolve_path(values.get("path", ""), self.ctx.document.base_dir, "table")
-                table = files.read_table(path, values.get("delimiter", "auto"))
+            path = files.resolve_path(values.get("path", ""), self.ctx.document.base_dir, "table")
         except NNStudioError:
             return []
-        return table.names()
+        return files.peek_columns(path, delimiter=values.get("delimiter", "auto"))
 
     def _fill_features(self, value: str) -> None:
         box = self.editors.get("features")
@@ -408,10 +408,11 @@ class DataSourceWidget(QWidget):
         chosen = {f.strip() for f in value.split(",") if f.strip()}
         target = self._target()
         box.clear()
-        for name in self._columns:
+        for name, kind in self._columns:
             if name == target:
                 continue
-            item = QListWidgetItem(name)
+            item = QListWidgetItem(f"{name}  ({KIND_LABELS.get(kind, 'unclear')})")
+            item.setData(Qt.ItemDataRole.UserRole, name)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if not chosen or name in chosen else Qt.CheckState.Unchecked)
             box.addItem(item)
@@ -428,7 +429,7 @@ class DataSourceWidget(QWidget):
         if not isinstance(box, QListWidget):
             return ""
         items = [box.item(i) for i in range(box.count())]
-        checked = [it.text() for it in items if it.checkState() == Qt.CheckState.Checked]
+        checked = [it.data(Qt.ItemDataRole.UserRole) for it in items if it.checkState() == Qt.CheckState.Checked]
         return "" if len(checked) == len(items) else ",".join(checked)
 
     def values(self) -> dict[str, Any]:
