@@ -34,7 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def versions() -> dict[str, str]:
-    """The versions the About dialog shows, read without importing Qt or Captum."""
+    """The versions the About dialog shows (torch imported first, Captum not imported at all)."""
     from importlib.metadata import PackageNotFoundError, version
 
     from nnstudio import __version__
@@ -45,13 +45,14 @@ def versions() -> dict[str, str]:
         except PackageNotFoundError:
             return "not installed"
 
+    import PySide6  # the package only (no Qt library yet); a frozen app has no PySide6 metadata
     import torch
 
     return {
         "nnstudio": __version__,
         "Python": platform.python_version(),
         "PyTorch": torch.__version__,
-        "Qt": dist("PySide6-Essentials") if dist("PySide6") == "not installed" else dist("PySide6"),
+        "Qt": PySide6.__version__,
         "Captum": dist("captum"),
     }
 
