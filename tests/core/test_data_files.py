@@ -239,6 +239,14 @@ def test_image_folder_resized_grayscale_and_rgb(tmp_path):
     assert rgb.x[:6, 0].mean() > 0.9  # the cats were painted full red (JPEG blurs it a little)
 
 
+def test_image_folder_skips_hidden_files(tmp_path):
+    write_images(tmp_path / "pets", {"cats": 3, "dogs": 3})
+    (tmp_path / "pets" / "dogs" / "._0.jpg").write_bytes(b"\x00\x05\x16\x07 mac resource fork")
+    (tmp_path / "pets" / "cats" / ".thumbs").mkdir()
+    (tmp_path / "pets" / "cats" / ".thumbs" / "a.png").write_bytes(b"junk")
+    assert load_raw(DataSpec("image_folder", {"path": "pets"}), tmp_path).x.shape[0] == 6
+
+
 def test_image_folder_with_a_corrupt_image(tmp_path):
     write_images(tmp_path / "pets", {"cats": 3, "dogs": 3})
     (tmp_path / "pets" / "dogs" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")

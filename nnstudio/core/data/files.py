@@ -347,7 +347,11 @@ def read_image_folder(folder: Path, size: int, rgb: bool) -> tuple[np.ndarray, n
     channels = 3 if rgb else 1
     listing = []
     for cls in classes:
-        files = sorted(p for p in (folder / cls).rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+        files = sorted(
+            p for p in (folder / cls).rglob("*")
+            # hidden files are skipped: macOS leaves "._photo.jpg" companions on shared drives
+            if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        )
         if not files:
             raise DataError(f"The class folder '{cls}' holds no images ({', '.join(sorted(IMAGE_SUFFIXES))}); add some or remove the folder")
         listing.append(files)
