@@ -163,6 +163,10 @@ def test_project_relative_and_rebase(tmp_path):
     assert (tmp_path / "b" / moved.params["path"]).resolve() == target.resolve()
     assert spec.params["path"] == "data/p.csv"  # the original is untouched
     assert files.rebase_paths(DataSpec("moons"), tmp_path, tmp_path / "b").params == {}
+    # An unsaved project holds an absolute path; saved next to the data it becomes relative.
+    first_save = files.rebase_paths(csv_spec(str(target)), None, tmp_path / "a")
+    assert first_save.params["path"] == "data/p.csv"
+    assert files.data_path(csv_spec("x.csv", embedded="a,b\n1,2\n")) == ""  # nothing on disk to follow
 
 
 # ---------------------------------------------------------------------------- CSV bad input
