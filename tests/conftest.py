@@ -18,9 +18,16 @@ def settings_path(tmp_path):
 
 
 @pytest.fixture
-def main_window(qtbot, settings_path):
-    """The real main window on the default project, with settings in a temp file."""
+def main_window(qtbot, settings_path, monkeypatch):
+    """The real main window on the default project, with settings in a temp file.
+
+    pytest-qt closes the window before this fixture's teardown runs, so an unsaved-changes prompt is
+    answered "Discard" here rather than left to block the test."""
+    from PySide6.QtWidgets import QMessageBox
+
     from nnstudio.gui.main_window import MainWindow
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
     from nnstudio.gui.settings_store import SettingsStore
 
     window = MainWindow(SettingsStore(settings_path))
