@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from nnstudio.core.document import ProjectDocument
+from nnstudio.core.training.callbacks import Callback
+from nnstudio.core.training.engine import Trainer
 from nnstudio.gui.settings_store import SettingsStore
 
 
@@ -26,6 +30,13 @@ class AppContext(QObject):
         self.settings = settings
         self.undo_stack = QUndoStack(self)
         self.training_active = False
+        # Views that watch a run from inside (statistics, live boundaries, live attributions) register a
+        # factory here; the Training tab calls each one when a run starts and passes the callbacks it
+        # returns to the worker, where they run in the training thread.
+        self.run_callback_factories: list[Callable[[Trainer], list[Callback]]] = []
+
+    def run_callbacks(self, trainer: Trainer) -> list[Callback]:
+        return [cb for factory in self.run_callback_factories for cb in factory(trainer)]
 
     def set_training_active(self, active: bool) -> None:
         if active != self.training_active:
