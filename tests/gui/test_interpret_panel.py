@@ -185,7 +185,21 @@ def test_tabular_example_shows_named_feature_bars(main_window, qtbot):
     assert panel.views.currentWidget() is bars
     assert bars.names() == main_window.document.bundle().feature_names
     assert bars.values().shape == (4,) and np.abs(bars.values()).sum() > 0
+    assert "convergence delta" in panel.status.text()
     panel.shutdown()
+
+
+def test_closing_the_window_mid_run_joins_the_attribution_thread(cnn_tab, qtbot, main_window):
+    panel = cnn_tab
+    panel.method_form.set_method("kernelshap")
+    panel.method_form.editors["samples"].setValue(100_000)
+    panel.method_form.editors["batch"].setValue(4)
+    panel.select_example(0)
+    with qtbot.waitSignal(panel.runner.progress, timeout=30_000):
+        qtbot.mouseClick(panel.explain_button, Qt.MouseButton.LeftButton)
+    assert panel.runner.running
+    main_window.close()
+    assert not panel.runner.running
 
 
 def test_no_explaining_while_training_and_stale_after_new_weights(cnn_tab, qtbot, main_window):

@@ -167,3 +167,17 @@ def test_regression_output_without_classes():
         gap = float(model(torch.ones(1, 3)) - model(torch.zeros(1, 3)))
     assert abs(result.values.sum() - gap) < 0.01 * abs(gap) + 1e-6
     assert result.target_name == "output"
+
+
+def test_gradcam_on_a_chosen_layer_and_an_unknown_one(patch_model):
+    x, y = patch_images(10, 3)
+    x = x[y == 1]
+    subject = Subject((1, SIDE, SIDE), class_names=["none", "patch"], conv_layers=conv_layers(patch_model))
+    assert subject.conv_layers == ["0", "3"]
+    first = explain(patch_model, subject, x[0].numpy(), "gradcam", {"layer": "0", "positive_only": False}, target=1)
+    last = explain(patch_model, subject, x[0].numpy(), "gradcam", {"positive_only": False}, target=1)
+    assert first.extra["layer"] == "0" and last.extra["layer"] == "3"
+    assert first.heatmap().shape == last.heatmap().shape == (SIDE, SIDE)
+    assert not np.allclose(first.values, last.values)
+    with pytest.raises(AttributionError, match="choose one of: 0, 3"):
+        explain(patch_model, subject, x[0].numpy(), "gradcam", {"layer": "7"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QWidget
 
 POSITIVE, NEGATIVE = "#b2182b", "#2166ac"
@@ -42,7 +43,10 @@ class FeatureBars(pg.PlotWidget):
         brushes = [pg.mkBrush(POSITIVE if v >= 0 else NEGATIVE) for v in values]
         self._bars = pg.BarGraphItem(x0=np.zeros(n), y=y, width=values, height=0.7, brushes=brushes, pens=[pg.mkPen(None)] * n)
         self.addItem(self._bars)
-        self.getAxis("left").setTicks([[(float(y[i]), names[i]) for i in range(n)]])
+        axis = self.getAxis("left")
+        axis.setTicks([[(float(y[i]), names[i]) for i in range(n)]])
+        # Room for the longest name now, rather than after a repaint discovers it.
+        axis.setWidth(max(QFontMetrics(self.font()).horizontalAdvance(name) for name in names) + 16)
         span = float(np.abs(values).max()) if n else 1.0
         self.setXRange(-span * 1.1 or -1, span * 1.1 or 1, padding=0)
         self.setYRange(-0.6, n - 0.4, padding=0)

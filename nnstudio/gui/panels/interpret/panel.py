@@ -39,7 +39,7 @@ from nnstudio.gui.context import AppContext
 from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.panels.interpret.method_form import MethodForm
 from nnstudio.gui.panels.interpret.runner import AttributionRunner, Outcome, Task
-from nnstudio.gui.panels.interpret.views import COMPARE, GRID, SINGLE, ResultViews
+from nnstudio.gui.panels.interpret.views import COMPARE, GRID, SINGLE, ResultViews, caption
 from nnstudio.gui.widgets.heatmap_overlay import OverlayControls
 from nnstudio.gui.widgets.thumbnail_list import ThumbnailList
 
@@ -305,9 +305,10 @@ class InterpretPanel(QWidget):
     def _set_current(self, example: dict[str, Any]) -> None:
         self.current = example
         label = example.get("label")
-        shown = f", label {self._label_text(label)}" if label is not None and self.subject is not None else ""
         source = example.get("source", "")
-        where = f"From {source}: " if source and source != "test set" else ""
+        from_gallery = source == "test set"
+        shown = f", label {self._label_text(label)}" if from_gallery and label is not None and self.subject is not None else ""
+        where = "" if from_gallery or not source else f"From {source}: "
         self.example_label.setText(f"{where}{example.get('description', 'example')}{shown}")
         self._refresh_target()
         self._update_actions()
@@ -496,8 +497,12 @@ class InterpretPanel(QWidget):
         else:
             self.views.show_one(self.views.single, self.views.single_bars, x, outcome.results["A"], self.subject)
         first = outcome.results["A"]
-        lead = "Red marks inputs that speak for" if first.layout != FEATURES else "Red bars speak for"
-        self.status.setText(f"{lead} <b>{first.target_name}</b>, blue against it.")
+        if first.layout != FEATURES:
+            self.status.setText(f"Red marks inputs that speak for <b>{first.target_name}</b>, blue against it.")
+            return
+        # Bars have no caption of their own: the numbers (sum, convergence delta) go under the legend.
+        lines = [caption(r) for key, r in sorted(outcome.results.items())]
+        self.status.setText(f"Red bars speak for <b>{first.target_name}</b>, blue against it.<br>" + "<br>".join(lines))
 
     def shutdown(self, timeout_ms: int = 30_000) -> bool:
         """Cancel a running attribution and join its thread."""
