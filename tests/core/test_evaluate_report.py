@@ -251,3 +251,14 @@ def test_metrics_csv_has_every_split_and_class(tmp_path):
     acc = {r["split"]: float(r["value"]) for r in rows if r["metric"] == "accuracy"}
     assert acc == {"train": 1.0, "test": 0.75}
     assert any(r["metric"] == "recall" and r["class"] == "c1" and r["split"] == "test" for r in rows)
+
+
+def test_a_model_no_better_than_the_majority_answer_on_balanced_data_is_flagged():
+    y = np.array([0, 1] * 10)
+    always_one = np.tile([-2.0, 2.0], (20, 1))
+    bundle = _bundle(CLASSIFICATION, (always_one, y), (always_one, y))
+    report = evaluate(nn.Identity(), bundle)
+    (gap,) = report.gaps
+    assert gap.kind == "baseline" and gap.severity == ALERT
+    assert "same answer for every example" in gap.message
+    assert report.splits["test"].metrics.predicted_classes == 1

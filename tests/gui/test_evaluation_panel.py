@@ -269,3 +269,23 @@ def test_changing_the_split_and_the_project_refreshes_the_tab(qtbot, main_window
     assert panel.report is None
     assert "No trained weights" in panel.status.text()
     assert not panel.export_csv_button.isEnabled()
+
+
+def test_the_tank_story_highlights_the_collapse_on_new_photos(qtbot, main_window):
+    arch = ArchitectureSpec([layer("flatten"), layer("linear", in_features=144, out_features=16), layer("relu"),
+                             layer("linear", in_features=16, out_features=2)])
+    project = Project("tanks", arch, DataSpec("tanks", {"n_samples": 300, "size": 12, "new_photos": 100}), TrainSpec(epochs=20, lr=0.01))
+    train_project(project)
+    panel = show_trained(qtbot, main_window, project)
+    assert panel.metrics_table.split_names == ["train", "validation", "test", "new photos"]
+    report = panel.report
+    assert report.splits["test"].metrics.accuracy - report.splits["new photos"].metrics.accuracy >= 0.1
+    notes = " ".join(panel.gap_notes.texts())
+    assert "new photos" in notes and "tank" in notes
+    assert panel.gap_notes.labels[0].objectName() == "gap_alert"
+    column = panel.metrics_table.split_names.index("new photos")
+    item = panel.metrics_table.item(0 + 1, column)  # the accuracy row is tinted
+    assert item.font().bold() and item.background().color().name() == "#fde2e1"
+    panel.split_combo.setCurrentText("new photos")
+    assert panel.mistakes.count() > 0 and panel.mistakes.data.image
+    assert panel.confusion_page.heatmap.counts.sum() == 100

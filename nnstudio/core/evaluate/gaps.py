@@ -4,7 +4,7 @@
 * test vs a split it never saw (the tank set's "new photos"): a collapse means the model learned a
   shortcut of the original data, not the concept;
 * accuracy vs the majority-class baseline: on imbalanced data, always answering the most common class
-  already scores high.
+  already scores high; on any data, a network no better than that has learned nothing yet.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ BASELINE_MARGIN = 0.05  # accuracy within this of the baseline: the model has le
 
 @dataclass
 class Gap:
-    kind: str  # "overfitting", "collapse", "imbalance"
+    kind: str  # "overfitting", "collapse", "imbalance", "baseline"
     severity: str  # INFO, WARNING, ALERT
     title: str
     message: str
@@ -61,10 +61,25 @@ def find_gaps(report: EvaluationReport, bundle: DataBundle) -> list[Gap]:
             if gap:
                 gaps.append(gap)
     if bundle.task == CLASSIFICATION and isinstance(test, ClassificationMetrics):
-        gap = _imbalance(bundle, test, test_name, report.class_names)
+        gap = _imbalance(bundle, test, test_name, report.class_names) or _baseline(test, test_name, report.class_names)
         if gap:
             gaps.append(gap)
     return gaps
+
+
+def _baseline(test: ClassificationMetrics, test_name: str, class_names: list[str]) -> Gap | None:
+    """Balanced data, but the network is no better than always answering one class (often: it does exactly that)."""
+    if not test.accuracy - test.majority_baseline < BASELINE_MARGIN:
+        return None
+    majority = class_names[test.majority_class] if class_names else str(test.majority_class)
+    one = " It gives the same answer for every example." if test.predicted_classes == 1 else ""
+    return Gap(
+        "baseline", ALERT, "No better than always giving the most common answer",
+        f"Accuracy on the {test_name} split is {test.accuracy:.1%}; always answering \u201c{majority}\u201d would "
+        f"score {test.majority_baseline:.1%}.{one} The network has not learned the task yet: train longer, change the "
+        "learning rate, or check the architecture and the preprocessing.",
+        (test_name,), (test.accuracy, test.majority_baseline),
+    )
 
 
 def _overfitting(train: Any, test: Any, test_name: str) -> Gap | None:

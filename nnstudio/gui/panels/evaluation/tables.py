@@ -119,7 +119,7 @@ def _gap_marks(gaps: list[Gap]) -> dict[tuple[str, str], str]:
     """(split, metric) cells to tint for each gap."""
     marks: dict[tuple[str, str], str] = {}
     for gap in gaps:
-        keys = {"imbalance": ("accuracy", "majority_baseline")}.get(gap.kind, ("accuracy", "rmse"))
+        keys = {"imbalance": ("accuracy", "majority_baseline"), "baseline": ("accuracy", "majority_baseline")}.get(gap.kind, ("accuracy", "rmse"))
         for split in gap.splits:
             for key in keys:
                 marks[(split, key)] = gap.severity
