@@ -36,11 +36,10 @@ def slic_segments(image: np.ndarray, segments: int, compactness: float = 0.3, it
     centres_c = np.stack([colour[seeds == k].mean(0) for k in range(seeds.max() + 1)])
     centres_p = np.stack([position[seeds == k].mean(0) for k in range(seeds.max() + 1)])
     for _ in range(iterations):
-        d = ((colour[:, None, :] - centres_c[None]) ** 2).sum(-1) + compactness**2 * (
-            (position[:, None, :] - centres_p[None]) ** 2
-        ).sum(-1)
+        spatial = _squared_distances(position, centres_p)
+        d = _squared_distances(colour, centres_c) + compactness**2 * spatial
         # Only nearby centres compete, as in SLIC; far ones cannot claim a pixel.
-        d[((position[:, None, :] - centres_p[None]) ** 2).sum(-1) > 4.0] = np.inf
+        d[spatial > 4.0] = np.inf
         new = d.argmin(1)
         if np.array_equal(new, labels):
             break
@@ -63,6 +62,12 @@ def image_feature_mask(image: np.ndarray, segmentation: str, segments: int) -> n
 def column_feature_mask(shape: tuple[int, ...]) -> np.ndarray:
     """One interpretable feature per input value (per column of a tabular row)."""
     return np.arange(math.prod(shape)).reshape(shape)
+
+
+def _squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pixels x centres, without the pixels x centres x channels temporary a broadcast would need."""
+    d = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * a @ b.T
+    return np.maximum(d, 0.0)
 
 
 def _relabel(labels: np.ndarray) -> np.ndarray:
