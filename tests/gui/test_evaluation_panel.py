@@ -289,3 +289,40 @@ def test_the_tank_story_highlights_the_collapse_on_new_photos(qtbot, main_window
     panel.split_combo.setCurrentText("new photos")
     assert panel.mistakes.count() > 0 and panel.mistakes.data.image
     assert panel.confusion_page.heatmap.counts.sum() == 100
+
+
+def test_starting_from_a_test_example_reproduces_its_evaluated_prediction(qtbot, main_window, digits_project, moons_project):
+    panel = show_trained(qtbot, main_window, digits_project)
+    page = panel.try_page
+    assert page.load_test_example(5) == 5
+    bundle = main_window.document.bundle()
+    np.testing.assert_allclose(page.current_input, bundle.test.x[5].numpy(), atol=1e-6)
+    np.testing.assert_allclose(page.output, panel.report.splits["test"].proba[5], atol=1e-5)
+
+    panel = show_trained(qtbot, main_window, moons_project)
+    page = panel.try_page
+    page.load_test_example(3)
+    np.testing.assert_allclose([s.value() for s in page.spins], panel.raw.splits["test"][3], atol=1e-3)
+    np.testing.assert_allclose(page.output, panel.report.splits["test"].proba[3], atol=1e-3)
+
+
+def test_cancel_stops_a_running_evaluation_and_keeps_the_tab_usable(qtbot, main_window, digits_project, monkeypatch):
+    from nnstudio.core.evaluate.predict import EvaluationCancelled
+
+    def slow_evaluate(model, bundle, *, cancel, progress):
+        progress(0, 10, "test")
+        assert cancel.wait(30)  # a long evaluation, until Cancel is pressed
+        raise EvaluationCancelled()
+
+    monkeypatch.setattr("nnstudio.gui.panels.evaluation.runner.evaluate", slow_evaluate)
+    panel = main_window.evaluation_panel
+    main_window.show_tab("evaluation")
+    with qtbot.waitSignal(panel.evaluation_finished, timeout=30_000) as finished:
+        main_window.document.replace(copy.deepcopy(digits_project))
+        qtbot.waitUntil(lambda: panel.cancel_button.isEnabled())
+        assert not panel.evaluate_button.isEnabled()
+        qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
+    assert finished.args[0] is None
+    assert "cancelled" in panel.status.text()
+    assert panel.evaluate_button.isEnabled() and not panel.cancel_button.isEnabled()
+    assert not panel.runner.running

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
@@ -170,6 +170,7 @@ class TryItPage(QWidget):
         tools.addWidget(self.brush)
         tools.addWidget(self.clear_button)
         tools.addStretch(1)
+        tools.addWidget(self._example_button())
         tools.addWidget(self.open_button)
         layout.addLayout(tools)
         layout.addWidget(self.canvas, 1)
@@ -183,7 +184,7 @@ class TryItPage(QWidget):
             return QWidget()
         self.intro.setText("Type feature values (in the data's own units). The grey ranges are those seen in training; "
                            "values far outside them ask the network to extrapolate.")
-        names = bundle.feature_names or [f"x{i + 1}" for i in range(size)]
+        names = bundle.feature_names if len(bundle.feature_names) == size else [f"x{i + 1}" for i in range(size)]
         grid = QGridLayout()
         self.range_labels: list[QLabel] = []
         for i, name in enumerate(names[:size]):
@@ -205,7 +206,11 @@ class TryItPage(QWidget):
         outer.addLayout(grid)
         reset = QPushButton("Reset to the training means")
         reset.clicked.connect(self._reset_features)
-        outer.addWidget(reset, 0, Qt.AlignmentFlag.AlignLeft)
+        buttons = QHBoxLayout()
+        buttons.addWidget(reset)
+        buttons.addWidget(self._example_button())
+        buttons.addStretch(1)
+        outer.addLayout(buttons)
         outer.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -231,6 +236,44 @@ class TryItPage(QWidget):
             else:
                 spin.setRange(-1e6, 1e6)
                 label.setText("")
+
+    def _example_button(self) -> QPushButton:
+        button = QPushButton("Start from a test example")
+        button.setObjectName("tryExampleButton")
+        button.setToolTip("Load a random example of the test split, then change it and watch the answer move")
+        button.clicked.connect(self.load_test_example)
+        self.example_button = button
+        return button
+
+    def load_test_example(self, index: int | None = None) -> int | None:
+        """Put test example ``index`` (random when None) into the inputs, in the data's own units."""
+        raw = self.raw
+        if raw is None or not len(raw.splits.get("test", [])):
+            self.answer.setText("The test examples are not available for this data.")
+            return None
+        test = raw.splits["test"]
+        if index is None:
+            index = int(np.random.default_rng().integers(len(test)))
+        example = np.asarray(test[index], dtype=np.float64)
+        if self.canvas is not None:
+            lo, hi = raw.value_range
+            unit = np.clip((example - lo) / (hi - lo if hi > lo else 1.0), 0.0, 1.0)
+            unit = unit.reshape(-1, self.canvas.rows, self.canvas.cols)
+            self._loading = True
+            try:
+                self.canvas.set_image(unit.mean(axis=0))
+            finally:
+                self._loading = False
+            self._rgb = unit if unit.shape[0] == 3 else None
+        elif self.spins:
+            for spin, value in zip(self.spins, example.reshape(-1), strict=False):
+                spin.blockSignals(True)
+                spin.setValue(float(value))
+                spin.setProperty("untouched", False)
+                spin.blockSignals(False)
+        self.source = f"test example {index}, edited by hand"
+        self.predict()
+        return index
 
     def _reset_features(self) -> None:
         for spin in self.spins:
