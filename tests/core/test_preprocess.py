@@ -254,3 +254,23 @@ def test_onehot_uses_the_table_sources_category_text():
     p = fit_pipeline([StepSpec("onehot")], x, np.zeros(4), ["colour", "n"], {"categorical": {"colour": ["red", "green", "blue"]}})
     assert p.output_names == ["colour=red", "colour=green", "colour=blue", "n"]
     assert p.transform(x[:2]).tolist() == [[1, 0, 0, 1], [0, 0, 1, 2]]
+
+
+def test_the_trainer_augments_training_batches_only():
+    from nnstudio.core.arch.builder import build as build_model
+    from nnstudio.core.arch.spec import ArchitectureSpec, layer
+    from nnstudio.core.training.config import TrainSpec
+    from nnstudio.core.training.engine import Trainer
+
+    bundle = build(DataSpec("digits", preprocessing=[StepSpec("augment_flip", {"probability": 1.0})]))
+    seen: list[int] = []
+    augment = bundle.pipeline.augment
+
+    def counting(xb, generator):
+        seen.append(len(xb))
+        return augment(xb, generator)
+
+    bundle.pipeline.augment = counting
+    model = build_model(ArchitectureSpec([layer("flatten"), layer("linear", in_features=64, out_features=10)]), bundle.input_shape).module
+    Trainer(model, bundle, TrainSpec(batch_size=256, epochs=1)).fit()
+    assert sum(seen) == len(bundle.train)  # every training example, once per epoch; validation never
