@@ -175,6 +175,17 @@ def test_default_mlp_on_digit_images_disables_gradcam_for_lack_of_conv(main_wind
     # Untrained: Explain says why it cannot run.
     assert not panel.explain_button.isEnabled()
     assert "train" in panel.explain_button.toolTip().lower()
+    assert "No trained weights" in panel.status.text()
+    # Training finishes (the Training tab stores the weights): the tab now explains the new network.
+    weights = snapshot_weights(prepare(main_window.document.project, load_weights=False).built.module)
+    main_window.document.set_trained(weights, {})
+    main_window.document.set_modified(False)
+    assert "No trained weights" not in panel.status.text()
+    with qtbot.waitSignal(panel.runner.finished, timeout=60_000):
+        _click_example(panel, qtbot, 1)
+    assert panel.explain_button.isEnabled()
+    assert not panel.views.single.overlay.image().isNull()
+    panel.shutdown()
 
 
 def test_tabular_example_shows_named_feature_bars(main_window, qtbot):

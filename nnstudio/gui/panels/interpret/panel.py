@@ -63,6 +63,8 @@ class InterpretPanel(QWidget):
         self.current: dict[str, Any] | None = None  # the example being explained
         self._dirty = True
         self._rerun = False
+        self._reason_shown = False  # the status line currently says why Explain cannot run
+        self._shown = False  # pictures of an attribution are on screen
         self._window_filtered = False
         self._build_ui()
         doc = ctx.document
@@ -209,7 +211,7 @@ class InterpretPanel(QWidget):
         self._dirty = True
         if self.isVisible():
             self.reload(keep_example=True)
-            if self.model is not None:
+            if self.model is not None and self._shown:
                 self.status.setText("The network has new weights; the pictures below are from the old ones. Press Explain to update.")
 
     def ensure_loaded(self) -> None:
@@ -241,6 +243,7 @@ class InterpretPanel(QWidget):
         self._fill_gallery()
         if not keep_example:
             self.current = None
+            self._shown = False
             self.views.clear("Pick an example on the left, then press Explain.")
         self._refresh_target()
         self._update_actions()
@@ -389,6 +392,10 @@ class InterpretPanel(QWidget):
         self.cancel_button.setEnabled(running)
         if reason and not running:
             self.status.setText(reason)
+            self._reason_shown = True
+        elif self._reason_shown and not running:
+            self._reason_shown = False
+            self.status.setText("Press Explain (or pick another example) to see which inputs drove the decision.")
         self.views.show_page(self.mode(), self.subject.layout if self.subject else "image")
 
     def _auto_explain(self) -> None:
@@ -479,6 +486,8 @@ class InterpretPanel(QWidget):
 
     def _show(self, outcome: Outcome) -> None:
         assert self.subject is not None
+        self._shown = True
+        self._reason_shown = False
         mode = self._running_mode
         self.views.show_page(mode, self.subject.layout)
         if mode == GRID:
