@@ -72,6 +72,7 @@ class TrainingPanel(QWidget):
         self._rate_points: deque[tuple[float, int]] = deque()
         self._problem: str | None = None
         self.best_epoch = 0
+        self._shown_paused = False
         self._syncing = False
 
         # ---------------------------------------------------------------- settings (left)
@@ -294,7 +295,7 @@ class TrainingPanel(QWidget):
     # ------------------------------------------------------------------ buttons
     def _update_buttons(self) -> None:
         running = self.runner.running
-        paused = self.runner.paused
+        paused = self._shown_paused = self.runner.paused
         has_run = self.trainer is not None or bool(self.ctx.document.project.weights)
         self.train_button.setEnabled(not running and self._problem is None)
         self.continue_button.setEnabled(not running and has_run)
@@ -372,7 +373,7 @@ class TrainingPanel(QWidget):
         self.metric_plot.setLabel("left", trainer.metric_name if trainer.metric_name == "accuracy" else "RMSE")
         self._set_live_values(trainer.spec)
         self.status.setText(message)
-        self.runner.start(trainer, epochs)
+        self.runner.start(trainer, epochs, self.ctx.run_callbacks(trainer))
         self._update_buttons()
         self._update_frozen_note()
 
@@ -475,6 +476,8 @@ class TrainingPanel(QWidget):
         self.progress.setValue(min(done, self.progress.maximum()))
         self.progress.setFormat(f"Epoch {info['epoch']}/{info['target_epochs']} · batch {info['batch']}/{batches}")
         self._update_rate(info, done)
+        if self.runner.paused != self._shown_paused:  # a Step ended: the loop paused by itself
+            self._update_buttons()
 
     def _update_rate(self, info: dict, done: int) -> None:
         now, samples = info["time"], info["samples_seen"]
