@@ -146,7 +146,7 @@ class PipelineEditor(QWidget):
             else:
                 shape, count = "?", ""
             if entry.obj.augments:
-                shape += "  (training batches only)"
+                shape += "\ntraining batches only"
             summary = step_summary(spec)
             title = entry.title if summary == "—" else f"{entry.title}\n{summary}"
             for col, text in enumerate([str(row + 1), title, shape, count]):
@@ -186,7 +186,7 @@ class PipelineEditor(QWidget):
             spec = self.steps[row]
             entry = PREPROCESSING.get(spec.kind)
             self.form_box.setTitle(f"Step {row + 1}: {entry.title}")
-            self.step_help.setText(entry.help)
+            self.step_help.setText(" ".join(entry.help.split()))  # the registry's line breaks are for source code
             self.form.set_entry(entry, dict(spec.params))
             self.form._empty.setText("This step has no settings.")
         self.step_selected.emit(row)

@@ -51,6 +51,8 @@ class ScatterCanvas(pg.PlotWidget):
         super().__init__(parent=parent, background="w", viewBox=view)
         self._view = view
         self.plotItem.showGrid(x=True, y=True, alpha=0.25)
+        for side in ("bottom", "left"):
+            self.plotItem.getAxis(side).enableAutoSIPrefix(False)  # "x1 (x0.001)" confuses more than it helps
         self.plotItem.setMenuEnabled(False)
         self.legend = self.plotItem.addLegend(offset=(-10, 10))
         self.drawing = False
@@ -75,6 +77,14 @@ class ScatterCanvas(pg.PlotWidget):
 
     def set_drawing(self, on: bool) -> None:
         self.drawing = on
+        if on:
+            # A still canvas with room around the points: auto-range would jump with every click.
+            lo = np.minimum(self._xy.min(axis=0), -1.0) if len(self._xy) else np.array([-1.0, -1.0])
+            hi = np.maximum(self._xy.max(axis=0), 1.0) if len(self._xy) else np.array([1.0, 1.0])
+            self._view.setRange(xRange=(float(lo[0]), float(hi[0])), yRange=(float(lo[1]), float(hi[1])), padding=0.1)
+            self._view.disableAutoRange()
+        else:
+            self._view.enableAutoRange()
         self.setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.ArrowCursor)
 
     def add_point(self, pos: QPointF) -> None:

@@ -42,6 +42,7 @@ class ImageGrid(QWidget):
         while self._grid.count():
             item = self._grid.takeAt(0)
             if item.widget() is not None:
+                item.widget().hide()  # gone now, not at the next event loop turn
                 item.widget().deleteLater()
         self.captions = list(captions)
         for i, (image, caption) in enumerate(zip(images, captions, strict=False)):
