@@ -324,6 +324,9 @@ class EvaluationPanel(QWidget):
                 f"<b>{wrong} of {len(split)} {html.escape(name)} examples are misclassified.</b> The most confidently wrong "
                 f"come first{f' ({len(shown)} shown)' if len(shown) < wrong else ''}: true label → predicted label "
                 "(confidence). Select one and explain it."
+                if wrong else
+                f"<b>Every one of the {len(split)} {html.escape(name)} examples is classified correctly.</b> Try a harder "
+                "split, or list the right answers from the confusion matrix's diagonal cells."
             )
         else:
             self.regression_page.show_split(split)
