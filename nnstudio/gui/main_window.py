@@ -6,15 +6,17 @@ import platform
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from nnstudio import __version__
 from nnstudio.core.document import ProjectDocument
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.project import default_project, load_project, save_project
+from nnstudio.core.project_io import check_weights_fit
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.dialogs import show_error
+from nnstudio.gui.file_actions import FileActions, SaveProjectDialog
 from nnstudio.gui.panels.architecture import ArchitecturePanel
 from nnstudio.gui.panels.data import DataPanel
 from nnstudio.gui.panels.summary import SummaryPanel
@@ -67,6 +69,8 @@ class MainWindow(QMainWindow):
         self.ctx.undo_stack.cleanChanged.connect(lambda clean: self.document.set_modified(not clean) if clean else None)
         self._update_title()
         self._restore_state()
+        self.setAcceptDrops(True)  # dropping a project (or weights) file opens it
+        self.file_actions.start()
 
     # ------------------------------------------------------------------ menus
     def _action(self, text: str, slot, shortcut: QKeySequence | str | None = None, tip: str = "") -> QAction:
@@ -92,6 +96,9 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
         file_menu.addActions([self.save_action, self.save_as_action])
+        file_menu.addSeparator()
+        self.file_actions = FileActions(self)  # import/export, preferences, autosave and recovery
+        self.file_actions.populate(file_menu)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         self.file_menu = file_menu
@@ -148,14 +155,16 @@ class MainWindow(QMainWindow):
         if self._busy_training() or not self._confirm_discard():
             return
         self.ctx.undo_stack.clear()
-        self.document.replace(default_project())
+        project = default_project()
+        project.training.device = self.settings.default_device()
+        self.document.replace(project)
         self.statusBar().showMessage("New project", 3000)
 
     @Slot()
     def open_dialog(self) -> None:
         if self._busy_training() or not self._confirm_discard():
             return
-        path, _ = QFileDialog.getOpenFileName(self, "Open project", self.settings.last_folder(), PROJECT_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", self.settings.default_folder("projects"), PROJECT_FILTER)
         if path:
             self.open_path(Path(path), confirmed=True)
 
@@ -165,7 +174,10 @@ class MainWindow(QMainWindow):
             return False
         try:
             project = load_project(path)
+            check_weights_fit(project, path.resolve().parent)
         except NNStudioError as exc:
+            if not path.exists():
+                self.settings.remove_recent_file(str(path.resolve()))
             show_error(self, "Cannot open project", exc)
             return False
         self.ctx.undo_stack.clear()
@@ -183,21 +195,27 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def save_as(self) -> bool:
-        start = str(Path(self.settings.last_folder()) / f"{self.document.project.name}.nnstudio")
-        path, _ = QFileDialog.getSaveFileName(self, "Save project", start, SAVE_FILTER)
-        if not path:
+        chosen = self._ask_save_path()
+        if chosen is None:
             return False
-        target = Path(path)
+        target, include_snapshots = chosen
         if target.suffix.lower() != ".nnstudio":
-            target = target.with_suffix(".nnstudio")
-        return self.save_to(target)
+            target = target.with_name(target.name + ".nnstudio")
+        return self.save_to(target, include_snapshots)
 
-    def save_to(self, path: Path) -> bool:
+    def _ask_save_path(self) -> tuple[Path, bool] | None:
+        """The Save dialog (with the expected file size): the path and whether to include snapshots."""
+        start = str(Path(self.settings.default_folder("projects")) / f"{self.document.project.name}.nnstudio")
+        dialog = SaveProjectDialog(self, self.document.project, start)
+        return dialog.chosen() if dialog.exec() else None
+
+    def save_to(self, path: Path, include_snapshots: bool = False) -> bool:
         try:
-            save_project(self.document.project, path)
+            save_project(self.document.project, path, include_snapshots=include_snapshots)
         except NNStudioError as exc:
             show_error(self, "Cannot save project", exc)
             return False
+        self.file_actions.recovery.discard()  # the saved file now holds everything the copy held
         self.document.path = path
         self.ctx.undo_stack.setClean()
         self.document.set_modified(False)
@@ -267,4 +285,19 @@ class MainWindow(QMainWindow):
         self.settings.set_window_geometry(self.saveGeometry(), self.saveState())
         self.settings.set_current_tab(self.tabs.currentIndex())
         self.settings.sync()
+        self.file_actions.shutdown()  # a clean exit leaves no recovery copy behind
         event.accept()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
+        if event.mimeData().hasUrls() and FileActions.dropped_file(event.mimeData().urls()) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+        path = FileActions.dropped_file(event.mimeData().urls()) if event.mimeData().hasUrls() else None
+        if path is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.file_actions.open_dropped(path)

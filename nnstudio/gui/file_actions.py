@@ -1,0 +1,441 @@
+"""The File menu's newer half: import/export of weights and models, Preferences, drag and drop,
+autosave to a recovery copy and the offer to restore it after a crash.
+
+Kept out of ``main_window.py`` so the window stays a thin assembly of panels and menus. Exports run in a
+worker thread (ONNX takes seconds) behind a progress dialog whose Cancel discards the result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QThread, QTimer, QUrl, Signal, Slot
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QProgressDialog,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.project import Project, record_run
+from nnstudio.core.project_io import estimate_size, format_size, pipeline_state
+from nnstudio.core.recovery import RecoveryStore
+from nnstudio.core.weights_io import (
+    ONNX_HELP,
+    WEIGHT_SUFFIXES,
+    ExportError,
+    example_input,
+    export_onnx,
+    export_program,
+    export_safetensors,
+    import_weights,
+    onnx_available,
+)
+from nnstudio.gui.dialogs import show_error
+from nnstudio.gui.preferences import PreferencesDialog, apply_appearance
+
+if TYPE_CHECKING:
+    from nnstudio.gui.main_window import MainWindow
+
+log = logging.getLogger("nnstudio")
+
+PROJECT_SUFFIXES = (".nnstudio", ".json")
+SAVE_FILTER = "nnstudio project (*.nnstudio)"
+WEIGHTS_FILTER = "Weights (*.safetensors *.pt *.pth *.bin *.ckpt *.nnstudio);;All files (*)"
+
+
+# ---------------------------------------------------------------------------- save dialog
+class SaveProjectDialog(QFileDialog):
+    """Qt's own save dialog plus the file's expected size and the per-epoch snapshots choice."""
+
+    def __init__(self, parent: QWidget | None, project: Project, start: str) -> None:
+        super().__init__(parent, "Save project", start, SAVE_FILTER)
+        self.setObjectName("saveProjectDialog")
+        self.setOption(QFileDialog.Option.DontUseNativeDialog)  # the native one cannot show extra widgets
+        self.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        self.setDefaultSuffix("nnstudio")
+        has_snapshots = any(run.snapshots for run in project.runs)
+        self.base_size = estimate_size(project)
+        self.snapshot_size = estimate_size(project, include_snapshots=True) if has_snapshots else self.base_size
+        self.snapshots = QCheckBox("Include per-epoch snapshots")
+        self.snapshots.setObjectName("includeSnapshots")
+        self.snapshots.setEnabled(has_snapshots)
+        self.snapshots.setChecked(has_snapshots and project.keep_snapshots)
+        self.snapshots.setToolTip(
+            "Keep every epoch's weights so a reopened project can scrub back through training"
+            if has_snapshots else "No run of this project recorded per-epoch snapshots"
+        )
+        self.size_label = QLabel()
+        self.size_label.setObjectName("expectedSize")
+        self.snapshots.toggled.connect(self._update_size)
+        extra = QWidget()
+        box = QVBoxLayout(extra)
+        box.setContentsMargins(0, 4, 0, 0)
+        box.addWidget(self.snapshots)
+        box.addWidget(self.size_label)
+        layout = self.layout()
+        layout.addWidget(extra, layout.rowCount(), 0, 1, -1)
+        self._update_size()
+
+    def expected_size(self) -> int:
+        return self.snapshot_size if self.snapshots.isChecked() else self.base_size
+
+    @Slot()
+    def _update_size(self) -> None:
+        text = f"Expected file size: {format_size(self.expected_size())}"
+        if self.snapshots.isEnabled() and not self.snapshots.isChecked():
+            text += f" (with snapshots: {format_size(self.snapshot_size)})"
+        self.size_label.setText(text)
+
+    def chosen(self) -> tuple[Path, bool] | None:
+        files = self.selectedFiles()
+        return (Path(files[0]), self.snapshots.isChecked()) if files else None
+
+
+# ---------------------------------------------------------------------------- background job
+class _Job(QObject):
+    """Runs one export in a worker thread; reports an error text ('' on success)."""
+
+    done = Signal(str)
+
+    def __init__(self, work: Callable[[], object]) -> None:
+        super().__init__()
+        self._work = work
+
+    @Slot()
+    def run(self) -> None:
+        import torch
+
+        torch.set_num_threads(max(1, torch.get_num_threads()))
+        try:
+            self._work()
+            self.done.emit("")
+        except NNStudioError as exc:
+            self.done.emit(str(exc))
+        except Exception as exc:  # noqa: BLE001 - never let a worker exception kill the app
+            log.exception("export failed")
+            self.done.emit(f"Export failed unexpectedly: {type(exc).__name__}: {exc}")
+
+
+class FileActions(QObject):
+    export_finished = Signal(str)  # '' when the file was written, else the message shown
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.settings = window.settings
+        self.document = window.document
+        self.recovery = RecoveryStore(self.settings.recovery_folder())
+        self._thread: QThread | None = None
+        self._job: _Job | None = None
+        self._progress: QProgressDialog | None = None
+        self._export_target: Path | None = None
+        self._cancelled = False
+        self.last_export_error = ""
+
+        act = window._action
+        self.import_weights_action = act("&Import Weights…", self.import_weights_dialog, None,
+                                         "Load weights from a .safetensors file or a PyTorch state_dict (.pt/.pth)")
+        self.export_weights_action = act("Export &Weights (safetensors)…", self.export_weights_dialog, None,
+                                         "Save the trained weights as a .safetensors file")
+        onnx_tip = "Save the trained network as an ONNX model" if onnx_available() else ONNX_HELP
+        self.export_onnx_action = act("Export Model as &ONNX…", self.export_onnx_dialog, None, onnx_tip)
+        self.export_program_action = act("Export Model as torch.&export Program…", self.export_program_dialog, None,
+                                         "Save the trained network as a torch.export program (.pt2) that PyTorch can load and run")
+        self.preferences_action = act("&Preferences…", self.show_preferences, "Ctrl+,",
+                                      "Device, autosave, font size, theme, recent files, folders")
+        self.preferences_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.export_code_action: QAction | None = None
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.setObjectName("autosaveTimer")
+        self.autosave_timer.timeout.connect(self.autosave)
+
+    def populate(self, menu: QMenu) -> None:
+        menu.addAction(self.import_weights_action)
+        self.export_menu = menu.addMenu("&Export")
+        self.export_menu.addActions([self.export_weights_action, self.export_onnx_action, self.export_program_action])
+        if importlib.util.find_spec("nnstudio.core.arch.codegen") is not None:
+            self._add_export_code(self.export_menu)
+        menu.addSeparator()
+        menu.addAction(self.preferences_action)
+
+    def _add_export_code(self, menu: QMenu) -> None:
+        """Export code is the architecture editor's feature; offered here when its module is present."""
+        self.export_code_action = self.window._action("Export as PyTorch &Code…", self.export_code_dialog, None,
+                                                      "Save the network as a runnable PyTorch script")
+        menu.addAction(self.export_code_action)
+
+    def start(self) -> None:
+        """Called once the window is built: autosave, run hooks, preferences, and the recovery offer."""
+        self.window.training_panel.run_finished.connect(self.on_run_finished)
+        self.apply_preferences(startup=True)
+        QTimer.singleShot(0, self.offer_recovery)
+
+    # ------------------------------------------------------------------ preferences
+    @Slot()
+    def show_preferences(self) -> None:
+        dialog = PreferencesDialog(self.settings, self.window)
+        dialog.applied.connect(self.apply_preferences)
+        dialog.open()
+        self.preferences_dialog = dialog
+
+    @Slot()
+    def apply_preferences(self, startup: bool = False) -> None:
+        minutes = self.settings.autosave_minutes()
+        if minutes > 0:
+            self.autosave_timer.start(minutes * 60_000)
+        else:
+            self.autosave_timer.stop()
+        theme, scale = self.settings.theme(), self.settings.font_scale()
+        if not startup or theme != "light" or abs(scale - 1.0) > 1e-6:
+            apply_appearance(theme, scale)
+
+    # ------------------------------------------------------------------ drag and drop
+    @staticmethod
+    def dropped_file(urls: list[QUrl]) -> Path | None:
+        """The first local file a drop holds that nnstudio can open (a project or weights)."""
+        for url in urls:
+            if url.isLocalFile():
+                path = Path(url.toLocalFile())
+                if path.suffix.lower() in PROJECT_SUFFIXES + WEIGHT_SUFFIXES:
+                    return path
+        return None
+
+    def open_dropped(self, path: Path) -> None:
+        if path.suffix.lower() in PROJECT_SUFFIXES:
+            self.window.open_path(path)
+        else:
+            self.import_weights_from(path)
+
+    # ------------------------------------------------------------------ import
+    @Slot()
+    def import_weights_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.window, "Import weights", self.settings.default_folder("exports"), WEIGHTS_FILTER)
+        if path:
+            self.import_weights_from(Path(path))
+
+    def import_weights_from(self, path: Path) -> bool:
+        """Load weights into the current architecture; on any problem say why and change nothing."""
+        if self.window._busy_training():
+            return False
+        try:
+            module = self.document.built().module
+            weights = import_weights(path, module)
+        except NNStudioError as exc:
+            show_error(self.window, "Cannot import weights", exc)
+            return False
+        self.document.set_trained(weights, {})
+        self.window.statusBar().showMessage(f"Imported {len(weights)} tensors from {path.name}", 5000)
+        return True
+
+    # ------------------------------------------------------------------ export
+    def _ask_export_path(self, title: str, suffix: str, filter_text: str) -> Path | None:
+        start = str(Path(self.settings.default_folder("exports")) / f"{self.document.project.name}{suffix}")
+        path, _ = QFileDialog.getSaveFileName(self.window, title, start, filter_text)
+        if not path:
+            return None
+        target = Path(path)
+        return target if target.suffix.lower() == suffix else target.with_name(target.name + suffix)
+
+    def _trained(self):
+        module = self.document.trained_model()
+        if module is None:
+            raise ExportError("There is no trained network to export yet; train it (or import weights) first")
+        return module, example_input(self.document.bundle().train.x)
+
+    @Slot()
+    def export_weights_dialog(self) -> None:
+        if not self.document.project.weights:
+            show_error(self.window, "Nothing to export", "There are no trained weights yet; train the network (or import weights) first.")
+            return
+        path = self._ask_export_path("Export weights", ".safetensors", "safetensors (*.safetensors)")
+        if path is None:
+            return
+        try:
+            export_safetensors(self.document.project.weights, path)
+        except NNStudioError as exc:
+            show_error(self.window, "Cannot export weights", exc)
+            return
+        self._exported(path)
+
+    @Slot()
+    def export_onnx_dialog(self) -> None:
+        if not onnx_available():
+            show_error(self.window, "ONNX export needs an extra", ONNX_HELP)
+            return
+        self._export_model("Export ONNX model", ".onnx", "ONNX model (*.onnx)", export_onnx)
+
+    @Slot()
+    def export_program_dialog(self) -> None:
+        self._export_model("Export torch.export program", ".pt2", "torch.export program (*.pt2)", export_program)
+
+    @Slot()
+    def export_code_dialog(self) -> None:
+        from nnstudio.core.arch import codegen
+
+        path = self._ask_export_path("Export PyTorch code", ".py", "Python (*.py)")
+        if path is None:
+            return
+        try:
+            write = getattr(codegen, "write_code", None)
+            if write is not None:
+                write(self.document.project, path)
+            else:
+                text = codegen.generate(self.document.project)
+                path.write_text(text if isinstance(text, str) else str(text), encoding="utf-8")
+        except NNStudioError as exc:
+            show_error(self.window, "Cannot export code", exc)
+            return
+        except OSError as exc:
+            show_error(self.window, "Cannot export code", f"Cannot write {path}: {exc.strerror or exc}")
+            return
+        self._exported(path)
+
+    def _export_model(self, title: str, suffix: str, filter_text: str, export) -> None:
+        if self.exporting:
+            return
+        try:
+            module, example = self._trained()
+        except NNStudioError as exc:
+            show_error(self.window, "Nothing to export", exc)
+            return
+        path = self._ask_export_path(title, suffix, filter_text)
+        if path is None:
+            return
+        self._run_export(title, path, lambda: export(module, example, path))
+
+    @property
+    def exporting(self) -> bool:
+        return self._thread is not None
+
+    def _run_export(self, title: str, path: Path, work: Callable[[], object]) -> None:
+        self._export_target, self._cancelled = path, False
+        progress = QProgressDialog(f"{title}: tracing the network…", "Cancel", 0, 0, self.window)
+        progress.setObjectName("exportProgress")
+        progress.setWindowTitle(title)
+        progress.setMinimumDuration(300)
+        progress.canceled.connect(self.cancel_export)
+        self._progress = progress
+        job = _Job(work)
+        thread = QThread(self)
+        thread.setObjectName("nnstudio-export")
+        job.moveToThread(thread)
+        thread.started.connect(job.run)
+        job.done.connect(self._on_export_done)
+        self._thread, self._job = thread, job
+        thread.start()
+
+    @Slot()
+    def cancel_export(self) -> None:
+        # An exporter cannot be interrupted midway; the result is thrown away when it returns.
+        self._cancelled = True
+        self.window.statusBar().showMessage("Export cancelled; finishing the current step…", 4000)
+
+    @Slot(str)
+    def _on_export_done(self, error: str) -> None:
+        self._join()
+        if self._progress is not None:
+            self._progress.reset()
+            self._progress.deleteLater()
+            self._progress = None
+        target = self._export_target
+        if self._cancelled:
+            if target is not None and not error:
+                target.unlink(missing_ok=True)
+            error = "cancelled"
+        elif error:
+            show_error(self.window, "Export failed", error)
+        elif target is not None:
+            self._exported(target)
+        self.last_export_error = error
+        self.export_finished.emit(error)
+
+    def _join(self) -> None:
+        if self._thread is not None:
+            self._thread.quit()
+            self._thread.wait()
+            self._thread.deleteLater()
+            self._thread = self._job = None
+
+    def _exported(self, path: Path) -> None:
+        self.settings.set_last_folder(str(path.resolve().parent))
+        self.window.statusBar().showMessage(f"Exported {path.name}", 5000)
+
+    # ------------------------------------------------------------------ runs and autosave
+    @Slot(object)
+    def on_run_finished(self, outcome) -> None:
+        """Keep the run in the project's history (with its weights), then autosave a recovery copy."""
+        result = getattr(outcome, "result", None)
+        project = self.document.project
+        if result is not None and outcome.history:
+            already = project.runs and project.runs[-1].history == outcome.history  # another view kept it
+            if not already:
+                fitted = None
+                with contextlib.suppress(NNStudioError):  # the run trained on this bundle: it exists
+                    fitted = pipeline_state(self.document.bundle().pipeline)
+                record_run(project, outcome.history, outcome.weights, status=result.status, seconds=result.seconds,
+                           fitted_preprocessing=fitted)
+        self.autosave(force=True)
+
+    @Slot()
+    def autosave(self, force: bool = False) -> bool:
+        """Write the recovery copy when there is unsaved work. Never interrupts the user with a dialog."""
+        if not (force or self.document.modified):
+            return False
+        try:
+            self.recovery.save(self.document.project, self.document.path)
+        except NNStudioError as exc:
+            log.warning("autosave failed: %s", exc)
+            self.window.statusBar().showMessage(f"Autosave failed: {exc}", 6000)
+            return False
+        return True
+
+    @Slot()
+    def offer_recovery(self) -> None:
+        """After an unclean exit: offer each leftover recovery copy, newest first."""
+        for entry in self.recovery.leftovers():
+            answer = QMessageBox.question(
+                self.window,
+                "Restore unsaved work?",
+                "nnstudio did not close properly last time. An autosaved copy of your work exists:\n\n"
+                f"{entry.describe()}\n\nRestore it? (No deletes the copy.)",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.Yes,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                self.recovery.remove(entry)
+                continue
+            try:
+                project = self.recovery.restore(entry)
+            except NNStudioError as exc:
+                show_error(self.window, "Cannot restore", exc)
+                self.recovery.remove(entry)
+                continue
+            self.window.ctx.undo_stack.clear()
+            source = entry.source if entry.source and entry.source.suffix.lower() == ".nnstudio" else None
+            self.document.replace(project, source)
+            self.document.set_modified(True)  # the restored work is not in its file yet
+            self.recovery.remove(entry)
+            self.autosave(force=True)
+            self.window.statusBar().showMessage(f"Restored {project.name} from the recovery copy; save it to keep it", 8000)
+            return
+
+    def shutdown(self) -> None:
+        """Clean exit: stop the timer, finish an export, remove the recovery copy."""
+        self.autosave_timer.stop()
+        if self._thread is not None:
+            self._cancelled = True
+            self._thread.wait()
+            self._join()
+        self.recovery.discard()
