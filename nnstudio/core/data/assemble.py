@@ -71,10 +71,10 @@ class Prepared:
     pipeline: FittedPipeline
 
 
-def prepare(spec: DataSpec, base_dir: Path | None = None) -> Prepared:
-    """Load, split and fit. Only ``raw.x[train_idx]`` reaches ``fit_pipeline``: validation and test
-    examples (the vault) never influence what preprocessing learns."""
-    raw = load_raw(spec, base_dir)
+def prepare(spec: DataSpec, base_dir: Path | None = None, raw: RawDataset | None = None) -> Prepared:
+    """Load (unless ``raw`` is this spec's source already loaded), split and fit. Only ``raw.x[train_idx]``
+    reaches ``fit_pipeline``: validation and test examples (the vault) never influence what preprocessing learns."""
+    raw = raw if raw is not None else load_raw(spec, base_dir)
     if raw.task == CLASSIFICATION and len(np.unique(raw.y)) < 2:
         raise DataError("The target has a single class; a classifier needs at least two classes to tell apart")
     train_idx, val_idx, test_idx = split_indices(raw, spec)

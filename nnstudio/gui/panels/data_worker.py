@@ -6,6 +6,7 @@ previews can show the data before preprocessing and before/after each step.
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,8 +14,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from nnstudio.core.data import files
-from nnstudio.core.data.assemble import Prepared, bundle_from, prepare
-from nnstudio.core.data.bundle import DataBundle
+from nnstudio.core.data.assemble import Prepared, bundle_from, load_raw, prepare
+from nnstudio.core.data.bundle import DataBundle, RawDataset
 from nnstudio.core.data.spec import DataSpec
 
 
@@ -23,6 +24,28 @@ class PrepareResult:
     spec: DataSpec
     prepared: Prepared
     bundle: DataBundle | None  # None for a preview-only job (the document already holds the bundle)
+
+
+# The last source loaded, so that editing steps or the split does not read a large file again.
+_RAW_CACHE: dict[str, RawDataset] = {}
+_RAW_LOCK = threading.Lock()
+
+
+def _raw_key(spec: DataSpec, base_dir: Path | None) -> str:
+    return json.dumps([spec.source, spec.params, spec.seed, str(base_dir)], sort_keys=True, default=str)
+
+
+def load_raw_cached(spec: DataSpec, base_dir: Path | None, fresh: bool) -> RawDataset:
+    """``fresh``: read the source again (the data was (re)loaded elsewhere, perhaps from a changed file)."""
+    key = _raw_key(spec, base_dir)
+    with _RAW_LOCK:
+        raw = None if fresh else _RAW_CACHE.get(key)
+    if raw is None:
+        raw = load_raw(spec, base_dir)
+        with _RAW_LOCK:
+            _RAW_CACHE.clear()
+            _RAW_CACHE[key] = raw
+    return raw
 
 
 class _Worker(QObject):
@@ -36,7 +59,7 @@ class _Worker(QObject):
     def run(self) -> None:
         try:
             with files.progress_reporting(lambda done, total: None, self.cancel):
-                prepared = prepare(self.spec, self.base_dir)
+                prepared = prepare(self.spec, self.base_dir, load_raw_cached(self.spec, self.base_dir, fresh=not self.with_bundle))
                 result: object = PrepareResult(self.spec, prepared, bundle_from(prepared) if self.with_bundle else None)
         except Exception as exc:  # noqa: BLE001 - handed to the GUI thread, which shows it
             result = exc
