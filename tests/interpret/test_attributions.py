@@ -82,7 +82,9 @@ def test_methods_return_input_shaped_numpy_and_respect_target(patch_model):
     x, _ = patch_images(1, 2)
     subject = Subject((1, SIDE, SIDE), class_names=["none", "patch"], conv_layers=conv_layers(patch_model), train_mean=x[0].numpy() * 0)
     for method in ATTRIBUTIONS.names():
-        params = {"samples": 20} if method in ("lime", "kernelshap", "smoothgrad") else {}
+        params = {"samples": 20, "segmentation": "grid"} if method in ("lime", "kernelshap") else {}
+        params |= {"samples": 5} if method == "smoothgrad" else {}
+        params |= {"window": 4, "stride": 4} if method == "occlusion" else {}
         result = explain(patch_model, subject, x[0].numpy(), method, params, target=0)
         assert isinstance(result.values, np.ndarray)
         assert result.heatmap().shape == (SIDE, SIDE)
