@@ -107,3 +107,14 @@ def build(spec: ArchitectureSpec, input_shape: Shape) -> BuiltModel:
     infos: list[LayerInfo] = []
     module, out = _build_stack(spec.layers, tuple(input_shape), "", "", 0, infos)
     return BuiltModel(module, tuple(input_shape), out, infos)
+
+
+def build_partial(spec: ArchitectureSpec, input_shape: Shape) -> tuple[BuiltModel | None, list[LayerInfo], ShapeError | None]:
+    """Like ``build``, but never raises a ShapeError: it returns the facts of every layer before the
+    first one that does not fit, and that error, so the editor can show both."""
+    infos: list[LayerInfo] = []
+    try:
+        module, out = _build_stack(spec.layers, tuple(input_shape), "", "", 0, infos)
+    except ShapeError as exc:
+        return None, infos, exc
+    return BuiltModel(module, tuple(input_shape), out, infos), infos, None

@@ -12,6 +12,7 @@ from typing import Any
 
 from torch import nn
 
+from nnstudio.core.arch.modules import ReshapeTo
 from nnstudio.core.errors import format_shape
 from nnstudio.core.registry import LAYERS, Param
 
@@ -160,23 +161,11 @@ class Reshape(LayerKind):
 
     @staticmethod
     def build(p: dict[str, Any], shape: Shape) -> nn.Module:
-        return nn.Unflatten(1, Reshape.out_shape(p, shape)) if len(shape) == 1 else _ReshapeModule(Reshape.out_shape(p, shape))
+        return nn.Unflatten(1, Reshape.out_shape(p, shape)) if len(shape) == 1 else ReshapeTo(Reshape.out_shape(p, shape))
 
     @staticmethod
     def summary(p: dict[str, Any]) -> str:
         return p["shape"]
-
-
-class _ReshapeModule(nn.Module):
-    def __init__(self, shape: Shape) -> None:
-        super().__init__()
-        self.shape = tuple(shape)
-
-    def forward(self, x):
-        return x.reshape(x.shape[0], *self.shape)
-
-    def extra_repr(self) -> str:
-        return f"shape={self.shape}"
 
 
 @LAYERS.register(
@@ -435,3 +424,7 @@ class ResidualModule(nn.Module):
 
     def forward(self, x):
         return x + self.body(x)
+
+
+# More kinds live in their own modules; importing them here registers them with every look-up.
+from nnstudio.core.arch import layers_attention, layers_sequence  # noqa: E402,F401

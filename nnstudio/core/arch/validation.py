@@ -1,0 +1,68 @@
+"""Does the network fit the data, and what one click would make it fit.
+
+``check`` is what the Train button asks before it lets a run start; ``fit_to_data`` builds the editor's
+"Fit to data" edit (first layer's inputs, last layer's outputs) and ``fix_command`` the one-click fix of
+a ShapeError.
+"""
+
+from __future__ import annotations
+
+from nnstudio.core.arch.builder import build
+from nnstudio.core.arch.commands import CompositeCommand, EditCommand, Path, SetParams, path_from_index
+from nnstudio.core.arch.layers import Shape
+from nnstudio.core.arch.spec import ArchitectureSpec
+from nnstudio.core.errors import ShapeError
+
+_INPUT_PARAMS = {"linear": "in_features", "conv2d": "in_channels"}
+_OUTPUT_PARAMS = {"linear": "out_features"}
+
+
+def check(project_or_spec, input_shape: Shape) -> ShapeError | None:
+    """The first layer that does not fit ``input_shape``, or None when the whole network builds."""
+    spec: ArchitectureSpec = getattr(project_or_spec, "architecture", project_or_spec)
+    try:
+        build(spec, tuple(input_shape))
+    except ShapeError as exc:
+        return exc
+    return None
+
+
+def fix_command(error: ShapeError) -> EditCommand | None:
+    """The edit that applies the error's suggested parameter values, or None when the fix is structural."""
+    if not error.fix:
+        return None
+    return SetParams(path_from_index(error.index), dict(error.fix), label=f"Fix layer {error.index} ({error.kind})")
+
+
+def _shape_before(spec: ArchitectureSpec, position: int, input_shape: Shape) -> Shape | None:
+    try:
+        return build(ArchitectureSpec(spec.layers[:position], spec.input_kind), input_shape).output_shape
+    except ShapeError:
+        return None
+
+
+def fit_to_data(spec: ArchitectureSpec, input_shape: Shape, output_size: int | None) -> EditCommand | None:
+    """One undo step that sets the first Linear/Conv2d's inputs to what arrives and the last Linear's
+    outputs to ``output_size`` (classes, or regression targets). None when nothing needs changing."""
+    parts: list[EditCommand] = []
+    top = spec.layers
+    first = next((i for i, l in enumerate(top) if l.kind in _INPUT_PARAMS), None)
+    if first is not None:
+        shape = _shape_before(spec, first, tuple(input_shape))
+        layer = top[first]
+        if shape:
+            want = shape[-1] if layer.kind == "linear" else (shape[0] if len(shape) == 3 else None)
+            name = _INPUT_PARAMS[layer.kind]
+            if want is not None and layer.params[name] != want:
+                parts.append(SetParams((first,), {name: want}))
+    last = next((i for i in range(len(top) - 1, -1, -1) if top[i].kind in _OUTPUT_PARAMS), None)
+    if last is not None and output_size:
+        name = _OUTPUT_PARAMS[top[last].kind]
+        if top[last].params[name] != output_size:
+            parts.append(SetParams((last,), {name: output_size}))
+    if not parts:
+        return None
+    return CompositeCommand(parts, "Fit network to data")
+
+
+__all__ = ["check", "fit_to_data", "fix_command", "Path"]
