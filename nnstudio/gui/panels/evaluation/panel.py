@@ -169,7 +169,7 @@ class EvaluationPanel(QWidget):
         if self.runner.running:
             self.runner.cancel()
         if self.isVisible():
-            QTimer.singleShot(0, self._evaluate_if_stale)
+            QTimer.singleShot(0, self, self._evaluate_if_stale)
         else:
             self._show_empty(keep_report=False)
 
@@ -180,7 +180,7 @@ class EvaluationPanel(QWidget):
             window.installEventFilter(self)  # join our thread before the window goes away
             self._filtered_window = window
         if self._stale:
-            QTimer.singleShot(0, self._evaluate_if_stale)
+            QTimer.singleShot(0, self, self._evaluate_if_stale)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         if watched is self._filtered_window and event.type() == QEvent.Type.Close:
@@ -263,7 +263,7 @@ class EvaluationPanel(QWidget):
                 show_error(self, "Evaluation failed", outcome.error)
             self.evaluation_finished.emit(None)
             if self._stale and self.isVisible():
-                QTimer.singleShot(0, self._evaluate_if_stale)  # the document changed meanwhile
+                QTimer.singleShot(0, self, self._evaluate_if_stale)  # the document changed meanwhile
             return
         self.progress.setValue(100)
         self.progress.setFormat("Done")
