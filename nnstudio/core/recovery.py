@@ -42,8 +42,8 @@ class RecoveryEntry:
 def _pid_alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
-    if os.name != "posix":
-        return False  # no cheap, safe probe; another live instance's copy may be offered, never deleted unasked
+    if os.name == "nt":
+        return _windows_pid_alive(pid)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -51,6 +51,22 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _windows_pid_alive(pid: int) -> bool:
+    """os.kill(pid, 0) would send CTRL+C on Windows; ask the kernel whether the process still runs."""
+    import ctypes
+
+    kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+    if not handle:
+        return False
+    try:
+        code = ctypes.c_ulong()
+        ok = kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        return bool(ok) and code.value == 259  # STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)
 
 
 class RecoveryStore:
@@ -65,7 +81,7 @@ class RecoveryStore:
     def save(self, project: Project, source: Path | None) -> Path:
         """Write this process's recovery copy (atomically, like every save)."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        save_project(project, self.path)
+        save_project(project, self.path, include_snapshots=project.keep_snapshots)
         note = {"pid": self.pid, "saved_at": time.time(), "source": str(source) if source else None, "name": project.name}
         text = json.dumps(note).encode("utf-8")
         atomic_write(self.path.with_suffix(".json"), lambda fh: fh.write(text))

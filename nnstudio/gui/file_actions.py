@@ -172,6 +172,10 @@ class FileActions(QObject):
 
     def _add_export_code(self, menu: QMenu) -> None:
         """Export code is the architecture editor's feature; offered here when its module is present."""
+        from nnstudio.core.arch import codegen
+
+        if not any(hasattr(codegen, name) for name in ("write_code", "generate")):
+            return
         self.export_code_action = self.window._action("Export as PyTorch &Code…", self.export_code_dialog, None,
                                                       "Save the network as a runnable PyTorch script")
         menu.addAction(self.export_code_action)
@@ -294,7 +298,7 @@ class FileActions(QObject):
             else:
                 text = codegen.generate(self.document.project)
                 path.write_text(text if isinstance(text, str) else str(text), encoding="utf-8")
-        except NNStudioError as exc:
+        except (NNStudioError, TypeError, ValueError) as exc:
             show_error(self.window, "Cannot export code", exc)
             return
         except OSError as exc:

@@ -19,7 +19,6 @@ from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.file_actions import FileActions, SaveProjectDialog
 from nnstudio.gui.panels.architecture import ArchitecturePanel
 from nnstudio.gui.panels.data import DataPanel
-from nnstudio.gui.panels.summary import SummaryPanel
 from nnstudio.gui.panels.training import TrainingPanel
 from nnstudio.gui.settings_store import SettingsStore
 
@@ -191,7 +190,7 @@ class MainWindow(QMainWindow):
     def save(self) -> bool:
         if self.document.path is None:
             return self.save_as()
-        return self.save_to(self.document.path)
+        return self.save_to(self.document.path, self.document.project.keep_snapshots)
 
     @Slot()
     def save_as(self) -> bool:
@@ -199,6 +198,7 @@ class MainWindow(QMainWindow):
         if chosen is None:
             return False
         target, include_snapshots = chosen
+        self.document.project.keep_snapshots = include_snapshots  # a later Save repeats the choice
         if target.suffix.lower() != ".nnstudio":
             target = target.with_name(target.name + ".nnstudio")
         return self.save_to(target, include_snapshots)

@@ -385,3 +385,16 @@ def test_preferences_are_stored_and_applied_live(main_window, qtbot):
         main_window.file_actions.apply_preferences()
     assert app.font().pointSizeF() == pytest.approx(base_size)
     assert app.palette().window().color().lightness() > 150
+
+
+def test_snapshot_choice_is_remembered_by_plain_save_and_autosave(main_window, tmp_path, monkeypatch):
+    project = main_window.document.project
+    weights = _trained_weights()
+    record_run(project, {"epoch": [1.0], "train_loss": [1.0]}, weights, snapshots={1: weights})
+    monkeypatch.setattr(main_window, "_ask_save_path", lambda: (tmp_path / "s.nnstudio", True))
+    main_window.save_as_action.trigger()
+    main_window.document.set_modified(True)
+    main_window.save_action.trigger()
+    assert list(load_project(tmp_path / "s.nnstudio").runs[0].snapshots) == [1]
+    main_window.file_actions.autosave(force=True)
+    assert list(load_project(main_window.file_actions.recovery.path).runs[0].snapshots) == [1]
