@@ -3,11 +3,15 @@ continued, reset; the curves equal the recorded history; problems are explained 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import shiboken6
+import torch
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
+from nnstudio.core.training.callbacks import Callback
 from nnstudio.gui.main_window import MainWindow
 from nnstudio.gui.settings_store import SettingsStore
 
@@ -25,6 +29,7 @@ def set_epochs(panel, epochs):
 
 def test_form_edits_the_project_and_explains_impossible_combinations(main_window, qtbot):
     panel = main_window.training_panel
+    main_window.tabs.setCurrentWidget(panel)
     form = panel.settings_form
     set_epochs(panel, 7)
     assert main_window.document.project.training.epochs == 7
@@ -146,6 +151,7 @@ def _assert_curves_equal_history(panel, history):
 
 def test_full_run_curves_progress_best_epoch_hover_and_log_scale(main_window, qtbot):
     panel = main_window.training_panel
+    main_window.tabs.setCurrentWidget(panel)
     set_epochs(panel, 4)
     with qtbot.waitSignal(panel.run_finished, timeout=LONG) as blocker:
         click(qtbot, panel.train_button)
@@ -170,6 +176,7 @@ def test_full_run_curves_progress_best_epoch_hover_and_log_scale(main_window, qt
 
 def test_edits_during_a_run_apply_to_the_next_run_and_the_window_says_so(main_window, qtbot):
     panel = main_window.training_panel
+    main_window.tabs.setCurrentWidget(panel)
     set_epochs(panel, 30)
     panel.speed.setValue(2)
     with qtbot.waitSignal(panel.runner.batch_progress, timeout=LONG):
@@ -186,20 +193,31 @@ def test_edits_during_a_run_apply_to_the_next_run_and_the_window_says_so(main_wi
     assert not panel.frozen_note.isHidden()
 
 
-def test_divergence_is_reported_with_advice(main_window, qtbot, monkeypatch):
+class Poison(Callback):
+    """Blows the weights up in epoch 2, as a far too high learning rate would."""
+
+    def on_batch_end(self, state, loss):
+        if state.epoch == 2 and state.batch == 3:
+            with torch.no_grad():
+                for p in state.model.parameters():
+                    p.fill_(math.inf)
+
+
+def test_divergence_is_reported_with_advice_and_keeps_good_weights(main_window, qtbot, monkeypatch):
     shown = []
     monkeypatch.setattr("nnstudio.gui.panels.training.show_error", lambda parent, title, text: shown.append((title, str(text))))
     panel = main_window.training_panel
-    form = panel.settings_form
-    form.optimizer.combo.setCurrentIndex(form.optimizer.combo.findData("sgd"))
-    form.editors["lr"].setValue(10.0)
-    form.loss.combo.setCurrentIndex(form.loss.combo.findData("mse"))
-    set_epochs(panel, 30)
+    main_window.tabs.setCurrentWidget(panel)
+    main_window.ctx.run_callback_factories.append(lambda trainer: [Poison()])
+    set_epochs(panel, 5)
     with qtbot.waitSignal(panel.run_finished, timeout=LONG) as blocker:
         click(qtbot, panel.train_button)
-    assert blocker.args[0].result.status == "diverged"
+    result = blocker.args[0].result
+    assert result.status == "diverged" and result.epochs == 1
     assert shown and shown[0][0] == "Training diverged" and "lower learning rate" in shown[0][1]
     assert "lower learning rate" in panel.status.text()
+    weights = main_window.document.project.weights
+    assert weights and all(torch.isfinite(w).all() for w in weights.values())
 
 
 def test_closing_while_paused_stops_and_joins_the_thread(qtbot, settings_path, monkeypatch):
@@ -208,6 +226,7 @@ def test_closing_while_paused_stops_and_joins_the_thread(qtbot, settings_path, m
     qtbot.addWidget(window)
     window.show()
     panel = window.training_panel
+    window.tabs.setCurrentWidget(panel)
     set_epochs(panel, 500)
     with qtbot.waitSignal(panel.runner.batch_progress, timeout=LONG):
         click(qtbot, panel.train_button)
