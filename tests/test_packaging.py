@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import configparser
+import shutil
 import struct
 import subprocess
 import sys
@@ -113,6 +114,28 @@ def test_desktop_entry():
     assert d["Exec"].split()[0] == "nnstudio" and d["Icon"] == "nnstudio"
     assert d["Categories"].endswith(";") and "Education" in d["Categories"].split(";")
     assert d["Terminal"] == "false"
+    validator = shutil.which("desktop-file-validate")
+    if validator:  # desktop-file-utils, where installed
+        proc = subprocess.run([validator, str(PACKAGING / "nnstudio.desktop")], capture_output=True, text=True)
+        assert proc.returncode == 0 and not proc.stdout.strip(), proc.stdout
+
+
+def test_install_desktop_entry_from_an_unpacked_bundle(tmp_path):
+    # The layout build.sh leaves on Linux: the script and entry beside the binary, icons in _internal/resources.
+    bundle = tmp_path / "my apps" / "nnstudio"
+    shutil.copytree(ROOT / "resources" / "icons", bundle / "_internal" / "resources" / "icons")
+    for name in ("install-desktop-entry.sh", "nnstudio.desktop"):
+        shutil.copy(PACKAGING / name, bundle / name)
+    data = tmp_path / "share"
+    proc = subprocess.run(
+        ["bash", str(bundle / "install-desktop-entry.sh")], env={"HOME": str(tmp_path), "XDG_DATA_HOME": str(data), "PATH": "/usr/bin:/bin"},
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    entry = (data / "applications" / "nnstudio.desktop").read_text()
+    assert f'Exec="{bundle}/nnstudio" %f' in entry  # absolute, quoted: the folder name has a space
+    for size in res.ICON_SIZES:
+        assert (data / "icons" / "hicolor" / f"{size}x{size}" / "apps" / "nnstudio.png").is_file()
 
 
 def _png_size(path: Path) -> tuple[int, int]:
