@@ -86,6 +86,8 @@ class ExampleGallery(QListWidget):
             self.setViewMode(QListView.ViewMode.ListMode)
             self.setIconSize(QSize(0, 0))
             self.setGridSize(QSize())
+            self.setWordWrap(True)
+            self.setAlternatingRowColors(True)
         for ex in self.examples:
             item = QListWidgetItem(self._text(ex, data, regression))
             item.setData(EXAMPLE_ROLE, ex)
@@ -104,7 +106,7 @@ class ExampleGallery(QListWidget):
             head = f"{data.label(ex.true)} → {data.label(ex.predicted)} ({ex.confidence:.0%})"
         if data.image:
             return head.replace(" (", "\n(") if not regression else f"#{ex.index}\nerr {ex.confidence:.3g}"
-        return f"#{ex.index}: {head} — {data.features(ex.index)}"
+        return f"#{ex.index}: {head}\n      {data.features(ex.index)}"
 
     def _tooltip(self, ex: Example, data: ExampleData, regression: bool) -> str:
         if regression:
