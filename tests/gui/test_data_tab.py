@@ -210,3 +210,30 @@ def test_drawing_a_dataset_by_hand(data_tab, qtbot):
     qtbot.mouseClick(preview.draw_button, Qt.MouseButton.LeftButton)
     assert not canvas.drawing
     assert len(canvas.points()[0]) == 10  # the scatter now shows the drawn dataset itself
+
+
+def test_a_dataset_drawn_in_the_tab_trains(data_tab, qtbot):
+    from nnstudio.core.arch.spec import ArchitectureSpec, layer
+    from nnstudio.core.training.config import TrainSpec
+    from nnstudio.core.training.engine import Trainer
+
+    window, panel = data_tab
+    use(qtbot, panel, DataSpec("moons", {"n_samples": 40}))
+    preview = panel.preview
+    preview.setCurrentWidget(preview.scatter_page)
+    canvas = preview.canvas
+    qtbot.mouseClick(preview.draw_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(preview.clear_button, Qt.MouseButton.LeftButton)
+    canvas.plotItem.vb.setRange(xRange=(-1, 1), yRange=(-1, 1), padding=0)
+    rng = np.random.default_rng(0)
+    for cls, centre in ((0, (-0.5, 0.4)), (1, (0.5, -0.4))):
+        preview.class_combo.setCurrentIndex(cls)
+        for dx, dy in rng.uniform(-0.25, 0.25, (15, 2)):
+            qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=scene_point(canvas, centre[0] + dx, centre[1] + dy))
+    assert len(canvas.points()[0]) == 30, preview.draw_hint.text()
+    qtbot.waitUntil(lambda: window.document.project.data.params.get("points", "").count(";") == 29, timeout=10000)
+    wait_idle(qtbot, panel)
+    window.document.set_architecture(ArchitectureSpec([layer("linear", in_features=2, out_features=8), layer("relu"), layer("linear", in_features=8, out_features=2)]))
+    built = window.document.built()  # the Architecture tab's view of it: the shapes fit
+    result = Trainer(built.module, window.document.bundle(), TrainSpec(lr=0.05, batch_size=8, epochs=15)).fit()
+    assert result.last("train_accuracy") == 1.0

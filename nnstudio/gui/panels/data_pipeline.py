@@ -188,7 +188,9 @@ class PipelineEditor(QWidget):
             self.form_box.setTitle(f"Step {row + 1}: {entry.title}")
             self.step_help.setText(" ".join(entry.help.split()))  # the registry's line breaks are for source code
             self.form.set_entry(entry, dict(spec.params))
-            self.form._empty.setText("This step has no settings.")
+            empty = getattr(self.form, "_empty", None)  # the shared form's wording is about layers
+            if isinstance(empty, QLabel):
+                empty.setText("This step has no settings.")
         self.step_selected.emit(row)
 
     # ------------------------------------------------------------------ editing

@@ -36,6 +36,7 @@ from nnstudio.gui.widgets.image_grid import ImageGrid
 from nnstudio.gui.widgets.live_plot import PALETTE
 
 TABLE_ROWS = 200
+TABLE_COLUMNS = 60  # wider tables (flattened images) show their first columns only
 GRID_IMAGES = 32
 SEQUENCES = 6
 TRACE_ROWS = 600  # before/after views trace at most this many training examples
@@ -421,9 +422,9 @@ class DataPreview(QTabWidget):
 
     def _fill_table(self) -> None:
         raw, idx = self.prepared.raw, self.prepared.train_idx
-        names = self._feature_names(False)
+        names = self._feature_names(False)[:TABLE_COLUMNS]
         categorical = raw.meta.get("categorical") or {}
-        _fill_table(self.stats_table, ["Column", "Type", "Missing", "Values"], column_stats(raw.x[idx], names, categorical))
+        _fill_table(self.stats_table, ["Column", "Type", "Missing", "Values"], column_stats(raw.x[idx][:, : len(names)], names, categorical))
         target = "class" if raw.task == CLASSIFICATION else "target"
         shown = idx[:TABLE_ROWS]
         rows = []
@@ -435,7 +436,8 @@ class DataPreview(QTabWidget):
                 cells.append("—" if np.isnan(v) else cats[int(v)] if cats and 0 <= int(v) < len(cats) else f"{v:.4g}")
             rows.append(cells + [_label_text(self.prepared, raw.y[r])])
         _fill_table(self.rows_table, [*names, target], rows)
-        self.rows_label.setText(f"<b>Rows</b>: the first {len(shown)} of {len(idx)} training examples, as loaded")
+        more = f" (first {len(names)} of {raw.x.shape[1]} columns)" if raw.x.shape[1] > len(names) else ""
+        self.rows_label.setText(f"<b>Rows</b>: the first {len(shown)} of {len(idx)} training examples, as loaded{more}")
 
     def _fill_sequences(self) -> None:
         raw, idx = self.prepared.raw, self.prepared.train_idx[:SEQUENCES]

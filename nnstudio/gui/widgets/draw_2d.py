@@ -17,6 +17,13 @@ def class_brush(index: int) -> pg.QtGui.QBrush:
     return pg.mkBrush(PALETTE[index % len(PALETTE)])
 
 
+class _Points(pg.ScatterPlotItem):
+    """Points that let clicks through: a click on an existing point must add a new one, not select it."""
+
+    def mouseClickEvent(self, ev) -> None:  # noqa: N802 - Qt naming
+        ev.ignore()
+
+
 class _DrawViewBox(pg.ViewBox):
     """A view box that hands clicks and drags to the canvas while drawing is on."""
 
@@ -117,7 +124,7 @@ class ScatterCanvas(pg.PlotWidget):
         for c in classes:
             mask = self._labels == c
             name = self.class_names[c] if 0 <= c < len(self.class_names) else "examples"
-            item = pg.ScatterPlotItem(
+            item = _Points(
                 self._xy[mask, 0], self._xy[mask, 1], size=9, brush=class_brush(max(c, 0)),
                 pen=pg.mkPen("#ffffff", width=0.8), name=f"{name} ({int(mask.sum())})",
             )
