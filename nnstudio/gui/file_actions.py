@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QThread, QTimer, QUrl, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -143,6 +143,8 @@ class FileActions(QObject):
         self._export_target: Path | None = None
         self._cancelled = False
         self.last_export_error = ""
+        self._pending: list = []
+        self.recovery_box: QMessageBox | None = None
 
         act = window._action
         self.import_weights_action = act("&Import Weights…", self.import_weights_dialog, None,
@@ -407,33 +409,57 @@ class FileActions(QObject):
 
     @Slot()
     def offer_recovery(self) -> None:
-        """After an unclean exit: offer each leftover recovery copy, newest first."""
-        for entry in self.recovery.leftovers():
-            answer = QMessageBox.question(
-                self.window,
-                "Restore unsaved work?",
-                "nnstudio did not close properly last time. An autosaved copy of your work exists:\n\n"
-                f"{entry.describe()}\n\nRestore it? (No deletes the copy.)",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                QMessageBox.StandardButton.Yes,
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                self.recovery.remove(entry)
-                continue
-            try:
-                project = self.recovery.restore(entry)
-            except NNStudioError as exc:
-                show_error(self.window, "Cannot restore", exc)
-                self.recovery.remove(entry)
-                continue
-            self.window.ctx.undo_stack.clear()
-            source = entry.source if entry.source and entry.source.suffix.lower() == ".nnstudio" else None
-            self.document.replace(project, source)
-            self.document.set_modified(True)  # the restored work is not in its file yet
-            self.recovery.remove(entry)
-            self.autosave(force=True)
-            self.window.statusBar().showMessage(f"Restored {project.name} from the recovery copy; save it to keep it", 8000)
+        """After an unclean exit: offer each leftover recovery copy, newest first.
+
+        The question is window-modal but non-blocking (``open()``), so start-up never stalls on it."""
+        self._pending = self.recovery.leftovers()
+        self._offer_next()
+
+    def _offer_next(self) -> None:
+        if not self._pending:
+            self.recovery_box = None
             return
+        entry = self._pending[0]
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Restore unsaved work?",
+            "nnstudio did not close properly last time. An autosaved copy of your work exists:\n\n"
+            f"{entry.describe()}\n\nRestore it? (No deletes the copy.)",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self.window,
+        )
+        box.setObjectName("recoveryOffer")
+        box.setDefaultButton(QMessageBox.StandardButton.Yes)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.buttonClicked.connect(self._on_recovery_answer)
+        self.recovery_box = box
+        box.open()
+
+    @Slot(object)
+    def _on_recovery_answer(self, button) -> None:
+        box, entry = self.recovery_box, self._pending.pop(0)
+        restore = box is not None and box.standardButton(button) == QMessageBox.StandardButton.Yes
+        if restore and self.restore_entry(entry):
+            self._pending = []  # one project is open at a time; older copies stay for the next launch
+        elif not restore:
+            self.recovery.remove(entry)
+        self._offer_next()
+
+    def restore_entry(self, entry) -> bool:
+        try:
+            project = self.recovery.restore(entry)
+        except NNStudioError as exc:
+            show_error(self.window, "Cannot restore", exc)
+            self.recovery.remove(entry)  # unusable: do not offer it again
+            return False
+        self.window.ctx.undo_stack.clear()
+        source = entry.source if entry.source and entry.source.suffix.lower() == ".nnstudio" else None
+        self.document.replace(project, source)
+        self.document.set_modified(True)  # the restored work is not in its file yet
+        self.recovery.remove(entry)
+        self.autosave(force=True)
+        self.window.statusBar().showMessage(f"Restored {project.name} from the recovery copy; save it to keep it", 8000)
+        return True
 
     def shutdown(self) -> None:
         """Clean exit: stop the timer, finish an export, remove the recovery copy."""

@@ -184,7 +184,7 @@ def test_bad_files_are_refused_and_the_open_project_stays(main_window, tmp_path)
         assert main_window.document.project.name == "current"
 
 
-def test_malicious_pickle_never_runs_through_any_path(main_window, tmp_path, monkeypatch, answer):
+def test_malicious_pickle_never_runs_through_any_path(main_window, tmp_path, monkeypatch):
     target = tmp_path / "pwned.txt"
     files = _pickles(tmp_path, target)
     window = main_window
@@ -208,8 +208,8 @@ def test_malicious_pickle_never_runs_through_any_path(main_window, tmp_path, mon
     folder = window.settings.recovery_folder()
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"recovery-{_dead_pid()}.nnstudio").write_bytes(files[0].read_bytes())
-    answer(Button.Yes)
     window.file_actions.offer_recovery()
+    _click(window.file_actions.recovery_box, Button.Yes)
     (text,) = _errors(window)
     assert "recovery copy cannot be restored" in text
     assert not target.exists()
@@ -332,25 +332,56 @@ def test_autosave_after_each_run_and_on_the_timer_and_clean_exit_removes_it(main
     assert not copy.exists()
 
 
-def test_restore_is_offered_after_an_unclean_exit(qtbot, settings_path, answer):
+def test_restore_is_offered_after_an_unclean_exit(qtbot, settings_path):
     from nnstudio.gui.main_window import MainWindow
     from nnstudio.gui.settings_store import SettingsStore
 
     settings = SettingsStore(settings_path)
+    folder = settings.recovery_folder()
     crashed = default_project()
     crashed.name = "unsaved afternoon"
-    RecoveryStore(settings.recovery_folder(), pid=_dead_pid()).save(crashed, settings_path.parent / "lesson.nnstudio")
-    asked = answer(Button.Yes)
+    RecoveryStore(folder, pid=_dead_pid()).save(crashed, settings_path.parent / "lesson.nnstudio")
+    older = default_project()
+    older.name = "older crash"
+    RecoveryStore(folder, pid=_dead_pid()).save(older, None)
+    (folder / f"recovery-{older_pid(folder, 'older crash')}.json").write_text('{"saved_at": 1, "name": "older crash"}')
     window = MainWindow(settings)
     qtbot.addWidget(window)
     window.show()
-    qtbot.waitUntil(lambda: window.document.project.name == "unsaved afternoon", timeout=10_000)
-    assert "unsaved afternoon (from lesson.nnstudio)" in asked[0][1]
+    qtbot.waitUntil(lambda: window.file_actions.recovery_box is not None and window.file_actions.recovery_box.isVisible())
+    box = window.file_actions.recovery_box
+    assert "unsaved afternoon (from lesson.nnstudio)" in box.text()  # newest first
+    assert window.document.project.name != "unsaved afternoon"  # nothing happens until the user answers
+    _click(box, Button.Yes)
+    assert window.document.project.name == "unsaved afternoon"
+    assert window.file_actions.recovery_box is None  # the older copy waits for the next launch
     assert window.isWindowModified() and window.windowTitle().startswith("lesson.nnstudio")
-    assert [p.name for p in settings.recovery_folder().glob("*.nnstudio")] == [window.file_actions.recovery.path.name]
+    own = window.file_actions.recovery.path.name
+    assert sorted(p.name for p in folder.glob("*.nnstudio")) == sorted([own, f"recovery-{older_pid(folder, 'older crash')}.nnstudio"])
     window.document.set_modified(False)
     window.close()
-    assert not list(settings.recovery_folder().glob("*.nnstudio"))
+    assert [p.name for p in folder.glob("*.nnstudio")] == [f"recovery-{older_pid(folder, 'older crash')}.nnstudio"]
+
+    # Next launch: the older copy is offered; No deletes it.
+    again = MainWindow(SettingsStore(settings_path))
+    qtbot.addWidget(again)
+    qtbot.waitUntil(lambda: again.file_actions.recovery_box is not None)
+    assert "older crash (never saved)" in again.file_actions.recovery_box.text()
+    _click(again.file_actions.recovery_box, Button.No)
+    assert not list(folder.glob("*.nnstudio")) and again.document.project.name == default_project().name
+
+
+def older_pid(folder: Path, name: str) -> int:
+    import json
+
+    for note in folder.glob("recovery-*.json"):
+        if json.loads(note.read_text()).get("name") == name:
+            return int(note.stem.removeprefix("recovery-"))
+    raise AssertionError(name)
+
+
+def _click(box, button) -> None:
+    box.button(button).click()
 
 
 # ---------------------------------------------------------------------------- preferences
