@@ -92,7 +92,7 @@ def lr_range_test(
         idx = perm[pos : pos + bs].to(device)
         pos += bs
         loss = loss_fn(trial(x[idx]), y[idx])
-        value = float(loss)
+        value = loss.item()
         optimizer.zero_grad(set_to_none=True)
         if math.isfinite(value):
             loss.backward()

@@ -42,6 +42,11 @@ class MainWindow(QMainWindow):
         self.architecture_panel = ArchitecturePanel(self.ctx)
         self.data_panel = DataPanel(self.ctx)
         self.training_panel = TrainingPanel(self.ctx)
+        from nnstudio.gui.panels.inside import InsidePanel
+        from nnstudio.gui.panels.runs import RunsPanel
+
+        self.inside_panel = InsidePanel(self.ctx)
+        self.runs_panel = RunsPanel(self.ctx, self.training_panel.run_finished)
         from nnstudio.gui.panels.evaluation import EvaluationPanel
 
         self.evaluation_panel = EvaluationPanel(self.ctx)
@@ -52,6 +57,8 @@ class MainWindow(QMainWindow):
             (self.architecture_panel, "&Architecture", "Stack layers and watch shapes and parameter counts"),
             (self.data_panel, "&Data", "Choose the dataset and how it is prepared"),
             (self.training_panel, "&Training", "Train the network and watch it learn"),
+            (self.inside_panel, "I&nside", "Look inside the network while it learns: boundaries, neurons, gradients"),
+            (self.runs_panel, "&Runs", "Compare runs, go back to earlier epochs, find a learning rate, sweep"),
             (self.evaluation_panel, "&Evaluation", "How good is the trained network?"),
             (self.interpret_panel, "&Interpretability", "Why did the network decide that?"),
         ):
@@ -282,6 +289,8 @@ class MainWindow(QMainWindow):
                 self.training_panel.shutdown()
             finally:
                 QApplication.restoreOverrideCursor()
+        self.runs_panel.shutdown()  # LR finder / sweep threads are joined before the window goes
+        self.inside_panel.shutdown()
         self.settings.set_window_geometry(self.saveGeometry(), self.saveState())
         self.settings.set_current_tab(self.tabs.currentIndex())
         self.settings.sync()

@@ -21,6 +21,9 @@ from nnstudio.core.insight.grid import (
 from nnstudio.core.training.callbacks import Callback
 from nnstudio.core.training.engine import RunResult, TrainingState
 
+RESOLUTION = 160  # grid points per side of the boundary image
+NEURON_RESOLUTION = 36
+
 
 @dataclass
 class BoundaryFrame:
@@ -31,8 +34,8 @@ class BoundaryFrame:
 
 
 class BoundaryCallback(Callback):
-    def __init__(self, plane: Plane, sink: Callable[[BoundaryFrame], None], every: int = 10, resolution: int = 160,
-                 neuron_resolution: int = 36, min_interval: float = 0.15, input_names: list[str] | None = None) -> None:
+    def __init__(self, plane: Plane, sink: Callable[[BoundaryFrame], None], every: int = 10, resolution: int = RESOLUTION,
+                 neuron_resolution: int = NEURON_RESOLUTION, min_interval: float = 0.15, input_names: list[str] | None = None) -> None:
         self.plane = plane
         self.sink = sink
         self.every = every

@@ -44,7 +44,7 @@ from nnstudio.core.insight.grid import (
     neuron_responses,
     plane_for,
 )
-from nnstudio.core.insight.live import BoundaryCallback, BoundaryFrame
+from nnstudio.core.insight.live import NEURON_RESOLUTION, RESOLUTION, BoundaryCallback, BoundaryFrame
 from nnstudio.core.insight.stats import DEFAULT_EVERY, StatsCallback, StatsSnapshot
 from nnstudio.core.training.callbacks import Callback
 from nnstudio.core.training.engine import Trainer
@@ -238,8 +238,8 @@ class InsidePanel(QWidget):
             if sum(p.numel() for p in model.parameters()) > IDLE_MAX_PARAMS:
                 return
             bundle = doc.bundle()
-            grid = boundary_grid(model, bundle.pipeline, self.plane, bundle.task, 150)
-            neurons = neuron_responses(model, bundle.pipeline, self.plane, 36, self.plane.feature_names)
+            grid = boundary_grid(model, bundle.pipeline, self.plane, bundle.task, RESOLUTION)
+            neurons = neuron_responses(model, bundle.pipeline, self.plane, NEURON_RESOLUTION, self.plane.feature_names)
         except (NNStudioError, RuntimeError):
             return
         self.boundary.show_grid(grid)
