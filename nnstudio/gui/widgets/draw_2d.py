@@ -41,7 +41,10 @@ class _DrawViewBox(pg.ViewBox):
     def mouseDragEvent(self, ev, axis=None) -> None:  # noqa: N802 - Qt naming
         if self._canvas.drawing and ev.button() == Qt.MouseButton.LeftButton:
             ev.accept()
-            self._canvas.erase_near(ev.scenePos())
+            # Erase along the whole stroke segment, from where the button went down on the first event:
+            # fast strokes skip pixels between events.
+            start = ev.buttonDownScenePos() if ev.isStart() else ev.lastScenePos()
+            self._canvas.erase_along(start, ev.scenePos())
             if ev.isFinish():
                 self._canvas.points_edited.emit()
             return
@@ -99,6 +102,11 @@ class ScatterCanvas(pg.PlotWidget):
         self._labels = np.append(self._labels, self.current_class)
         self._redraw()
         self.points_edited.emit()
+
+    def erase_along(self, a: QPointF, b: QPointF) -> None:
+        steps = max(1, int(np.hypot(b.x() - a.x(), b.y() - a.y()) / (ERASE_RADIUS_PX / 2)))
+        for t in np.linspace(0.0, 1.0, steps + 1):
+            self.erase_near(QPointF(a.x() + (b.x() - a.x()) * t, a.y() + (b.y() - a.y()) * t))
 
     def erase_near(self, scene_pos: QPointF) -> None:
         if not len(self._xy):
