@@ -171,7 +171,9 @@ class Registry(Generic[T]):
 
 
 LAYERS: Registry[Any] = Registry("layer", "nnstudio.core.arch.layers")
-DATASETS: Registry[Any] = Registry("dataset", "nnstudio.core.data.sources", "nnstudio.core.data.drawn")
+DATASETS: Registry[Any] = Registry(
+    "dataset", "nnstudio.core.data.sources", "nnstudio.core.data.drawn", "nnstudio.core.data.reconstruct"
+)
 PREPROCESSING: Registry[Any] = Registry("preprocessing step", "nnstudio.core.data.preprocess")
 LOSSES: Registry[Any] = Registry("loss", "nnstudio.core.training.losses")
 OPTIMIZERS: Registry[Any] = Registry("optimizer", "nnstudio.core.training.optimizers")

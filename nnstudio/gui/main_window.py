@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
             self.tabs.setTabToolTip(index, tip)
         self.setCentralWidget(self.tabs)
         self.ctx.show_tab_requested.connect(self.show_tab)
+        self.architecture_panel.template_requested.connect(self.new_from_template)
         self.ctx.status_message.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
 
         self._build_menus()
@@ -98,6 +99,8 @@ class MainWindow(QMainWindow):
         self.save_as_action = self._action("Save &As…", self.save_as, QKeySequence.StandardKey.SaveAs, "Save the project under a new name")
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, "Close nnstudio")
         file_menu.addActions([self.new_action, self.open_action])
+        self.template_menu = file_menu.addMenu("New from &template")
+        self._fill_template_menu()
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
@@ -116,6 +119,10 @@ class MainWindow(QMainWindow):
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
         edit_menu.addActions([self.undo_action, self.redo_action])
         self.edit_menu = edit_menu
+        edit_menu.addSeparator()
+        self.undo_history_action = self._action("Undo &history", self.show_undo_history, None, "Every edit so far; click one to go back to it")
+        edit_menu.addAction(self.undo_history_action)
+        self.undo_history_dialog = None
 
         self.view_menu = bar.addMenu("&View")
         for i in range(self.tabs.count()):
@@ -165,6 +172,42 @@ class MainWindow(QMainWindow):
         project.training.device = self.settings.default_device()
         self.document.replace(project)
         self.statusBar().showMessage("New project", 3000)
+
+    def _fill_template_menu(self) -> None:
+        from nnstudio.core.arch.templates import TEMPLATES
+
+        for template in TEMPLATES.values():
+            action = self.template_menu.addAction(template.title, lambda _=False, n=template.name: self.new_from_template(n))
+            action.setStatusTip(template.description)
+            action.setToolTip(template.description)
+
+    @Slot(str)
+    def new_from_template(self, name: str) -> None:
+        """A new project from a template: its network, its dataset and its training settings."""
+        from nnstudio.core.arch.templates import TEMPLATES
+
+        if self._busy_training() or not self._confirm_discard():
+            return
+        self.ctx.undo_stack.clear()
+        self.document.replace(TEMPLATES[name].project())
+        self.statusBar().showMessage(f"New project from the template {TEMPLATES[name].title}", 4000)
+
+    @Slot()
+    def show_undo_history(self) -> None:
+        from PySide6.QtWidgets import QDialog, QUndoView, QVBoxLayout
+
+        if self.undo_history_dialog is None:
+            dialog = QDialog(self)
+            dialog.setObjectName("undoHistoryDialog")
+            dialog.setWindowTitle("Undo history")
+            view = QUndoView(self.ctx.undo_stack, dialog)
+            view.setObjectName("undoHistoryView")
+            view.setEmptyLabel("Opened project")
+            QVBoxLayout(dialog).addWidget(view)
+            dialog.resize(360, 420)
+            self.undo_history_dialog = dialog
+        self.undo_history_dialog.show()
+        self.undo_history_dialog.raise_()
 
     @Slot()
     def open_dialog(self) -> None:

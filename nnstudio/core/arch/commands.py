@@ -146,8 +146,6 @@ class MoveLayer(EditCommand):
 
     def __post_init__(self) -> None:
         self.text = "Move layer"
-        if self.target[: len(self.source)] == self.source:
-            raise NNStudioError("A block cannot be moved inside itself")
 
     def apply(self, spec: ArchitectureSpec) -> None:
         layer = sibling_list(spec, self.source).pop(self.source[-1])
@@ -172,6 +170,8 @@ class MoveLayer(EditCommand):
 def move_target(source: Path, drop_parent: Path, drop_row: int) -> Path:
     """The ``MoveLayer`` target for dropping ``source`` before row ``drop_row`` of the stack at
     ``drop_parent`` (rows counted *before* the layer is taken out)."""
+    if drop_parent[: len(source)] == source:
+        raise NNStudioError("A block cannot be moved inside itself")
     if drop_parent == source[:-1] and source[-1] < drop_row:
         drop_row -= 1
     elif drop_parent[: len(source) - 1] == source[:-1] and len(drop_parent) >= len(source) and drop_parent[len(source) - 1] > source[-1]:
