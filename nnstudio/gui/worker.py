@@ -8,6 +8,7 @@ through :class:`TrainingControl` because the worker's event loop is busy inside 
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,11 @@ from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.training.engine import RunResult, Trainer, TrainingState
 
 log = logging.getLogger("nnstudio")
+
+# While a run goes, the GUI thread (painting, in Python) and the training thread (dispatching ops, in
+# Python) take turns on the GIL. With the default 5 ms switch interval each side can wait up to 5 ms for
+# every hand-over, which stalls both; a shorter interval during runs keeps both moving.
+RUN_SWITCH_INTERVAL = 0.0005
 
 
 @dataclass
@@ -45,7 +51,7 @@ class BridgeCallback(QObject, Callback):
     batch_end = Signal(dict)
     epoch_end = Signal(dict)
 
-    def __init__(self, control: TrainingControl | None = None, interval: float = 0.05) -> None:
+    def __init__(self, control: TrainingControl | None = None, interval: float = 0.1) -> None:
         super().__init__()
         self._throttle = Throttle(interval)
         self._control = control
@@ -127,6 +133,7 @@ class TrainingRunner(QObject):
         self._thread: QThread | None = None
         self._worker: TrainingWorker | None = None
         self._bridge: BridgeCallback | None = None
+        self._switch_interval = sys.getswitchinterval()
 
     @property
     def running(self) -> bool:
@@ -153,6 +160,8 @@ class TrainingRunner(QObject):
         thread.started.connect(worker.run)
         worker.finished.connect(self._on_finished)
         self._thread, self._worker, self._bridge = thread, worker, bridge
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._switch_interval, RUN_SWITCH_INTERVAL))
         thread.start()
         self.started.emit()
 
@@ -201,6 +210,7 @@ class TrainingRunner(QObject):
             self._thread.wait()
             self._thread.deleteLater()
             self._worker = self._bridge = self._thread = None
+            sys.setswitchinterval(self._switch_interval)
 
     def shutdown(self, timeout_ms: int = 30_000) -> bool:
         """Stop the run and join its thread (closing the window). True when no thread is left."""

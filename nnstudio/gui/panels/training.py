@@ -47,6 +47,9 @@ from nnstudio.gui.worker import RunOutcome, TrainingRunner
 
 # Seconds slept after each batch, slowest last: a class can watch a small 2-D run unfold.
 SPEEDS = (0.0, 0.002, 0.01, 0.03, 0.1, 0.3, 1.0)
+# Curves refresh 5 times a second: live enough to watch, and the GUI thread's painting (Python, under
+# the GIL) then leaves the training thread alone almost all the time (see bench/train_throughput.py).
+PLOT_FPS = 5
 SMOOTHING = 0.1  # weight of the newest batch in the smoothed per-batch loss
 RATE_WINDOW = 3.0  # seconds of recent progress the samples/s figure averages over
 TRAIN_TIP = "Train a new run from fresh weights (Ctrl+T)"
@@ -182,11 +185,11 @@ class TrainingPanel(QWidget):
         self.status.setWordWrap(True)
 
         # ---------------------------------------------------------------- curves
-        self.loss_plot = LivePlot("Loss", "epoch", "loss")
+        self.loss_plot = LivePlot("Loss", "epoch", "loss", fps=PLOT_FPS)
         self.loss_plot.add_curve("batch loss (smoothed)", "#9ecae1", width=1.5, hover=False)
         self.loss_plot.add_curve("train loss", "#1f77b4", symbol="o")
         self.loss_plot.add_curve("validation loss", "#ff7f0e", symbol="o")
-        self.metric_plot = LivePlot("Accuracy", "epoch", "accuracy", legend_offset=(-10, -40))
+        self.metric_plot = LivePlot("Accuracy", "epoch", "accuracy", fps=PLOT_FPS, legend_offset=(-10, -40))
         self.metric_plot.add_curve("train", "#1f77b4", symbol="o")
         self.metric_plot.add_curve("validation", "#ff7f0e", symbol="o")
         plots = QGridLayout()

@@ -80,6 +80,13 @@ class LivePlot(pg.PlotWidget):
         self._timer.timeout.connect(self.redraw)
         self._timer.start()
 
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self.redraw()
+
+    def set_fps(self, fps: float) -> None:
+        self._timer.setInterval(int(1000 / fps))
+
     # ------------------------------------------------------------------ curves
     def add_curve(self, name: str, color: str | None = None, width: float = 2.0, symbol: str | None = None, style=None,
                   hover: bool = True) -> None:
@@ -109,6 +116,8 @@ class LivePlot(pg.PlotWidget):
         self._hide_readout()
 
     def redraw(self) -> None:
+        if not self._dirty or not self.isVisible():
+            return  # a hidden plot keeps its points and catches up when shown
         for name in self._dirty:
             buf = self._buffers[name]
             # Log scale turns zero or negative values into -inf: let pyqtgraph check for them then.
