@@ -35,7 +35,8 @@ class LRFinderResult:
 
 
 def suggest(lrs: np.ndarray, smoothed: np.ndarray) -> float:
-    """The rate where the smoothed loss falls most steeply (per decade), before its minimum."""
+    """Where the loss falls most steeply (per decade of learning rate) before its minimum, but at most a
+    tenth of the rate at the minimum: near the minimum the loss is about to blow up (fastai's two rules)."""
     if len(lrs) < 8:
         return math.nan
     finite = np.isfinite(smoothed)
@@ -44,8 +45,12 @@ def suggest(lrs: np.ndarray, smoothed: np.ndarray) -> float:
     skip = max(1, len(lrs) // 20)  # the first few points are still warming up the smoothing
     if lowest - skip < 3:
         return float(lrs[lowest] / 10) if lowest > 0 else math.nan
-    slope = np.gradient(smoothed[skip : lowest + 1], np.log10(lrs[skip : lowest + 1]))
-    return float(lrs[skip + int(np.argmin(slope))])
+    window = max(3, len(lrs) // 12)  # slopes of single noisy batches would point anywhere
+    curve = np.convolve(smoothed, np.ones(window) / window, mode="same")
+    span = slice(skip, lowest + 1)
+    slope = np.gradient(curve[span], np.log10(lrs[span]))
+    steepest = float(lrs[skip + int(np.argmin(slope))])
+    return min(steepest, float(lrs[lowest]) / 10)
 
 
 def lr_range_test(

@@ -115,13 +115,15 @@ def run_sweep(
         train.lr, train.batch_size, train.epochs = trial.lr, trial.batch_size, spec.epochs
         train.early_stopping = False
         trial_arch = with_widths(arch, trial.widths)
-        run = store.new_run(train, trial_arch, f"Sweep {k}: {trial.label()}", origin="sweep")
+        run = store.new_run(train, trial_arch, origin="sweep")
+        run.name = f"{run.name} (sweep)"
         try:
             built = build(trial_arch, bundle.input_shape)
             trainer = Trainer(new_model(built.module, train.seed), bundle, train)
             trainer.fit(spec.epochs, [RunRecorder(run, snapshots=False)], control)
         except NNStudioError as exc:
             run.status, run.message = "failed", str(exc)
+        run.message = trial.label() + (f". {run.message}" if run.message else "")
         done.append(run)
         store.add(run)
         if on_run is not None:

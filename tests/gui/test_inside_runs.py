@@ -154,7 +154,7 @@ def test_two_runs_overlay_sort_restore_and_scrub(qtbot, moons_window):
 
     expected = grid_colours(boundary_grid(module, bundle.pipeline, runs.plane(), bundle.task, 120))
     np.testing.assert_array_equal(runs.scrub_boundary.colours, expected)
-    assert "MB of the 200 MB cap" in runs.snapshot_use.text()
+    assert "KB of the 200 MB cap (6 epochs)" in runs.snapshot_use.text()
     qtbot.mouseClick(runs.scrub_use, Qt.MouseButton.LeftButton)
     for k, v in second.snapshots[2].items():
         assert torch.equal(doc.project.weights[k], v)

@@ -43,6 +43,7 @@ from nnstudio.core.data.bundle import CLASSIFICATION
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.insight.grid import Plane, boundary_grid
 from nnstudio.core.lr_finder import LRFinderResult, lr_range_test
+from nnstudio.core.project_io import format_size
 from nnstudio.core.runs import (
     DEFAULT_SNAPSHOT_CAP_MB,
     Run,
@@ -64,7 +65,7 @@ from nnstudio.gui.widgets.boundary_view import BoundaryView
 from nnstudio.gui.widgets.live_plot import PALETTE
 
 COLUMNS = ("Run", "Status", "Epochs", "Learning rate", "Batch", "Optimizer", "Hidden widths", "Train loss",
-           "Val loss", "Val metric", "Best epoch", "Best val", "Time (s)")
+           "Val loss", "Val acc./RMSE", "Best epoch", "Best val", "Time (s)")
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 RUN_ROLE = Qt.ItemDataRole.UserRole
 BEST_BACKGROUND = QColor("#dcf3dc")
@@ -218,6 +219,8 @@ class RunsPanel(QWidget):
         self.overlay.showGrid(x=True, y=True, alpha=0.25)
         self.overlay.setLabel("bottom", "epoch")
         self.overlay.addLegend(offset=(-10, 10))
+        for side in ("left", "bottom"):
+            self.overlay.getAxis(side).enableAutoSIPrefix(False)
         self.overlay_items: dict[str, pg.PlotDataItem] = {}
         lay.addWidget(self.overlay, 1)
         return page
@@ -324,6 +327,7 @@ class RunsPanel(QWidget):
         self.lr_plot.setLabel("left", "loss (smoothed)")
         self.lr_plot.showGrid(x=True, y=True, alpha=0.25)
         self.lr_plot.setLogMode(x=True, y=False)
+        self.lr_plot.getAxis("left").enableAutoSIPrefix(False)
         self.lr_raw_curve = self.lr_plot.plot([], [], pen=pg.mkPen("#c6dbef", width=1))
         self.lr_curve = self.lr_plot.plot([], [], pen=pg.mkPen("#1f77b4", width=2.5))
         self.lr_marker = pg.InfiniteLine(angle=90, pen=pg.mkPen("#2ca02c", width=2, style=Qt.PenStyle.DashLine),
@@ -512,9 +516,8 @@ class RunsPanel(QWidget):
                 table.selectionModel().select(table.model().index(row, 0), flags)
         table.blockSignals(False)
         self.best_run = best
-        total = self.store.snapshot_bytes() / 2**20
         self.summary.setText(f"{len(self.store.runs)} runs" + (f" · best: {best.name}" if best else "")
-                             + f" · snapshots {total:.1f} MB")
+                             + f" · snapshots {format_size(self.store.snapshot_bytes())}")
         self._update_scrub()
         self.update_overlay()
         self._update_buttons()
@@ -647,7 +650,7 @@ class RunsPanel(QWidget):
         else:
             skipped = f"; {run.snapshots_skipped} later epochs not kept (cap reached)" if run.snapshots_skipped else ""
             self.scrub_title.setText(f"<b>{run.name}</b>: drag to go back to an earlier epoch.")
-            self.snapshot_use.setText(f"This run's snapshots use {run.snapshot_bytes() / 2**20:.2f} MB of the {cap} MB "
+            self.snapshot_use.setText(f"This run's snapshots use {format_size(run.snapshot_bytes())} of the {cap} MB "
                                       f"cap ({len(epochs)} epochs{skipped}).")
         if epochs:
             self._scrub_to_index(self.scrub_slider.value())
