@@ -41,6 +41,11 @@ def architecture_input(window) -> str:
     return window.architecture_panel.findChild(QLabel, "inputShapeLabel").text()
 
 
+def architecture_error(window) -> str:
+    label = window.architecture_panel.findChild(QLabel, "shapeErrorLabel")
+    return label.text() if label.isVisibleTo(window.architecture_panel) else ""
+
+
 def use(qtbot, panel, spec: DataSpec) -> None:
     panel.apply_spec(spec)
     wait_idle(qtbot, panel)
@@ -55,6 +60,7 @@ def test_add_configure_reorder_remove_steps(data_tab, qtbot):
     assert len(rows) == 1 and rows[0][1].startswith("Resize images") and rows[0][2] == "1x8x8 → 1x28x28"
     assert window.document.bundle().input_shape == (1, 28, 28)
     assert "1x28x28" in architecture_input(window)  # the Architecture tab re-checked its shapes
+    assert "receives 784" in architecture_error(window)  # ... and flags the first Linear layer
 
     # Configure: the generated form edits the selected step.
     panel.pipeline.select(0)
@@ -74,11 +80,13 @@ def test_add_configure_reorder_remove_steps(data_tab, qtbot):
     assert panel.pipeline.selected_row() == 0  # the moved step stays selected
 
     panel.pipeline.select(1)
-    qtbot.mouseClick(panel.pipeline.remove_button, Qt.MouseButton.LeftButton)
+    panel.pipeline.table.setFocus()
+    qtbot.keyClick(panel.pipeline.table, Qt.Key.Key_Delete)
     wait_idle(qtbot, panel)
     assert [s.kind for s in window.document.project.data.preprocessing] == ["image_scale"]
     assert window.document.bundle().input_shape == (1, 8, 8)
     assert "1x8x8" in architecture_input(window)
+    assert "receives 784" not in architecture_error(window)
 
 
 def test_a_step_that_cannot_fit_is_refused_and_the_old_data_stays(data_tab, qtbot, errors):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
@@ -94,6 +95,10 @@ class PipelineEditor(QWidget):
         self.down_button = QPushButton("Move down")
         self.down_button.setObjectName("stepDownButton")
         self.remove_button.clicked.connect(self.remove_selected)
+        self.remove_button.setToolTip("Remove the selected step (Delete)")
+        remove_key = QShortcut(QKeySequence.StandardKey.Delete, self.table)
+        remove_key.setContext(Qt.ShortcutContext.WidgetShortcut)
+        remove_key.activated.connect(self.remove_selected)
         self.up_button.clicked.connect(lambda: self.move_selected(-1))
         self.down_button.clicked.connect(lambda: self.move_selected(1))
         buttons = QHBoxLayout()
