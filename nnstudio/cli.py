@@ -16,7 +16,7 @@ from nnstudio import __version__
 from nnstudio.core.errors import NNStudioError
 
 # Order here is the order of ``nnstudio --help``; the README keeps one table of them.
-COMMANDS = ["train", "evaluate", "explain", "info", "export", "self-test"]
+COMMANDS = ["train", "evaluate", "explain", "info", "export", "export-code", "self-test"]
 
 USAGE_ERROR = 2
 log = logging.getLogger("nnstudio")
