@@ -176,10 +176,10 @@ class FileActions(QObject):
         """Export code is the architecture editor's feature; offered here when its module is present."""
         from nnstudio.core.arch import codegen
 
-        if not any(hasattr(codegen, name) for name in ("write_code", "generate")):
+        if not hasattr(codegen, "export_project"):
             return
         self.export_code_action = self.window._action("Export as PyTorch &Code…", self.export_code_dialog, None,
-                                                      "Save the network as a runnable PyTorch script")
+                                                      "Save the network, data and training loop as a runnable PyTorch script")
         menu.addAction(self.export_code_action)
 
     def start(self) -> None:
@@ -288,23 +288,20 @@ class FileActions(QObject):
 
     @Slot()
     def export_code_dialog(self) -> None:
-        from nnstudio.core.arch import codegen
+        """The architecture editor's own Export code dialog when it has one, else the same export here."""
+        panel_dialog = getattr(self.window.architecture_panel, "export_code_dialog", None)
+        if callable(panel_dialog):
+            panel_dialog()
+            return
+        from nnstudio.core.arch.codegen import export_project
 
         path = self._ask_export_path("Export PyTorch code", ".py", "Python (*.py)")
         if path is None:
             return
         try:
-            write = getattr(codegen, "write_code", None)
-            if write is not None:
-                write(self.document.project, path)
-            else:
-                text = codegen.generate(self.document.project)
-                path.write_text(text if isinstance(text, str) else str(text), encoding="utf-8")
-        except (NNStudioError, TypeError, ValueError) as exc:
+            export_project(self.document.project, path, self.document.base_dir)
+        except NNStudioError as exc:
             show_error(self.window, "Cannot export code", exc)
-            return
-        except OSError as exc:
-            show_error(self.window, "Cannot export code", f"Cannot write {path}: {exc.strerror or exc}")
             return
         self._exported(path)
 

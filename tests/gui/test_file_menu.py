@@ -429,3 +429,11 @@ def test_snapshot_choice_is_remembered_by_plain_save_and_autosave(main_window, t
     assert list(load_project(tmp_path / "s.nnstudio").runs[0].snapshots) == [1]
     main_window.file_actions.autosave(force=True)
     assert list(load_project(main_window.file_actions.recovery.path).runs[0].snapshots) == [1]
+
+
+def test_export_code_is_offered_in_the_file_menu(main_window, tmp_path, monkeypatch):
+    action = main_window.file_actions.export_code_action
+    assert action is not None and action in main_window.file_actions.export_menu.actions()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(tmp_path / "net.py"), "")))
+    action.trigger()
+    assert "class" in (tmp_path / "net.py").read_text()
