@@ -8,6 +8,7 @@ thread with progress and Cancel.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -37,6 +39,13 @@ from nnstudio.core.interpret.explain import predict
 from nnstudio.core.interpret.subject import FEATURES, Subject
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.dialogs import show_error
+from nnstudio.gui.panels.interpret.counterfactual_view import CounterfactualView
+from nnstudio.gui.panels.interpret.dependence_view import DependenceView
+from nnstudio.gui.panels.interpret.global_view import GlobalView
+from nnstudio.gui.panels.interpret.internals_view import InternalsView
+from nnstudio.gui.panels.interpret.jobs import JobView, Source
+from nnstudio.gui.panels.interpret.latent_view import LatentView
+from nnstudio.gui.panels.interpret.live_view import LiveView
 from nnstudio.gui.panels.interpret.method_form import MethodForm
 from nnstudio.gui.panels.interpret.runner import AttributionRunner, Outcome, Task
 from nnstudio.gui.panels.interpret.views import COMPARE, GRID, SINGLE, ResultViews, caption
@@ -182,8 +191,32 @@ class InterpretPanel(QWidget):
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
+        # Interpretability II: views of the whole model, each a tab beside the one-prediction view.
+        self.global_view = GlobalView()
+        self.dependence_view = DependenceView(self.ctx.document)
+        self.counterfactual_view = CounterfactualView()
+        self.internals_view = InternalsView()
+        self.latent_view = LatentView()
+        self.live_view = LiveView(self.ctx)
+        self.job_views: list[JobView] = [
+            self.global_view, self.dependence_view, self.counterfactual_view, self.internals_view, self.latent_view,
+        ]
+        self.modes = QTabWidget()
+        self.modes.setObjectName("interpretModes")
+        self.modes.setDocumentMode(True)
+        for page, title, tip in (
+            (splitter, "One prediction", "Which inputs drove one decision (attribution methods)"),
+            (self.global_view, "Global importance", "Which features matter over the whole test set"),
+            (self.dependence_view, "Dependence (PDP / ICE)", "How the answer changes as one or two features change"),
+            (self.counterfactual_view, "Counterfactual", "The smallest change that makes the network answer another class"),
+            (self.internals_view, "Inside the network", "Feature maps, first-layer filters and layer conductance"),
+            (self.latent_view, "Latent space", "The test set as a hidden layer sees it, in 2-D"),
+            (self.live_view, "Live", "An attribution refreshed at every epoch while the network trains"),
+        ):
+            self.modes.addTab(page, title)
+            self.modes.setTabToolTip(self.modes.count() - 1, tip)
         layout = QVBoxLayout(self)
-        layout.addWidget(splitter)
+        layout.addWidget(self.modes)
         self._mode_toggled(SINGLE, True)
 
     # ================================================================== document
@@ -221,10 +254,13 @@ class InterpretPanel(QWidget):
     def reload(self, keep_example: bool = False) -> None:
         """Rebuild the trained copy, the facts about the input and the gallery from the document."""
         self.runner.shutdown()
+        for view in self.job_views:
+            view.shutdown()
         self._dirty = False
         doc = self.ctx.document
         self.model, self.subject, self.problem = None, None, ""
         titles: dict[str, str] = {}
+        bundle = None
         try:
             bundle = doc.bundle()
             built = doc.built()
@@ -240,6 +276,7 @@ class InterpretPanel(QWidget):
             self.examples_x, self.examples_y = np.zeros((0,)), np.zeros((0,))
         self.method_form.set_subject(self.subject, titles)
         self.second_form.set_subject(self.subject, titles)
+        self._share_source(bundle, titles)
         self._fill_gallery()
         if not keep_example:
             self.current = None
@@ -247,6 +284,21 @@ class InterpretPanel(QWidget):
             self.views.clear("Pick an example on the left, then press Explain.")
         self._refresh_target()
         self._update_actions()
+
+    def _share_source(self, bundle: Any, titles: dict[str, str]) -> None:
+        """Hand the trained copy and the data to the Interpretability II views (each runs on its own copy)."""
+        source = Source(self.model, self.subject, bundle if not self.problem else None, self.problem, self._busy_reason())
+        self.internals_view.set_layer_titles(titles)
+        self.latent_view.set_layer_titles(titles)
+        for view in self.job_views:
+            # Each view computes in its own thread on its own copy (hooks of one never see another's passes).
+            view.set_source(dataclasses.replace(source, model=copy.deepcopy(self.model)))
+        self.live_view.set_source(source)
+
+    def _busy_reason(self) -> str:
+        if self.ctx.training_active:
+            return "Training is running. This view waits until it finishes, so it never uses weights that are still changing."
+        return ""
 
     def _label_text(self, y: Any) -> str:
         if self.subject is not None and self.subject.task == CLASSIFICATION:
@@ -514,12 +566,18 @@ class InterpretPanel(QWidget):
         self.status.setText(f"Red bars speak for <b>{first.target_name}</b>, blue against it.<br>" + "<br>".join(lines))
 
     def shutdown(self, timeout_ms: int = 30_000) -> bool:
-        """Cancel a running attribution and join its thread."""
-        return self.runner.shutdown(timeout_ms)
+        """Cancel a running attribution (and any Interpretability II computation) and join the threads."""
+        done = [view.shutdown(timeout_ms) for view in self.job_views]
+        return self.runner.shutdown(timeout_ms) and all(done)
 
     # ================================================================== training
     @Slot(bool)
     def _training_active_changed(self, active: bool) -> None:
         if active and self.runner.running:
             self.runner.cancel()
+        for view in self.job_views:
+            if active:
+                view.cancel()
+            view.source.busy = self._busy_reason()
+            view.update_actions()
         self._update_actions()
