@@ -326,3 +326,19 @@ def test_cancel_stops_a_running_evaluation_and_keeps_the_tab_usable(qtbot, main_
     assert "cancelled" in panel.status.text()
     assert panel.evaluate_button.isEnabled() and not panel.cancel_button.isEnabled()
     assert not panel.runner.running
+
+
+def test_closing_the_window_during_an_evaluation_joins_its_thread(qtbot, main_window, digits_project, monkeypatch):
+    from nnstudio.core.evaluate.predict import EvaluationCancelled
+
+    def slow_evaluate(model, bundle, *, cancel, progress):
+        assert cancel.wait(30)
+        raise EvaluationCancelled()
+
+    monkeypatch.setattr("nnstudio.gui.panels.evaluation.runner.evaluate", slow_evaluate)
+    panel = main_window.evaluation_panel
+    main_window.show_tab("evaluation")
+    main_window.document.replace(copy.deepcopy(digits_project))
+    qtbot.waitUntil(lambda: panel.runner.running)
+    assert main_window.close()
+    assert not panel.runner.running

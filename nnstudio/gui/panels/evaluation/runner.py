@@ -50,6 +50,8 @@ class EvaluationWorker(QObject):
             log.exception("evaluation failed")
             outcome = EvaluationOutcome(None, error=f"The evaluation failed unexpectedly: {type(exc).__name__}: {exc}")
         self.finished.emit(outcome)
+        # End the thread's event loop from inside: a GUI thread blocked in wait() (closing) cannot deliver quit.
+        QThread.currentThread().quit()
 
 
 class EvaluationRunner(QObject):
@@ -104,6 +106,7 @@ class EvaluationRunner(QObject):
         if self._thread is None:
             return True
         self.cancel_event.set()
+        self._thread.quit()
         if not self._thread.wait(timeout_ms):
             return False
         self._join()
