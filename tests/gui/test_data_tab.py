@@ -163,7 +163,7 @@ def scene_point(canvas, x: float, y: float) -> QPoint:
     return canvas.mapFromScene(canvas.plotItem.vb.mapViewToScene(QPointF(x, y)))
 
 
-def drag(canvas, points: list[QPoint]) -> None:
+def drag(qtbot, canvas, points: list[QPoint]) -> None:
     viewport = canvas.viewport()
 
     def send(kind, pos, buttons):
@@ -173,6 +173,7 @@ def drag(canvas, points: list[QPoint]) -> None:
 
     send(QEvent.Type.MouseButtonPress, points[0], Qt.MouseButton.LeftButton)
     for p in points[1:]:
+        qtbot.wait(20)  # pyqtgraph drops mouse moves that come faster than 100 per second
         send(QEvent.Type.MouseMove, p, Qt.MouseButton.LeftButton)
     send(QEvent.Type.MouseButtonRelease, points[-1], Qt.MouseButton.NoButton)
 
@@ -209,7 +210,7 @@ def test_drawing_a_dataset_by_hand(data_tab, qtbot):
     from nnstudio.gui.widgets.draw_2d import ERASE_RADIUS_PX
 
     assert 0.1 / canvas.plotItem.vb.viewPixelSize()[0] > ERASE_RADIUS_PX + 2  # neighbours lie outside the eraser
-    drag(canvas, [scene_point(canvas, x, -0.5) for x in np.linspace(0.1, 0.2, 8)])
+    drag(qtbot, canvas, [scene_point(canvas, x, -0.5) for x in np.linspace(0.1, 0.2, 8)])
     xy, labels = canvas.points()
     assert len(xy) == 10 and labels.tolist().count(1) == 4
     qtbot.waitUntil(lambda: window.document.project.data.params["points"].count(";") == 9, timeout=10000)
