@@ -52,6 +52,7 @@ from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.panels.architecture.palette import LayerPalette
 from nnstudio.gui.panels.architecture.stack import LayerStackView
 from nnstudio.gui.panels.architecture.undo import ArchitectureUndoCommand
+from nnstudio.gui.widgets.network_diagram import NetworkDiagram
 from nnstudio.gui.widgets.param_form import ParamForm
 
 ARCH_FILTER = "Architecture (*.json);;All files (*)"
@@ -156,6 +157,9 @@ class ArchitecturePanel(QWidget):
         self.load_arch_action = file_menu.addAction("Load architecture from JSON…", self.load_architecture_dialog)
         file_menu.addSeparator()
         self.export_code_action = file_menu.addAction("Export as PyTorch code…", self.export_code_dialog)
+        file_menu.addSeparator()
+        self.export_png_action = file_menu.addAction("Export diagram as PNG…", self.export_png_dialog)
+        self.export_svg_action = file_menu.addAction("Export diagram as SVG…", self.export_svg_dialog)
         self.file_button.setMenu(file_menu)
         tools.addWidget(self.templates_button)
         tools.addWidget(self.file_button)
@@ -163,6 +167,8 @@ class ArchitecturePanel(QWidget):
         self.views = QTabWidget()
         self.views.setObjectName("architectureViews")
         self.views.addTab(self.stack, "Stack")
+        self.diagram = NetworkDiagram()
+        self.views.addTab(self.diagram, "Diagram")
 
         self.error_frame = QFrame()
         self.error_frame.setObjectName("shapeErrorFrame")
@@ -251,6 +257,7 @@ class ArchitecturePanel(QWidget):
         self.stack.blockSignals(True)
         try:
             self.stack.show_layers(self.spec.layers, infos, self.shape_error)
+            self.diagram.show_network(self.bundle.input_shape if self.bundle else None, self.spec.layers, infos, self.shape_error)
             keep = self._selected if self._selected is not None and self.stack.item_at_path(self._selected) else None
             self.stack.select_path(keep)
         finally:
@@ -468,6 +475,30 @@ class ArchitecturePanel(QWidget):
                 show_error(self, "Cannot load the architecture", exc)
                 return
             self.replace_architecture(spec, f"Load {FilePath(path).name}")
+
+    def _export_diagram(self, suffix: str) -> None:
+        start = str(FilePath(self._folder()) / f"{self.spec.name or 'network'}.{suffix}")
+        path, _ = QFileDialog.getSaveFileName(self, f"Export diagram as {suffix.upper()}", start, f"{suffix.upper()} image (*.{suffix})")
+        if not path:
+            return
+        target = FilePath(path) if FilePath(path).suffix.lower() == f".{suffix}" else FilePath(path).with_suffix(f".{suffix}")
+        try:
+            if suffix == "png":
+                self.diagram.export_png(target)
+            else:
+                self.diagram.export_svg(target, self.spec.name)
+        except OSError as exc:
+            show_error(self, "Cannot export the diagram", f"{exc}; choose another folder or name")
+            return
+        self.ctx.status_message.emit(f"Saved the diagram as {target.name}", 4000)
+
+    @Slot()
+    def export_png_dialog(self) -> None:
+        self._export_diagram("png")
+
+    @Slot()
+    def export_svg_dialog(self) -> None:
+        self._export_diagram("svg")
 
     @Slot()
     def export_code_dialog(self) -> None:
