@@ -111,7 +111,7 @@ def test_sigmoid_first_layer_gradient_vanishes_against_relu():
     for act in (nn.Sigmoid, nn.ReLU):
         snaps = []
         trainer = Trainer(deep(act), blobs(256), spec(batch_size=32, optimizer="sgd", lr=0.05, seed=0))
-        trainer.fit(1, [StatsCallback(snaps.append, every=2)])
+        trainer.fit(1, [StatsCallback(snaps.append, every=2, budget=None)])
         assert snaps and snaps[-1].epoch == 1
         norms[act.__name__] = snaps[-1].grad_norms["0"]  # the first Linear, end of the first epoch
         assert len(snaps[-1].grad_norms) == 10
@@ -123,7 +123,7 @@ def test_statistics_histograms_and_dead_relus():
     model = mlp(depth=3, width=16, seed=4)
     with torch.no_grad():
         model[2].bias.fill_(-100.0)  # the second hidden layer is dead for every input
-    Trainer(model, blobs(), spec(epochs=1)).fit(1, [StatsCallback(snaps.append, every=3, hist_interval=0.0)])
+    Trainer(model, blobs(), spec(epochs=1)).fit(1, [StatsCallback(snaps.append, every=3, hist_interval=0.0, budget=None)])
     assert [s.batch for s in snaps] == [1, 3, 6, 9]  # the first batch, then every third
     last = snaps[-1]
     assert last.activations["3"].dead == 1.0 and last.activations["1"].dead < 1.0

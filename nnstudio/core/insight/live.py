@@ -35,7 +35,8 @@ class BoundaryFrame:
 
 class BoundaryCallback(Callback):
     def __init__(self, plane: Plane, sink: Callable[[BoundaryFrame], None], every: int = 10, resolution: int = RESOLUTION,
-                 neuron_resolution: int = NEURON_RESOLUTION, min_interval: float = 0.15, input_names: list[str] | None = None) -> None:
+                 neuron_resolution: int = NEURON_RESOLUTION, min_interval: float = 0.15, input_names: list[str] | None = None,
+                 budget: float = 0.04) -> None:
         self.plane = plane
         self.sink = sink
         self.every = every
@@ -46,8 +47,9 @@ class BoundaryCallback(Callback):
         self.input_names = input_names or plane.feature_names
         self._inputs: torch.Tensor | None = None
         self._neuron_inputs: torch.Tensor | None = None
+        self.budget = budget  # fraction of the wall time the views may take; emits back off to keep it
         self._count = 0
-        self._last = -1e9
+        self._next_allowed = -1e9
 
     def on_fit_start(self, state: TrainingState) -> None:
         pipeline = state.bundle.pipeline
@@ -59,21 +61,23 @@ class BoundaryCallback(Callback):
         self._count += 1
         if not self.enabled or self.every <= 0 or self._count % self.every:
             return
-        now = time.perf_counter()
-        if now - self._last >= self.min_interval:
+        if time.perf_counter() >= self._next_allowed:
             self._emit(state)
 
     def on_epoch_end(self, state: TrainingState, metrics: dict[str, float]) -> None:
-        if self.enabled:
+        # Small 2-D runs finish an epoch in milliseconds: epoch ends obey the same time budget.
+        if self.enabled and time.perf_counter() >= self._next_allowed:
             self._emit(state)
 
     def on_fit_end(self, state: TrainingState, result: RunResult) -> None:
         self._emit(state)  # the final weights (restored best ones after early stopping)
 
     def _emit(self, state: TrainingState) -> None:
-        self._last = time.perf_counter()
+        started = time.perf_counter()
         model, task = state.model, state.bundle.task
         grid = boundary_grid(model, None, self.plane, task, self.resolution, inputs=self._inputs)
         neurons = neuron_responses(model, None, self.plane, self.neuron_resolution, self.input_names,
                                    inputs=self._neuron_inputs)
         self.sink(BoundaryFrame(state.epoch, state.batch, grid, neurons))
+        now = time.perf_counter()
+        self._next_allowed = now + max(self.min_interval, (now - started) / self.budget)

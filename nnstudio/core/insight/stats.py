@@ -169,17 +169,21 @@ class StatsCallback(Callback):
     """Collect a :class:`StatsSnapshot` every ``every`` batches (0 = off) and pass it to ``sink``.
 
     ``every`` and ``enabled`` may be changed from another thread at any time (plain attribute reads).
-    Histograms are built at most every ``hist_interval`` seconds: they are the expensive part.
+    Collection keeps to ``budget`` (a fraction of the wall time; None = no limit): after a collection that
+    took t seconds the next waits at least t / budget, so watching a tiny fast model cannot halve its
+    speed. Histograms (the expensive part) are built at most every ``hist_interval`` seconds.
     """
 
     def __init__(self, sink: Callable[[StatsSnapshot], None], every: int = DEFAULT_EVERY, enabled: bool = True,
-                 hist_interval: float = 0.25) -> None:
+                 hist_interval: float = 0.25, budget: float | None = 0.04) -> None:
         self.sink = sink
         self.every = every
         self.enabled = enabled
         self.hist_interval = hist_interval
+        self.budget = budget
         self._count = 0
         self._last_hist = -math.inf
+        self._next_allowed = -math.inf
         self._probe: ActivationProbe | None = None
 
     def on_fit_start(self, state: TrainingState) -> None:
@@ -195,13 +199,19 @@ class StatsCallback(Callback):
         self._count += 1
         if probe.attached:  # this batch was the collection batch
             probe.detach()
-            now = time.perf_counter()
-            histograms = now - self._last_hist >= self.hist_interval
+            started = time.perf_counter()
+            histograms = started - self._last_hist >= self.hist_interval
             if histograms:
-                self._last_hist = now
+                self._last_hist = started
             step = state.epoch - 1 + state.batch / max(1, state.batches_per_epoch)
             self.sink(collect(state.model, probe, state.epoch, state.batch, step, histograms))
-        if self.enabled and self.every > 0 and (self._count + 1) % self.every == 0:
+            if self.budget:
+                now = time.perf_counter()
+                self._next_allowed = now + (now - started) / self.budget
+                if histograms:  # the next histograms wait for their own share of the time
+                    self._last_hist = max(self._last_hist, now + (now - started) / self.budget - self.hist_interval)
+        if (self.enabled and self.every > 0 and (self._count + 1) % self.every == 0
+                and (self.budget is None or time.perf_counter() >= self._next_allowed)):
             probe.attach()  # the next forward pass is recorded
 
     def on_fit_end(self, state: TrainingState, result) -> None:
