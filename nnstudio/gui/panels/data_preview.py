@@ -292,7 +292,8 @@ class DataPreview(QTabWidget):
         self._fill_scatter_axes()
         can_draw = kind == "table" and raw.task == CLASSIFICATION and raw.x.shape[1] == 2 and len(raw.class_names) <= MAX_CLASSES
         is_drawn = bool(raw.meta.get("drawn"))
-        self.draw_button.setEnabled(can_draw or is_drawn)
+        for w in (self.draw_button, self.class_combo, self.clear_button):
+            w.setEnabled(can_draw or is_drawn)
         self.draw_button.setToolTip(
             "Click to add a point of the chosen class; drag to erase" if can_draw or is_drawn
             else "Drawing works for 2-D classification data; pick 'Draw your own (2-D)' as the dataset to start a drawing"
@@ -384,6 +385,8 @@ class DataPreview(QTabWidget):
             self.canvas.class_names = list(CLASS_NAMES[: index + 1])
 
     def clear_drawing(self) -> None:
+        if not self.draw_button.isEnabled():
+            return
         if not self.draw_button.isChecked():
             self.draw_button.setChecked(True)
         self.canvas.clear_points()
@@ -453,7 +456,9 @@ class DataPreview(QTabWidget):
         self.balance_plot.clear()
         self.balance_legend.clear()
         splits = {"train": self.prepared.train_idx, "validation": self.prepared.val_idx, "test": self.prepared.test_idx}
-        if raw.task == CLASSIFICATION and raw.class_names:
+        is_class = raw.task == CLASSIFICATION and bool(raw.class_names)
+        self.setTabText(self.indexOf(self.balance_plot), "Class balance" if is_class else "Target")
+        if is_class:
             k = len(raw.class_names)
             self.balance_counts = {name: np.bincount(raw.y[idx].astype(np.int64), minlength=k).tolist() for name, idx in splits.items()}
             width = 0.8 / len(splits)
@@ -474,6 +479,7 @@ class DataPreview(QTabWidget):
             self.balance_plot.getAxis("bottom").setTicks(None)
             self.balance_plot.setLabel("left", "examples")
             self.balance_plot.setTitle("Distribution of the target in the training split")
+            self.balance_plot.enableAutoRange()
 
     # ------------------------------------------------------------------ before / after
     def show_step(self, row: int) -> None:
