@@ -27,22 +27,25 @@ BASELINE_CODE = "import torch, PySide6.QtWidgets\nimport time\nprint('first-pain
 
 def launch(cmd: list[str], env: dict[str, str], timeout: float = 180.0) -> float:
     """Seconds from spawning ``cmd`` to the wall-clock stamp on its ``first-paint`` line."""
-    start = time.time()
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    stamp = None
-    try:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if line.startswith("first-paint"):
-                stamp = float(line.split()[2])
-                break
-        proc.wait(timeout=timeout)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    if stamp is None:
-        raise RuntimeError(f"{' '.join(cmd)} exited with {proc.returncode} before painting a window")
+    with tempfile.TemporaryFile(mode="w+") as errors:  # stderr, shown only when the app fails
+        start = time.time()
+        proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=errors, text=True)
+        stamp = None
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                if line.startswith("first-paint"):
+                    stamp = float(line.split()[2])
+                    break
+            proc.wait(timeout=timeout)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        if stamp is None:
+            errors.seek(0)
+            tail = "".join(errors.readlines()[-15:])
+            raise RuntimeError(f"{' '.join(cmd)} exited with {proc.returncode} before painting a window:\n{tail}")
     return stamp - start
 
 
