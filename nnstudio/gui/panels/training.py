@@ -432,8 +432,7 @@ class TrainingPanel(QWidget):
         if trainer is None or not self.runner.paused:
             return
         lr, l2, l1 = self.live_lr.value(), self.live_l2.value(), self.live_l1.value()
-        self.runner.apply(partial(trainer.set_lr, lr))
-        self.runner.apply(partial(trainer.set_regularization, l2, l1))
+        self.runner.apply(partial(_change_run, trainer, lr, l2, l1))
         if self.run_spec is not None:
             self.run_spec.lr, self.run_spec.weight_decay, self.run_spec.l1 = lr, l2, l1
         self.status.setText(f"This run continues with learning rate {lr:g}, L2 {l2:g}, L1 {l1:g}. Resume or Step.")
@@ -555,6 +554,12 @@ class TrainingPanel(QWidget):
 
     def shutdown(self, timeout_ms: int = 30_000) -> bool:
         return self.runner.shutdown(timeout_ms)
+
+
+def _change_run(trainer: Trainer, lr: float, weight_decay: float, l1: float) -> None:
+    """Runs in the training thread between two batches: all three values change together."""
+    trainer.set_regularization(weight_decay, l1)
+    trainer.set_lr(lr)
 
 
 def format_duration(seconds: float) -> str:
