@@ -51,7 +51,8 @@ class LiveAttributionCallback(Callback):
         self.x = np.array(x, dtype=np.float32, copy=True)
         self.sink = sink
         self.method = method
-        self.params = dict(params or ({"steps": 24} if method == "ig" else {}))
+        # Signed Grad-CAM: early in training the evidence is often all "against", which positive-only would blank out.
+        self.params = dict(params or ({"steps": 24} if method == "ig" else {"positive_only": False}))
         self.target = target
         self.every = max(1, every)
         self.enabled = True  # plain attribute: the GUI may switch it off between epochs

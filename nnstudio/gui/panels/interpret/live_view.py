@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.interpret.live import LIVE_METHODS, LiveAttributionCallback, LiveFrame
-from nnstudio.core.interpret.subject import FEATURES, Subject
+from nnstudio.core.interpret.subject import FEATURES, Subject, conv_layers
 from nnstudio.core.training.callbacks import Callback
 from nnstudio.core.training.engine import Trainer
 from nnstudio.gui.panels.interpret.example_picker import ExamplePicker
@@ -125,7 +125,9 @@ class LiveView(QWidget):
         split = bundle.test if len(bundle.test) else bundle.validation
         if not len(split):
             return []
-        subject = Subject.from_model(trainer.model, bundle)
+        # No training mean: the live map uses the zeros baseline, and averaging a large set would delay the start.
+        subject = Subject(tuple(bundle.input_shape), bundle.task, bundle.input_kind, list(bundle.class_names),
+                          list(bundle.feature_names), conv_layers(trainer.model))
         method = self.method.currentData()
         if method == "gradcam" and not (subject.layout == "image" and subject.conv_layers):
             method = "ig"
