@@ -29,8 +29,11 @@ def test_tab_template_button_and_undo_history(main_window, qtbot, monkeypatch, t
     assert panel.input_label.text().startswith("<b>Input 20x2</b>")
     panel.add_layer("dropout")
     main_window.undo_history_action.trigger()
-    view = main_window.undo_history_dialog.findChild(type(main_window.undo_history_dialog.children()[-1]), "undoHistoryView")
+    from PySide6.QtWidgets import QUndoView
+
+    view = main_window.undo_history_dialog.findChild(QUndoView, "undoHistoryView")
     assert view is not None and view.stack() is main_window.ctx.undo_stack
+    assert main_window.undo_history_dialog.isVisible()
     assert main_window.ctx.undo_stack.text(0) == "Add Dropout"
     main_window.undo_history_dialog.close()
     # Load an architecture file through the tab's menu (the file dialog is answered by the test).
