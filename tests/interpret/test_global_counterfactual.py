@@ -54,6 +54,22 @@ def test_one_hot_groups_stay_valid():
     assert sorted(group.tolist()) == [0.0, 0.0, 1.0] and group[2] == 1.0
 
 
+def test_one_hot_groups_stay_valid_after_standardizing():
+    names = ["size", "kind=a", "kind=b"]
+    rng = np.random.default_rng(3)
+    onehot = np.eye(2)[rng.integers(0, 2, 50)]
+    raw = np.column_stack([rng.uniform(0, 1, 50), onehot])
+    mean, std = raw.mean(0), raw.std(0)
+    train = ((raw - mean) / std).astype(np.float32)  # standardized: one-hot columns hold two odd numbers
+    model = _model([[0.0, 1.0, -1.0], [0.0, -1.0, 1.0]])  # kind=b makes class 1
+    subject = Subject((3,), class_names=["no", "yes"], feature_names=names)
+    x = train[np.flatnonzero(raw[:, 1] == 1)[0]]
+    result = find_counterfactual(model, subject, x, 1, train)
+    assert result.found and result.changed == [1, 2]
+    back = result.changed_to * std + mean
+    assert np.allclose(back[1:], [0.0, 1.0], atol=1e-5)
+
+
 def test_none_found_within_the_ranges():
     train = np.random.default_rng(2).uniform(0, 1, size=(40, 2)).astype(np.float32)
     model = _model([[1.0, 1.0], [0.0, 0.0]])  # class 0 wins for every non-negative input

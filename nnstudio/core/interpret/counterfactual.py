@@ -58,7 +58,8 @@ def variables(names: list[str], train: np.ndarray) -> list[Variable]:
         match = _ONE_HOT.match(name)
         if match:
             groups.setdefault(match["base"], []).append(j)
-    binary = lambda j: np.isin(train[:, j], (0.0, 1.0)).all()  # noqa: E731
+    # One-hot columns take two values in training (0/1, or two numbers once a scaling step follows the encoding).
+    binary = lambda j: len(np.unique(train[:, j])) <= 2  # noqa: E731
     grouped = {j: base for base, cols in groups.items() if len(cols) >= 2 and all(binary(j) for j in cols) for j in cols}
     out: list[Variable] = []
     seen: set[str] = set()
@@ -171,11 +172,12 @@ def _candidates(current: np.ndarray, vs: list[Variable], moved: list[Variable], 
         if v.name not in moved_names and len(moved) >= max_changes:
             continue
         if v.categorical:
-            for c in v.columns:
-                if current[c] < 0.5:
+            off, on = search.lo[v.columns], search.hi[v.columns]
+            for k, c in enumerate(v.columns):
+                if abs(current[c] - on[k]) > 1e-9:  # every other category: all columns off, this one on
                     row = current.copy()
-                    row[v.columns] = 0.0
-                    row[c] = 1.0
+                    row[v.columns] = off
+                    row[c] = on[k]
                     rows.append(row)
         else:
             j = v.columns[0]

@@ -117,6 +117,9 @@ class CounterfactualView(JobView):
             f"{result.message}. Highlighted rows changed; every value stays within the training range."
         )
         self._fill(result, result.changed_to)
+        bundle = self.source.bundle
+        if bundle is not None and bundle.pipeline is not None and bundle.pipeline.steps:
+            self.status.setText(self.status.text() + " Values are as the network receives them, after the Data tab's preprocessing.")
 
     def _fill(self, result: Counterfactual, after: Any) -> None:
         self.table.setRowCount(len(result.names))
