@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -35,14 +36,46 @@ from nnstudio.core.insight.grid import plane_from_raw  # noqa: E402
 from nnstudio.core.insight.live import BoundaryCallback  # noqa: E402
 from nnstudio.core.insight.stats import DEFAULT_EVERY, StatsCallback  # noqa: E402
 from nnstudio.core.runs import RunRecorder, RunStore  # noqa: E402
+from nnstudio.core.training.callbacks import Callback  # noqa: E402
 from nnstudio.core.training.config import TrainSpec  # noqa: E402
 from nnstudio.core.training.engine import Trainer, new_model  # noqa: E402
 
 
-def rate(bundle: DataBundle, model: nn.Module, spec: TrainSpec, callbacks) -> float:
+class Timed(Callback):
+    """Forwards every hook to ``inner`` and adds up the seconds spent inside it (contention hits this
+    share far less than it hits throughput ratios on a busy machine)."""
+
+    def __init__(self, inner: Callback, clock: list[float]) -> None:
+        self.inner, self.clock = inner, clock
+
+    def _timed(self, hook: str, *args) -> None:
+        started = time.perf_counter()
+        getattr(self.inner, hook)(*args)
+        self.clock[0] += time.perf_counter() - started
+
+    def on_fit_start(self, state) -> None:
+        self._timed("on_fit_start", state)
+
+    def on_batch_end(self, state, loss) -> None:
+        self._timed("on_batch_end", state, loss)
+
+    def on_epoch_end(self, state, metrics) -> None:
+        self._timed("on_epoch_end", state, metrics)
+
+    def on_fit_end(self, state, result) -> None:
+        self._timed("on_fit_end", state, result)
+
+
+SHARES: dict[str, list[float]] = {}
+
+
+def rate(bundle: DataBundle, model: nn.Module, spec: TrainSpec, callbacks, label: str = "") -> float:
     trainer = Trainer(model, bundle, spec)
-    result = trainer.fit(spec.epochs, callbacks)
+    clock = [0.0]
+    result = trainer.fit(spec.epochs, [Timed(cb, clock) for cb in callbacks])
     assert result.status == "completed", result.message
+    if label:
+        SHARES.setdefault(label, []).append(clock[0] / result.seconds)
     return result.epochs * len(bundle.train) / result.seconds
 
 
@@ -89,10 +122,10 @@ def main() -> int:
         measured = {
             "b": run_b(x, y, init),
             "c": rate(bundle, nnstudio_model(bundle), train_spec(), []),
-            "s": rate(bundle, nnstudio_model(bundle), train_spec(), inside_callbacks(DEFAULT_EVERY)),
-            "s1": rate(bundle, nnstudio_model(bundle), train_spec(), inside_callbacks(1)),
+            "s": rate(bundle, nnstudio_model(bundle), train_spec(), inside_callbacks(DEFAULT_EVERY), "s"),
+            "s1": rate(bundle, nnstudio_model(bundle), train_spec(), inside_callbacks(1), "s1"),
             "m": rate(small, mlp2d(), small_spec, []),
-            "mb": rate(small, mlp2d(), small_spec, inside_callbacks(DEFAULT_EVERY, plane)),
+            "mb": rate(small, mlp2d(), small_spec, inside_callbacks(DEFAULT_EVERY, plane), "mb"),
         }
         print(("warm-up " if round_no == 0 else f"round {round_no} ") + "  ".join(
             f"{k} {v:9,.0f}/s" for k, v in measured.items()), flush=True)
@@ -108,6 +141,9 @@ def main() -> int:
     print(f"  s/c  + statistics every {DEFAULT_EVERY} + recorder (default): {ratio('s', 'c'):.3f}  (target >= 0.90)")
     print(f"  s1/c + statistics every batch:                     {ratio('s1', 'c'):.3f}")
     print(f"  mb/m 2-D: + statistics + live boundary (default):  {ratio('mb', 'm'):.3f}  (target >= 0.90)")
+    print("median share of the run's wall time spent inside the callbacks")
+    for k, v in SHARES.items():
+        print(f"  {k:<3} {100 * statistics.median(v[1:]):.1f} %")
     return 0
 
 
