@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
         self.ctx.show_tab_requested.connect(self.show_tab)
         self.architecture_panel.template_requested.connect(self.new_from_template)
+        self.architecture_panel.project_requested.connect(self.new_from_ready_project)
         self.ctx.status_message.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
 
         self._build_menus()
@@ -186,11 +187,15 @@ class MainWindow(QMainWindow):
         """A new project from a template: its network, its dataset and its training settings."""
         from nnstudio.core.arch.templates import TEMPLATES
 
+        self.new_from_ready_project(TEMPLATES[name].project())
+
+    @Slot(object)
+    def new_from_ready_project(self, project) -> None:
         if self._busy_training() or not self._confirm_discard():
             return
         self.ctx.undo_stack.clear()
-        self.document.replace(TEMPLATES[name].project())
-        self.statusBar().showMessage(f"New project from the template {TEMPLATES[name].title}", 4000)
+        self.document.replace(project)
+        self.statusBar().showMessage(f"New project: {project.name}", 4000)
 
     @Slot()
     def show_undo_history(self) -> None:

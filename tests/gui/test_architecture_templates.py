@@ -46,3 +46,38 @@ def test_tab_template_button_and_undo_history(main_window, qtbot, monkeypatch, t
     assert panel.stack.topLevelItem(0).text(2).startswith("8 units")
     main_window.undo_action.trigger()
     assert panel.stack.topLevelItem(0).text(2).startswith("32 units")
+
+
+def _write_idx(path, array):
+    import struct
+
+    import numpy as np
+
+    code = 0x08
+    header = struct.pack(">HBB", 0, code, array.ndim) + b"".join(struct.pack(">I", d) for d in array.shape)
+    path.write_bytes(header + np.ascontiguousarray(array, dtype=np.uint8).tobytes())
+
+
+def test_simple_nn_on_a_local_emnist_folder(main_window, monkeypatch, tmp_path):
+    import numpy as np
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    panel = main_window.architecture_panel
+    rng = np.random.default_rng(0)
+    raw = tmp_path / "EMNIST" / "raw"
+    raw.mkdir(parents=True)
+    for part, n in (("train", 120), ("test", 40)):
+        _write_idx(raw / f"emnist-balanced-{part}-images-idx3-ubyte", rng.integers(0, 255, (n, 28, 28)))
+        _write_idx(raw / f"emnist-balanced-{part}-labels-idx1-ubyte", np.arange(n) % 47)
+    # A folder without the files: explained, and the project stays.
+    shown = []
+    monkeypatch.setattr(QMessageBox, "open", lambda self, *a: shown.append(self.text()))
+    assert not panel.open_emnist_template(str(tmp_path / "empty"))
+    assert shown and main_window.document.project.name != "SimpleNN on EMNIST (balanced)"
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path))
+    panel.emnist_action.trigger()
+    assert main_window.document.project.name == "SimpleNN on EMNIST (balanced)"
+    assert panel.input_label.text().startswith("<b>Input 1x28x28</b>")
+    last = panel.stack.topLevelItem(panel.stack.topLevelItemCount() - 1)
+    assert last.text(COL_SHAPE) == "47"
+    assert panel.stack.topLevelItem(1).text(2) == "784 → 128"

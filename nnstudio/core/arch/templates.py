@@ -48,6 +48,15 @@ def simple_nn() -> Project:
     )
 
 
+def simple_nn_emnist(folder: str | Path) -> Project:
+    """The lecture's exact SimpleNN, 784 -> 128 -> 47, on EMNIST balanced read from the user's own folder."""
+    project = simple_nn()
+    project.name = "SimpleNN on EMNIST (balanced)"
+    project.architecture.layers[-1].params["out_features"] = 47
+    project.data = DataSpec.from_dict({"source": "mnist_family", "params": {"path": str(folder), "variant": "emnist", "emnist_split": "balanced"}})
+    return project
+
+
 def simple_nn_8x8() -> Project:
     return Project(
         "SimpleNN on 8x8 digits",

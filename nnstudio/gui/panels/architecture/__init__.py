@@ -61,6 +61,7 @@ ARCH_FILTER = "Architecture (*.json);;All files (*)"
 class ArchitecturePanel(QWidget):
     # The user picked a template here; the window replaces the project (it owns New/Open).
     template_requested = Signal(str)
+    project_requested = Signal(object)  # a ready Project (the EMNIST variant), opened like a template
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -234,6 +235,30 @@ class ArchitecturePanel(QWidget):
             action = self.templates_menu.addAction(template.title, lambda name=template.name: self.template_requested.emit(name))
             action.setToolTip(template.description)
             action.setStatusTip(template.description)
+        self.templates_menu.addSeparator()
+        self.emnist_action = self.templates_menu.addAction("SimpleNN on my EMNIST folder (784 → 128 → 47)…", self.emnist_template_dialog)
+        self.emnist_action.setStatusTip("The lecture's network on EMNIST balanced, read from a folder you already have (nothing is downloaded)")
+
+    @Slot()
+    def emnist_template_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder with the EMNIST idx files", self._folder())
+        if folder:
+            self.open_emnist_template(folder)
+
+    def open_emnist_template(self, folder: str) -> bool:
+        """Switch to the lecture's SimpleNN on the EMNIST files in ``folder``; on a bad folder, explain and keep
+        the current project."""
+        from nnstudio.core.arch.templates import simple_nn_emnist
+        from nnstudio.core.data.assemble import build as build_data
+
+        project = simple_nn_emnist(folder)
+        try:
+            build_data(project.data)  # checks every file before the project is replaced
+        except NNStudioError as exc:
+            show_error(self, "Cannot use this EMNIST folder", exc)
+            return False
+        self.project_requested.emit(project)
+        return True
 
     # ------------------------------------------------------------------ redraw
     @property
