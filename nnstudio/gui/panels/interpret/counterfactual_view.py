@@ -92,7 +92,7 @@ class CounterfactualView(JobView):
                 break
 
     def make_job(self) -> Job:
-        model, subject, bundle = self.source.model, self.source.subject, self.source.bundle
+        model, subject, bundle = self.job_model(), self.source.subject, self.source.bundle
         x, target, changes = self.picker.x(), self.target.currentData(), self.max_changes.value()
         train = bundle.train.x.numpy()
 

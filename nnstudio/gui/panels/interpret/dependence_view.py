@@ -139,7 +139,7 @@ class DependenceView(JobView):
             combo.blockSignals(False)
 
     def make_job(self) -> Job:
-        model, subject = self.source.model, self.source.subject
+        model, subject = self.job_model(), self.source.subject
         x, _ = self.source.test_xy()
         feature, second, target = self.feature.currentData(), self.second.currentData(), self.target.currentData()
         points, raw, names = self.points.value(), self.raw.isChecked(), self._names()

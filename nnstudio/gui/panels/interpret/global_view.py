@@ -78,7 +78,7 @@ class GlobalView(JobView):
         self.bars.clear_values("")
 
     def make_job(self) -> Job:
-        model, subject = self.source.model, self.source.subject
+        model, subject = self.job_model(), self.source.subject
         x, y = self.source.test_xy()
         method, repeats, steps = self.method.currentData(), self.repeats.value(), self.steps.value()
 

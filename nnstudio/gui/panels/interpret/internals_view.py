@@ -91,7 +91,7 @@ class InternalsView(JobView):
         return ""
 
     def make_job(self) -> Job:
-        what, model, subject = self.what.currentData(), self.source.model, self.source.subject
+        what, model, subject = self.what.currentData(), self.job_model(), self.source.subject
         layer, x = self.layer.currentData(), self.picker.x()
         if what != FILTERS and (layer is None or x is None):
             raise NNStudioError("Choose a layer and a test example")

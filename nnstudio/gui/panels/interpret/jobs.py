@@ -7,6 +7,7 @@ the Interpretability II sub-views: a Run / Cancel row, a progress bar and a stat
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -207,6 +208,11 @@ class JobView(QWidget):
 
     def extra_reason(self) -> str:
         return ""
+
+    def job_model(self) -> nn.Module:
+        """A private copy for the worker: the GUI thread keeps using the shared one meanwhile, and hooks a job
+        puts on its copy never see another view's passes."""
+        return copy.deepcopy(self.source.model)
 
     unit = "steps"
 

@@ -101,7 +101,7 @@ class LatentView(JobView):
         return ""
 
     def make_job(self) -> Job:
-        model, subject = self.source.model, self.source.subject
+        model, subject = self.job_model(), self.source.subject
         x, y = self.source.test_xy()
         x, y = x[:MAX_POINTS], y[:MAX_POINTS]
         self.xs, self._ys = x, y

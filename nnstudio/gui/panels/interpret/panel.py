@@ -8,7 +8,6 @@ thread with progress and Cancel.
 from __future__ import annotations
 
 import copy
-import dataclasses
 from typing import Any
 
 import numpy as np
@@ -291,8 +290,7 @@ class InterpretPanel(QWidget):
         self.internals_view.set_layer_titles(titles)
         self.latent_view.set_layer_titles(titles)
         for view in self.job_views:
-            # Each view computes in its own thread on its own copy (hooks of one never see another's passes).
-            view.set_source(dataclasses.replace(source, model=copy.deepcopy(self.model)))
+            view.set_source(source)  # each job runs on a copy of the model made when it starts
         self.live_view.set_source(source)
 
     def _busy_reason(self) -> str:
