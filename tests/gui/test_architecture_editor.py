@@ -193,3 +193,14 @@ def test_nothing_selected_appends_and_click_empty_area(qtbot, panel):
     assert kinds(panel)[-1] == "Softmax"
     pos = QPoint(10, panel.stack.viewport().height() - 5)
     assert panel.stack.drop_location(pos) == ((), 5)
+
+
+def test_enter_on_palette_adds_and_drag_carries_the_kind(qtbot, panel):
+    item = panel.palette.item_for("gelu")
+    panel.palette.setCurrentItem(item)
+    panel.palette.setFocus()
+    qtbot.keyClick(panel.palette, Qt.Key.Key_Return)
+    assert kinds(panel)[-1] == "GELU"
+    data = panel.palette.mimeData([item])
+    assert bytes(data.data(MIME_KIND)).decode() == "gelu"
+    assert bytes(panel.stack.mimeData([rows(panel)[1]]).data(MIME_PATH)).decode() == "1"

@@ -25,6 +25,7 @@ class LayerPalette(QTreeWidget):
         self.setHeaderHidden(True)
         self.setDragEnabled(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.setDefaultDropAction(Qt.DropAction.CopyAction)  # the palette keeps its entries
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setIndentation(12)
         self.setToolTip("Double-click a layer, or drag it onto the stack, to add it")
