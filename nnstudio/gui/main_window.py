@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from nnstudio import __version__
+from nnstudio.core.data.files import rebase_paths
 from nnstudio.core.document import ProjectDocument
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.project import default_project, load_project, save_project
@@ -266,6 +267,8 @@ class MainWindow(QMainWindow):
 
     def save_to(self, path: Path, include_snapshots: bool = False) -> bool:
         try:
+            # Data paths are stored relative to the project file: re-anchor them to the new folder.
+            self.document.project.data = rebase_paths(self.document.project.data, self.document.base_dir, path.resolve().parent)
             save_project(self.document.project, path, include_snapshots=include_snapshots)
         except NNStudioError as exc:
             show_error(self, "Cannot save project", exc)
