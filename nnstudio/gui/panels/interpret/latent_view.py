@@ -51,6 +51,8 @@ class LatentView(JobView):
         self.scatter = pg.ScatterPlotItem(size=9, hoverable=True, hoverSize=14, tip=None)
         self.scatter.sigHovered.connect(self._hovered)
         self.plot.addItem(self.scatter)
+        self.marker = pg.ScatterPlotItem(size=20, brush=pg.mkBrush(None), pen=pg.mkPen("#000", width=2.5))
+        self.plot.addItem(self.marker)  # rings the example shown on the right
         self.legend = self.plot.addLegend(offset=(8, 8))
         self.preview = QLabel()
         self.preview.setObjectName("latentPreview")
@@ -60,7 +62,8 @@ class LatentView(JobView):
         self.preview_text = QLabel("Hover a dot to see its example.")
         self.preview_text.setObjectName("latentPreviewText")
         self.preview_text.setWordWrap(True)
-        self.preview_text.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.preview_text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.preview_text.setMinimumHeight(280)  # room for a dozen feature values without re-layout
         side = QVBoxLayout()
         side.addWidget(self.preview)
         side.addWidget(self.preview_text)
@@ -92,6 +95,7 @@ class LatentView(JobView):
         if len(names) >= 2:
             self.layer.setCurrentIndex(len(names) - 2)  # the layer before the output
         self.scatter.clear()
+        self.marker.clear()
         self.result = None
 
     def extra_reason(self) -> str:
@@ -116,6 +120,7 @@ class LatentView(JobView):
         self.result = result
         subject = self.source.subject
         self.scatter.clear()
+        self.marker.clear()
         self.legend.clear()
         classify = subject.task == CLASSIFICATION and subject.class_names
         if classify:
@@ -157,6 +162,7 @@ class LatentView(JobView):
         if self.result is None or not 0 <= i < len(self.xs):
             return
         self.hovered = i
+        self.marker.setData(pos=self.result.points[i : i + 1])
         subject = self.source.subject
         x = self.xs[i]
         label = self.source.label_text(self.result.labels[i])
