@@ -23,7 +23,8 @@ def test_file_menu_template_replaces_project(main_window, qtbot):
 def test_tab_template_button_and_undo_history(main_window, qtbot, monkeypatch, tmp_path):
     panel = main_window.architecture_panel
     actions = panel.templates_menu.actions()
-    assert len(actions) == len(TEMPLATES)
+    assert [a.text() for a in actions[: len(TEMPLATES)]] == [t.title for t in TEMPLATES.values()]
+    assert actions[-1] is panel.emnist_action
     actions[list(TEMPLATES).index("lstm_classifier")].trigger()
     assert panel.stack.topLevelItem(0).text(COL_KIND) == "LSTM"
     assert panel.input_label.text().startswith("<b>Input 20x2</b>")
