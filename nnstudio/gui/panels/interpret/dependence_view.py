@@ -125,6 +125,8 @@ class DependenceView(JobView):
         else:
             self.target.addItem("Predicted value", None)
         self.line_plot.clear()
+        self.heat_image.clear()
+        self.plots.setCurrentWidget(self.line_plot)
 
     def _fill_features(self, *_: object) -> None:
         names = self._names()

@@ -67,6 +67,8 @@ class InternalsView(JobView):
 
     def source_changed(self) -> None:
         self.picker.set_source(self.source)
+        self.grid.set_images([], [])  # pictures of the previous network would mislead
+        self.bars.clear_values("")
         self._what_changed()
 
     def _what_changed(self, *_: object) -> None:

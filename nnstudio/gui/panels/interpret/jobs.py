@@ -195,6 +195,10 @@ class JobView(QWidget):
     def set_source(self, source: Source) -> None:
         self.source = source
         self.source_changed()
+        self.progress.setValue(0)
+        self.progress.setFormat("Ready")
+        if not self.blocked_reason():
+            self.status.setText(f"Press <b>{self.run_text}</b> to compute it for the current network.")
         self.update_actions()
 
     def source_changed(self) -> None:
