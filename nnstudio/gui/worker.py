@@ -57,6 +57,9 @@ class BridgeCallback(QObject, Callback):
         self._control = control
         self._losses: list[float] = []
         self._first_batch = 0  # global index (from the run's start) of the first loss in _losses
+        self._state: TrainingState | None = None
+        if control is not None:
+            control.on_park = self.flush
 
     def on_fit_start(self, state: TrainingState) -> None:
         self._losses = []
@@ -64,23 +67,35 @@ class BridgeCallback(QObject, Callback):
 
     def on_batch_end(self, state: TrainingState, loss: float) -> None:
         self._losses.append(loss)
+        self._state = state
         control = self._control
         if state.batch == state.batches_per_epoch or (control is not None and control.paused) or self._throttle.ready():
-            losses, self._losses = self._losses, []
-            first, self._first_batch = self._first_batch, self._first_batch + len(losses)
-            self.batch_end.emit(
-                {
-                    "epoch": state.epoch,
-                    "batch": state.batch,
-                    "batches": state.batches_per_epoch,
-                    "target_epochs": state.target_epochs,
-                    "loss": loss,
-                    "losses": losses,
-                    "first_batch": first,
-                    "samples_seen": state.samples_seen,
-                    "time": time.perf_counter(),
-                }
-            )
+            self._send(state)
+
+    def on_fit_end(self, state: TrainingState, result: RunResult) -> None:
+        self.flush()  # a run stopped mid-epoch still shows its last batches
+
+    def flush(self) -> None:
+        """Send the batches not sent yet (the loop is about to pause)."""
+        if self._losses and self._state is not None:
+            self._send(self._state)
+
+    def _send(self, state: TrainingState) -> None:
+        losses, self._losses = self._losses, []
+        first, self._first_batch = self._first_batch, self._first_batch + len(losses)
+        self.batch_end.emit(
+            {
+                "epoch": state.epoch,
+                "batch": state.batch,
+                "batches": state.batches_per_epoch,
+                "target_epochs": state.target_epochs,
+                "loss": losses[-1],
+                "losses": losses,
+                "first_batch": first,
+                "samples_seen": state.samples_seen,
+                "time": time.perf_counter(),
+            }
+        )
 
     def on_epoch_end(self, state: TrainingState, metrics: dict[str, float]) -> None:
         self.epoch_end.emit({k: float(v) for k, v in metrics.items()})

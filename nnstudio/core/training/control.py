@@ -21,6 +21,9 @@ class TrainingControl:
         self._steps_left = 0
         self._pending: list[Callable[[], None]] = []
         self._parked = False
+        # Called in the training thread just before the loop parks (a GUI bridge flushes its unsent
+        # batch results, so the view shows exactly where the run paused).
+        self.on_park: Callable[[], None] | None = None
         self.batch_delay = 0.0  # seconds slept after each batch so a class can watch a run unfold
 
     # ------------------------------------------------------------------ read by anyone
@@ -85,6 +88,8 @@ class TrainingControl:
                         self._running.clear()
 
     def wait_while_paused(self, poll: float = 0.1) -> None:
+        if self.on_park is not None and not self._running.is_set():
+            self.on_park()
         with self._wake:
             self._parked = True
             try:
