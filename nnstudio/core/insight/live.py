@@ -36,7 +36,7 @@ class BoundaryFrame:
 class BoundaryCallback(Callback):
     def __init__(self, plane: Plane, sink: Callable[[BoundaryFrame], None], every: int = 10, resolution: int = RESOLUTION,
                  neuron_resolution: int = NEURON_RESOLUTION, min_interval: float = 0.15, input_names: list[str] | None = None,
-                 budget: float = 0.03) -> None:
+                 budget: float = 0.02) -> None:
         self.plane = plane
         self.sink = sink
         self.every = every
@@ -55,7 +55,8 @@ class BoundaryCallback(Callback):
         pipeline = state.bundle.pipeline
         self._inputs = prepared_inputs(grid_points(self.plane, self.resolution)[2], pipeline, state.device)
         self._neuron_inputs = prepared_inputs(grid_points(self.plane, self.neuron_resolution)[2], pipeline, state.device)
-        self._emit(state)
+        if self.enabled:
+            self._emit(state)
 
     def on_batch_end(self, state: TrainingState, loss: float) -> None:
         self._count += 1
@@ -70,7 +71,8 @@ class BoundaryCallback(Callback):
             self._emit(state)
 
     def on_fit_end(self, state: TrainingState, result: RunResult) -> None:
-        self._emit(state)  # the final weights (restored best ones after early stopping)
+        if self.enabled:
+            self._emit(state)  # the final weights (restored best ones after early stopping)
 
     def _emit(self, state: TrainingState) -> None:
         started = time.perf_counter()

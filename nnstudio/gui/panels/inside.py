@@ -186,6 +186,7 @@ class InsidePanel(QWidget):
             signal.connect(self.refresh_plane)
         for signal in (doc.weights_changed, doc.architecture_changed):
             signal.connect(self.show_trained)
+        ctx.training_active_changed.connect(self._training_active)
         self.refresh_plane()
 
     @staticmethod
@@ -247,6 +248,12 @@ class InsidePanel(QWidget):
         self._show_neurons(neurons)
         self.status.setText(f"Showing the {label}. Train to watch it change; the views update every "
                             f"{self.every.value()} batches.")
+
+    @Slot(bool)
+    def _training_active(self, active: bool) -> None:
+        if not active:  # the run is over: take what it left on the queues, then show the kept weights
+            self.poll()
+            self.show_trained()
 
     # ------------------------------------------------------------------ live collection
     def callbacks_for_run(self, trainer: Trainer) -> list[Callback]:
