@@ -36,7 +36,7 @@ class BoundaryFrame:
 class BoundaryCallback(Callback):
     def __init__(self, plane: Plane, sink: Callable[[BoundaryFrame], None], every: int = 10, resolution: int = RESOLUTION,
                  neuron_resolution: int = NEURON_RESOLUTION, min_interval: float = 0.15, input_names: list[str] | None = None,
-                 budget: float = 0.02) -> None:
+                 budget: float = 0.015) -> None:
         self.plane = plane
         self.sink = sink
         self.every = every

@@ -175,7 +175,7 @@ class StatsCallback(Callback):
     """
 
     def __init__(self, sink: Callable[[StatsSnapshot], None], every: int = DEFAULT_EVERY, enabled: bool = True,
-                 hist_interval: float = 0.25, budget: float | None = 0.03) -> None:
+                 hist_interval: float = 0.25, budget: float | None = 0.02) -> None:
         self.sink = sink
         self.every = every
         self.enabled = enabled

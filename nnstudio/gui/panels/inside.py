@@ -95,7 +95,7 @@ class InsidePanel(QWidget):
         self.every.setPrefix("every ")
         self.every.setSuffix(" batches")
         self.every.setToolTip("How often statistics and the boundary are collected, at most: collection also keeps to "
-                              "about 3% of the training time, so a tiny fast network is sampled less often.")
+                              "about 2% of the training time, so a tiny fast network is sampled less often.")
         self.every.valueChanged.connect(self._rate_changed)
         self.status = QLabel()
         self.status.setObjectName("insideStatus")
