@@ -53,7 +53,12 @@ def plane_for(data_spec, base_dir=None) -> Plane | None:
     x = raw.x.astype(np.float64)
     test_x, test_y = (x[prepared.test_idx], raw.y[prepared.test_idx]) if raw.fixed_test is None else (
         np.asarray(raw.fixed_test[0], dtype=np.float64), raw.fixed_test[1])
-    return plane_from_raw(x[prepared.train_idx], raw.y[prepared.train_idx], test_x, test_y, raw.feature_names)
+    train_x, train_y = x[prepared.train_idx], raw.y[prepared.train_idx]
+    # A point with a missing coordinate has no place on the plane; draw the complete ones.
+    train_ok, test_ok = np.isfinite(train_x).all(axis=1), np.isfinite(test_x).all(axis=1)
+    if not train_ok.any():
+        return None
+    return plane_from_raw(train_x[train_ok], train_y[train_ok], test_x[test_ok], test_y[test_ok], raw.feature_names)
 
 
 def grid_points(plane: Plane, resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
