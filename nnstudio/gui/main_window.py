@@ -20,6 +20,10 @@ from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.file_actions import FileActions, SaveProjectDialog
 from nnstudio.gui.panels.architecture import ArchitecturePanel
 from nnstudio.gui.panels.data import DataPanel
+from nnstudio.gui.panels.evaluation import EvaluationPanel
+from nnstudio.gui.panels.inside import InsidePanel
+from nnstudio.gui.panels.interpret import InterpretPanel
+from nnstudio.gui.panels.runs import RunsPanel
 from nnstudio.gui.panels.training import TrainingPanel
 from nnstudio.gui.settings_store import SettingsStore
 
@@ -43,16 +47,9 @@ class MainWindow(QMainWindow):
         self.architecture_panel = ArchitecturePanel(self.ctx)
         self.data_panel = DataPanel(self.ctx)
         self.training_panel = TrainingPanel(self.ctx)
-        from nnstudio.gui.panels.inside import InsidePanel
-        from nnstudio.gui.panels.runs import RunsPanel
-
         self.inside_panel = InsidePanel(self.ctx)
         self.runs_panel = RunsPanel(self.ctx, self.training_panel.run_finished)
-        from nnstudio.gui.panels.evaluation import EvaluationPanel
-
         self.evaluation_panel = EvaluationPanel(self.ctx)
-        from nnstudio.gui.panels.interpret import InterpretPanel
-
         self.interpret_panel = InterpretPanel(self.ctx)
         for panel, title, tip in (
             (self.architecture_panel, "&Architecture", "Stack layers and watch shapes and parameter counts"),
