@@ -236,3 +236,20 @@ def test_closing_while_paused_stops_and_joins_the_thread(qtbot, settings_path, m
     assert window.close()
     assert not panel.runner.running
     assert not shiboken6.isValid(thread) or thread.isFinished()
+
+
+def test_continue_after_weights_restored_elsewhere_starts_from_them(main_window, qtbot):
+    panel = main_window.training_panel
+    document = main_window.document
+    set_epochs(panel, 2)
+    with qtbot.waitSignal(panel.run_finished, timeout=LONG):
+        click(qtbot, panel.train_button)
+    assert panel.trainer is not None
+    restored = {k: torch.zeros_like(v) for k, v in document.project.weights.items()}
+    document.set_trained(restored, {k: list(v) for k, v in document.project.history.items()})  # e.g. the Runs tab
+    assert panel.trainer is None  # the old run is dropped, so Continue cannot carry on from stale weights
+    panel.continue_epochs.setValue(1)
+    with qtbot.waitSignal(panel.run_finished, timeout=LONG) as blocker:
+        click(qtbot, panel.continue_button)
+    assert blocker.args[0].result.epochs == 3  # continued the restored project's 2 recorded epochs
+    document.set_modified(False)

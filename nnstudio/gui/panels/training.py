@@ -220,6 +220,8 @@ class TrainingPanel(QWidget):
         document = ctx.document
         document.project_replaced.connect(self._project_replaced)
         document.training_changed.connect(self._sync_from_document)
+        document.weights_changed.connect(self._weights_changed)
+        self._publishing = False  # True while this panel hands a finished run's weights to the document
         # Train is disabled, with the reason as its tooltip, while the network or settings cannot work.
         for signal in (document.architecture_changed, document.data_changed):
             signal.connect(self._update_train_enabled)
@@ -451,6 +453,16 @@ class TrainingPanel(QWidget):
         self.metric_plot.clear_data()
         self.frozen_note.hide()
 
+    @Slot()
+    def _weights_changed(self) -> None:
+        """Weights replaced from elsewhere (a run restored on the Runs tab, imported weights): Continue must
+        start from them, so the old run's trainer is dropped."""
+        if self._publishing or self.runner.running or self.trainer is None:
+            return
+        self._forget_run()
+        self._show_saved_history()
+        self._update_buttons()
+
     def _show_saved_history(self) -> None:
         """Draw a loaded project's recorded history (so Continue picks up visibly where it ended)."""
         history = self.ctx.document.project.history
@@ -535,7 +547,11 @@ class TrainingPanel(QWidget):
             show_error(self, "Training failed", outcome.error)
         else:
             result = outcome.result
-            self.ctx.document.set_trained(outcome.weights or {}, outcome.history)
+            self._publishing = True
+            try:
+                self.ctx.document.set_trained(outcome.weights or {}, outcome.history)
+            finally:
+                self._publishing = False
             if result.status == COMPLETED:
                 self.progress.setValue(self.progress.maximum())
                 self.progress.setFormat(f"Done: {result.epochs} epochs in {result.seconds:.1f} s")
