@@ -221,33 +221,6 @@ def record_run(
     return record
 
 
-class EpochSnapshots:
-    """Training callback that keeps a CPU copy of the weights after every epoch, up to ``max_bytes``
-    (the oldest are dropped beyond it), for ``record_run(..., snapshots=recorder.snapshots)``."""
-
-    def __init__(self, max_bytes: int = 256 * 1024**2) -> None:
-        self.max_bytes = max_bytes
-        self.snapshots: dict[int, Tensors] = {}
-        self.dropped = 0
-
-    def on_fit_start(self, state: Any) -> None: ...
-
-    def on_epoch_start(self, state: Any) -> None: ...
-
-    def on_batch_end(self, state: Any, loss: float) -> None: ...
-
-    def on_fit_end(self, state: Any, result: Any) -> None: ...
-
-    def on_epoch_end(self, state: Any, metrics: dict[str, float]) -> None:
-        self.snapshots[int(state.epoch)] = {k: v.detach().cpu().clone() for k, v in state.model.state_dict().items()}
-        while len(self.snapshots) > 1 and self.nbytes() > self.max_bytes:
-            del self.snapshots[min(self.snapshots)]
-            self.dropped += 1
-
-    def nbytes(self) -> int:
-        return sum(t.numel() * t.element_size() for w in self.snapshots.values() for t in w.values())
-
-
 def _cpu(weights: Tensors) -> Tensors:
     return {k: v.detach().cpu() for k, v in weights.items()}
 

@@ -387,10 +387,9 @@ class FileActions(QObject):
                 fitted = None
                 with contextlib.suppress(NNStudioError):  # the run trained on this bundle: it exists
                     fitted = pipeline_state(self.document.bundle().pipeline)
-                # A training panel that ran an EpochSnapshots callback hands its copies over on the outcome.
-                snapshots = getattr(outcome, "snapshots", None) or None
+                # Per-epoch snapshots come through the Runs tab's recorder, which keeps its runs in project.runs.
                 record_run(project, outcome.history, outcome.weights, status=result.status, seconds=result.seconds,
-                           snapshots=snapshots, fitted_preprocessing=fitted)
+                           fitted_preprocessing=fitted)
         self.autosave(force=True)
 
     @Slot()

@@ -268,21 +268,20 @@ def test_record_run_numbers_runs_and_keeps_weights(trained):
 
 
 def test_epoch_snapshots_recorded_in_training_round_trip(tmp_path):
-    from nnstudio.core.project import EpochSnapshots
+    from nnstudio.core.runs import Run, RunRecorder
     from nnstudio.core.session import train_project
 
     project = default_project()
     project.training.epochs = 3
-    recorder = EpochSnapshots()
-    result = train_project(project, callbacks=[recorder])
-    assert sorted(recorder.snapshots) == [1, 2, 3]
-    assert all(torch.equal(recorder.snapshots[3][k], v) for k, v in project.weights.items())  # the last epoch is the final one
-    record_run(project, result.history, project.weights, snapshots=recorder.snapshots)
+    recorder = RunRecorder(Run(1, "Run 1", project.training.copy()))
+    train_project(project, callbacks=[recorder])
+    snapshots = recorder.run.snapshots
+    assert sorted(snapshots) == [0, 1, 2, 3]
+    assert all(torch.equal(snapshots[3][k], v) for k, v in project.weights.items())  # the last epoch is the final one
+    project.runs = [recorder.run.to_record()]
     path = tmp_path / "p.nnstudio"
     save_project(project, path, include_snapshots=True)
     loaded = load_project(path).runs[0].snapshots
-    assert all(torch.equal(loaded[2][k], v) for k, v in recorder.snapshots[2].items())
-    small = EpochSnapshots(max_bytes=recorder.nbytes() // 2)
-    for epoch in (1, 2, 3):
-        small.on_epoch_end(type("S", (), {"epoch": epoch, "model": prepare(project).built.module})(), {})
-    assert sorted(small.snapshots) == [3] and small.dropped == 2
+    assert all(torch.equal(loaded[2][k], v) for k, v in snapshots[2].items())
+    save_project(project, path)  # without asking, snapshots stay out of the file
+    assert not load_project(path).runs[0].snapshots
