@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -10,6 +11,14 @@ import pytest  # noqa: E402
 import torch  # noqa: E402,F401  - torch before Qt, as in the app's entry point
 
 torch.set_num_threads(1)
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_in_the_main_thread():
+    """Finalize each test's dead Qt objects in the main thread, before the next test starts worker threads:
+    a collection that starts in a worker thread and finalizes Qt wrappers can deadlock with the GUI thread."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ through :class:`TrainingControl` because the worker's event loop is busy inside 
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 import time
@@ -161,6 +162,9 @@ class TrainingRunner(QObject):
     def start(self, trainer: Trainer, epochs: int, extra_callbacks: list[Callback] | None = None) -> None:
         if self.running:
             raise RuntimeError("a run is already in progress")
+        # Collect garbage here, in the GUI thread, so dead Qt wrappers are finalized by the thread that owns
+        # them rather than by a collection that happens to start in the training thread.
+        gc.collect()
         self.trainer = trainer
         self.control = TrainingControl()
         self.control.batch_delay = self.batch_delay

@@ -143,6 +143,11 @@ class LiveView(QWidget):
             self._bridge.deleteLater()
         self._bridge = LiveBridge(self)
         self._bridge.frame.connect(self._on_frame)
+        # Import Captum here, in the GUI thread: a first import inside the training thread allocates heavily
+        # (matplotlib comes with it), and a garbage collection it triggers there can finalize Qt wrappers
+        # owned by this thread while this thread waits for the GIL, which deadlocks both.
+        import captum.attr  # noqa: F401
+
         callback = LiveAttributionCallback(subject, self.example, self._bridge.send, method)
         self._live.append(callback)
         return [callback]
