@@ -7,12 +7,14 @@ One model, the lecture's SimpleNN (Flatten, Linear 784-128, ReLU, Linear 128-47)
   (b) a hand-written in-memory loop that gathers each batch by index,
   (c) nnstudio's Trainer, headless,
   (d) nnstudio inside the real MainWindow (offscreen), started with the Train button, with the Training
-      tab's live plots and whatever statistics the window attaches by default.
+      tab's live plots and whatever statistics the window attaches by default,
+  (e) as (d) with the Inside tab's statistics switched off: d/e is what watching the network from inside
+      costs at its default rate (issue 7 asks for less than 10%, so d/e >= 0.90).
 
 Same initial weights, hyperparameters and torch thread count for all four. They run interleaved (a, b, c,
-d, a, b, ...) for ``--rounds`` rounds after one warm-up round; the script prints the median samples per
-second of each, the median ratios c/b, d/b and d/a, and the lateness of a 10 ms QTimer in the GUI thread
-during (d) (p50 and p99). Targets: d/b >= 0.95, d/a >= 1.2, p99 lateness <= 50 ms.
+d, e, a, b, ...) for ``--rounds`` rounds after one warm-up round; the script prints the median samples per
+second of each, the median ratios c/b, d/b, d/a and d/e, and the lateness of a 10 ms QTimer in the GUI
+thread during (d) (p50 and p99). Targets: d/b >= 0.95, d/a >= 1.2, d/e >= 0.90, p99 lateness <= 50 ms.
 
     python bench/train_throughput.py [--rounds 5] [--threads 1] [--samples 60000]
 """
@@ -39,11 +41,6 @@ from nnstudio.core.arch.spec import ArchitectureSpec, layer  # noqa: E402
 from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle, Split  # noqa: E402
 from nnstudio.core.training.config import TrainSpec  # noqa: E402
 from nnstudio.core.training.engine import Trainer, new_model  # noqa: E402
-
-# PySide6 6.12.0 drops a reference to None on every QPainter.drawLine (and other draw calls); pyqtgraph
-# draws axes with them, so a long offscreen run aborts with "none_dealloc" once None's count runs out.
-# Extra references keep this benchmark alive; the app itself needs a PySide6 without that bug.
-_NONE_REFS = [None] * 10_000_000
 
 CLASSES = 47
 BATCH = 32
@@ -137,12 +134,14 @@ class WindowRun:
         from PySide6.QtWidgets import QApplication
 
         from nnstudio.core.project import Project
+        from nnstudio.gui.app import settle_garbage_collector
         from nnstudio.gui.main_window import MainWindow
         from nnstudio.gui.settings_store import SettingsStore
 
         self.app = QApplication.instance() or QApplication([])
         settings = SettingsStore(Path(os.environ.get("TMPDIR", "/tmp")) / "nnstudio-bench-settings.ini")
         self.window = MainWindow(settings)
+        self.stats_switch = self.window.inside_panel.collect  # the Inside tab's "collect statistics" box
         self.window.resize(1280, 800)
         self.window.show()
         document = self.window.document
@@ -152,6 +151,7 @@ class WindowRun:
         document.set_modified(False)
         self.panel = self.window.training_panel
         self.window.tabs.setCurrentWidget(self.panel)
+        settle_garbage_collector()  # as the app does once its window is up
 
         class Watch(QObject):
             def __init__(self) -> None:
@@ -180,7 +180,8 @@ class WindowRun:
         self.panel.run_finished.connect(self.watch.finished)
         self.lateness: list[float] = []
 
-    def run(self) -> float:
+    def run(self, inside_stats: bool = True) -> float:
+        self.stats_switch.setChecked(inside_stats)
         watch = self.watch
         watch.outcome, watch.last = None, 0.0
         watch.lateness = []
@@ -189,7 +190,8 @@ class WindowRun:
         if watch.outcome is None:
             watch.loop.exec()
         watch.timer.stop()
-        self.lateness.extend(watch.lateness)
+        if inside_stats:  # the lateness quoted is that of (d)
+            self.lateness.extend(watch.lateness)
         result = watch.outcome.result
         assert result is not None and result.status == "completed", watch.outcome.error or result.message
         return len(self.panel.trainer.bundle.train) / result.seconds
@@ -211,7 +213,7 @@ def main() -> int:
     bundle = bundle_for(x, y)
     init = {k: v.clone() for k, v in nnstudio_model(bundle).state_dict().items()}
     window = WindowRun(bundle)
-    rates: dict[str, list[float]] = {k: [] for k in "abcd"}
+    rates: dict[str, list[float]] = {k: [] for k in "abcde"}
     print(f"SimpleNN 784-128-{CLASSES}, {args.samples:,} samples, batch {BATCH}, Adam lr {LR}, "
           f"{args.threads} torch thread(s), {args.rounds} rounds + 1 warm-up, torch {torch.__version__}", flush=True)
     try:
@@ -222,6 +224,7 @@ def main() -> int:
                 "b": run_b(x, y, init),
                 "c": run_c(bundle),
                 "d": window.run(),
+                "e": window.run(inside_stats=False),
             }
             label = "warm-up" if round_no == 0 else f"round {round_no}"
             print(f"{label:>8}: " + "  ".join(f"{k} {v:9,.0f}/s" for k, v in measured.items()), flush=True)
@@ -238,16 +241,17 @@ def main() -> int:
         "c/b": statistics.median(c / b for c, b in zip(rates["c"], rates["b"], strict=True)),
         "d/b": statistics.median(d / b for d, b in zip(rates["d"], rates["b"], strict=True)),
         "d/a": statistics.median(d / a for d, a in zip(rates["d"], rates["a"], strict=True)),
+        "d/e": statistics.median(d / e for d, e in zip(rates["d"], rates["e"], strict=True)),
     }
     late = np.array(window.lateness) * 1000
     p50, p99 = (float(np.percentile(late, q)) for q in (50, 99)) if len(late) else (float("nan"),) * 2
     names = {"a": "plain DataLoader loop", "b": "in-memory index loop", "c": "nnstudio engine, headless",
-             "d": "nnstudio in the window"}
+             "d": "nnstudio in the window", "e": "(d) without Inside statistics"}
     print("\nmedian samples/s")
-    for k in "abcd":
+    for k in "abcde":
         print(f"  ({k}) {names[k]:<28} {med[k]:>10,.0f}")
     print("median ratios (per round)")
-    targets = {"c/b": None, "d/b": 0.95, "d/a": 1.2}
+    targets = {"c/b": None, "d/b": 0.95, "d/a": 1.2, "d/e": 0.90}
     for k, v in ratios.items():
         goal = f"  (target >= {targets[k]})" if targets[k] else ""
         print(f"  {k}: {v:.3f}{goal}")

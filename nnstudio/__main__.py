@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0].endswith((".nnstudio", ".json")):
+        # Importing torch, Qt and the window makes hundreds of thousands of objects and no garbage worth
+        # a collection; the window turns the collector back on once it is up (app.settle_garbage_collector).
+        gc.disable()
         # torch before Qt: on Windows, recent torch fails to load its DLLs once Qt is imported.
         import torch  # noqa: F401
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -27,16 +28,14 @@ def app_icon() -> QIcon:
 
 
 def configure_app(app: QApplication) -> None:
-    """Name, version, icon and plot defaults: shared by the app and ``nnstudio self-test``."""
-    import pyqtgraph as pg
-
+    """Name, version and icon: shared by the app and ``nnstudio self-test``. (Plot defaults wait for the
+    first plot: see ``widgets.plot_defaults``.)"""
     app.setApplicationName("nnstudio")
     app.setApplicationDisplayName("nnstudio")
     app.setOrganizationName("nnstudio")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("nnstudio")  # matches packaging/nnstudio.desktop (Wayland finds the icon by it)
     app.setWindowIcon(app_icon())
-    pg.setConfigOptions(antialias=True, background="w", foreground="#333")
 
 
 class FirstPaintWatch(QObject):
@@ -64,6 +63,17 @@ class FirstPaintWatch(QObject):
             print(f"data-ready {time.perf_counter():.6f} {time.time():.6f}", flush=True)
             self.window.document.set_modified(False)
             self.window.close()
+            return
+        self.window.build_remaining_panels(then=settle_garbage_collector)
+
+
+def settle_garbage_collector() -> None:
+    """Start-up is over: park what it built (torch, Qt, the panels) outside the collector's reach, and
+    collect again. Without this, every full collection during training walks a quarter of a million
+    start-up objects while holding the GIL, and the window stutters; ``main`` disabled it meanwhile."""
+    gc.collect()
+    gc.freeze()
+    gc.enable()
 
 
 def create_main_window(settings=None):  # -> MainWindow

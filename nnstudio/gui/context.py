@@ -23,6 +23,11 @@ class AppContext(QObject):
     training_active_changed = Signal(bool)
     # The window asks a panel to show itself: the tab's objectName.
     show_tab_requested = Signal(str)
+    # A run is about to start: tabs that watch runs (and are built only when first needed) get built now,
+    # so their callbacks are registered before the Training tab collects them.
+    run_starting = Signal()
+    # A run has ended and the Training tab has shown it: its RunOutcome.
+    run_finished = Signal(object)
 
     def __init__(self, document: ProjectDocument, settings: SettingsStore, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -36,6 +41,7 @@ class AppContext(QObject):
         self.run_callback_factories: list[Callable[[Trainer], list[Callback]]] = []
 
     def run_callbacks(self, trainer: Trainer) -> list[Callback]:
+        self.run_starting.emit()
         return [cb for factory in self.run_callback_factories for cb in factory(trainer)]
 
     def set_training_active(self, active: bool) -> None:

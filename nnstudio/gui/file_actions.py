@@ -184,7 +184,7 @@ class FileActions(QObject):
 
     def start(self) -> None:
         """Called once the window is built: autosave, run hooks, preferences, and the recovery offer."""
-        self.window.training_panel.run_finished.connect(self.on_run_finished)
+        self.window.ctx.run_finished.connect(self.on_run_finished)
         self.apply_preferences(startup=True)
         QTimer.singleShot(0, self, self.offer_recovery)  # context: never fires after the window is gone
 

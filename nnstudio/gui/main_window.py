@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import platform
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMessageBox, QTabWidget, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMessageBox, QWidget
 
 from nnstudio import __version__
-from nnstudio.core.data.files import rebase_paths
+from nnstudio.core.data.files import MissingFileError, rebase_paths
 from nnstudio.core.document import ProjectDocument
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.project import default_project, load_project, save_project
@@ -18,16 +19,23 @@ from nnstudio.core.project_io import check_weights_fit
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.file_actions import FileActions, SaveProjectDialog
-from nnstudio.gui.panels.architecture import ArchitecturePanel
-from nnstudio.gui.panels.data import DataPanel
-from nnstudio.gui.panels.evaluation import EvaluationPanel
-from nnstudio.gui.panels.inside import InsidePanel
-from nnstudio.gui.panels.interpret import InterpretPanel
-from nnstudio.gui.panels.runs import RunsPanel
-from nnstudio.gui.panels.training import TrainingPanel
 from nnstudio.gui.settings_store import SettingsStore
+from nnstudio.gui.widgets.lazy_tabs import LazyTabWidget
+from nnstudio.gui.widgets.plot_defaults import configure_plots
 
 PROJECT_FILTER = "nnstudio projects (*.nnstudio *.json);;All files (*)"
+# The tabs in order: name (the panel's objectName), title, tooltip. Each panel is built when first needed.
+TABS = (
+    ("architecture", "Architecture", "Stack layers and watch shapes and parameter counts"),
+    ("data", "Data", "Choose the dataset and how it is prepared"),
+    ("training", "Training", "Train the network and watch it learn"),
+    ("inside", "Inside", "Look inside the network while it learns: boundaries, neurons, gradients"),
+    ("runs", "Runs", "Compare runs, go back to earlier epochs, find a learning rate, sweep"),
+    ("evaluation", "Evaluation", "How good is the trained network?"),
+    ("interpret", "Interpretability", "Why did the network decide that?"),
+)
+# Tabs that watch every run through callbacks or its outcome: built (if not yet) when a run starts.
+RUN_WATCHERS = ("runs", "inside", "interpret")
 SAVE_FILTER = "nnstudio project (*.nnstudio)"
 
 
@@ -41,31 +49,16 @@ class MainWindow(QMainWindow):
         self.resize(1280, 820)
         self.setMinimumSize(960, 600)
 
-        self.tabs = QTabWidget()
+        self.tabs = LazyTabWidget()
         self.tabs.setObjectName("mainTabs")
         self.tabs.setDocumentMode(True)
-        self.architecture_panel = ArchitecturePanel(self.ctx)
-        self.data_panel = DataPanel(self.ctx)
-        self.training_panel = TrainingPanel(self.ctx)
-        self.inside_panel = InsidePanel(self.ctx)
-        self.runs_panel = RunsPanel(self.ctx, self.training_panel.run_finished)
-        self.evaluation_panel = EvaluationPanel(self.ctx)
-        self.interpret_panel = InterpretPanel(self.ctx)
-        for panel, title, tip in (
-            (self.architecture_panel, "&Architecture", "Stack layers and watch shapes and parameter counts"),
-            (self.data_panel, "&Data", "Choose the dataset and how it is prepared"),
-            (self.training_panel, "&Training", "Train the network and watch it learn"),
-            (self.inside_panel, "I&nside", "Look inside the network while it learns: boundaries, neurons, gradients"),
-            (self.runs_panel, "&Runs", "Compare runs, go back to earlier epochs, find a learning rate, sweep"),
-            (self.evaluation_panel, "&Evaluation", "How good is the trained network?"),
-            (self.interpret_panel, "&Interpretability", "Why did the network decide that?"),
-        ):
-            index = self.tabs.addTab(panel, title.replace("&", ""))
-            self.tabs.setTabToolTip(index, tip)
+        for name, title, tip in TABS:
+            self.tabs.add_lazy_tab(name, lambda name=name: self._create_panel(name), title, tip)
+        self.ctx.run_starting.connect(self._build_run_watchers)
+        self.ctx.example_sent.connect(self._example_before_interpret_built)
+        self.document.project_replaced.connect(self._data_tab_if_data_missing)
         self.setCentralWidget(self.tabs)
         self.ctx.show_tab_requested.connect(self.show_tab)
-        self.architecture_panel.template_requested.connect(self.new_from_template)
-        self.architecture_panel.project_requested.connect(self.new_from_ready_project)
         self.ctx.status_message.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
 
         self._build_menus()
@@ -77,6 +70,105 @@ class MainWindow(QMainWindow):
         self._restore_state()
         self.setAcceptDrops(True)  # dropping a project (or weights) file opens it
         self.file_actions.start()
+
+    # ------------------------------------------------------------------ panels
+    def _create_panel(self, name: str) -> QWidget:
+        """Import and build one tab's panel (the plotting tabs pull in pyqtgraph, so only when needed)."""
+        if name == "architecture":
+            from nnstudio.gui.panels.architecture import ArchitecturePanel
+
+            panel = ArchitecturePanel(self.ctx)
+            panel.template_requested.connect(self.new_from_template)
+            panel.project_requested.connect(self.new_from_ready_project)
+            return panel
+        configure_plots()
+        if name == "data":
+            from nnstudio.gui.panels.data import DataPanel
+
+            return DataPanel(self.ctx)
+        if name == "training":
+            from nnstudio.gui.panels.training import TrainingPanel
+
+            panel = TrainingPanel(self.ctx)
+            panel.run_finished.connect(self.ctx.run_finished)
+            return panel
+        if name == "inside":
+            from nnstudio.gui.panels.inside import InsidePanel
+
+            return InsidePanel(self.ctx)
+        if name == "runs":
+            from nnstudio.gui.panels.runs import RunsPanel
+
+            return RunsPanel(self.ctx, self.ctx.run_finished)
+        if name == "evaluation":
+            from nnstudio.gui.panels.evaluation import EvaluationPanel
+
+            return EvaluationPanel(self.ctx)
+        if name == "interpret":
+            from nnstudio.gui.panels.interpret import InterpretPanel
+
+            return InterpretPanel(self.ctx)
+        raise KeyError(name)
+
+    @Slot()
+    def _build_run_watchers(self) -> None:
+        for name in RUN_WATCHERS:
+            self.tabs.panel(name)
+
+    @Slot(object)
+    def _example_before_interpret_built(self, example: dict) -> None:
+        """An example sent to the Interpretability tab before it was ever opened: build it and hand the example
+        over. (Qt does not call connections made during an emission, so it arrives exactly once.)"""
+        if not self.tabs.is_built("interpret"):
+            self.tabs.panel("interpret").receive_example(example)
+
+    @Slot()
+    def _data_tab_if_data_missing(self) -> None:
+        """A project whose data file moved: the Data tab offers Locate…, so it must exist to say so."""
+        if self.tabs.is_built("data"):
+            return  # it reacts to the new project itself
+        try:
+            self.document.bundle()
+        except MissingFileError:
+            self.data_panel.source.point_to_missing_file()
+        except NNStudioError:
+            pass  # other data problems are shown where the data is used
+
+    def build_remaining_panels(self, then: Callable[[], None] | None = None) -> None:
+        """Build the tabs not opened yet, one per event-loop turn (the window stays responsive meanwhile and
+        the first click on a tab is instant); then call ``then``."""
+        if self.tabs.build_next():
+            QTimer.singleShot(0, self, lambda: self.build_remaining_panels(then))
+        elif then is not None:
+            then()
+
+    @property
+    def architecture_panel(self):  # -> ArchitecturePanel
+        return self.tabs.panel("architecture")
+
+    @property
+    def data_panel(self):  # -> DataPanel
+        return self.tabs.panel("data")
+
+    @property
+    def training_panel(self):  # -> TrainingPanel
+        return self.tabs.panel("training")
+
+    @property
+    def inside_panel(self):  # -> InsidePanel
+        return self.tabs.panel("inside")
+
+    @property
+    def runs_panel(self):  # -> RunsPanel
+        return self.tabs.panel("runs")
+
+    @property
+    def evaluation_panel(self):  # -> EvaluationPanel
+        return self.tabs.panel("evaluation")
+
+    @property
+    def interpret_panel(self):  # -> InterpretPanel
+        return self.tabs.panel("interpret")
 
     # ------------------------------------------------------------------ menus
     def _action(self, text: str, slot, shortcut: QKeySequence | str | None = None, tip: str = "") -> QAction:
@@ -288,15 +380,10 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def show_tab(self, object_name: str) -> None:
-        for i in range(self.tabs.count()):
-            if self.tabs.widget(i).objectName() == object_name:
-                self.tabs.setCurrentIndex(i)
+        self.tabs.show_panel(object_name)
 
     def panel(self, object_name: str) -> QWidget | None:
-        for i in range(self.tabs.count()):
-            if self.tabs.widget(i).objectName() == object_name:
-                return self.tabs.widget(i)
-        return None
+        return self.tabs.panel(object_name) if object_name in dict.fromkeys(n for n, _, _ in TABS) else None
 
     @Slot()
     def show_about(self) -> None:
@@ -329,7 +416,16 @@ class MainWindow(QMainWindow):
         if not self._confirm_discard():
             event.ignore()
             return
-        if self.training_panel.runner.running:
+        self.shutdown_panels()
+        self.settings.set_window_geometry(self.saveGeometry(), self.saveState())
+        self.settings.set_current_tab(self.tabs.currentIndex())
+        self.settings.sync()
+        self.file_actions.shutdown()  # a clean exit leaves no recovery copy behind
+        event.accept()
+
+    def shutdown_panels(self) -> None:
+        """Stop and join every thread the built panels run (training, LR finder, sweep, attributions, data)."""
+        if self.tabs.is_built("training") and self.training_panel.runner.running:
             self.statusBar().showMessage("Finishing the current batch before closing…")
             QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
             QApplication.processEvents()
@@ -337,13 +433,9 @@ class MainWindow(QMainWindow):
                 self.training_panel.shutdown()
             finally:
                 QApplication.restoreOverrideCursor()
-        self.runs_panel.shutdown()  # LR finder / sweep threads are joined before the window goes
-        self.inside_panel.shutdown()
-        self.settings.set_window_geometry(self.saveGeometry(), self.saveState())
-        self.settings.set_current_tab(self.tabs.currentIndex())
-        self.settings.sync()
-        self.file_actions.shutdown()  # a clean exit leaves no recovery copy behind
-        event.accept()
+        for _, panel in self.tabs.built_panels():
+            if hasattr(panel, "shutdown"):
+                panel.shutdown()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
         if event.mimeData().hasUrls() and FileActions.dropped_file(event.mimeData().urls()) is not None:

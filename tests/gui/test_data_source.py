@@ -24,7 +24,7 @@ def _discard_on_close(monkeypatch):
 
 
 def source_widget(window) -> DataSourceWidget:
-    widget = window.findChild(DataSourceWidget)
+    widget = window.data_panel.findChild(DataSourceWidget)  # the Data tab is built when first asked for
     assert widget is not None, "the Data tab embeds the source widget"
     return widget
 

@@ -112,6 +112,7 @@ class DataPanel(QWidget):
         for signal in (doc.project_replaced, doc.data_changed, doc.training_changed):
             signal.connect(self.refresh)
         ctx.training_active_changed.connect(self._on_training_active)
+        self._on_training_active(ctx.training_active)  # the tab may first open during a run
         self.refresh()
 
     # ------------------------------------------------------------------ document -> views

@@ -176,10 +176,10 @@ class InsidePanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
 
+        # Drains the callbacks' queues while a run goes (started by callbacks_for_run): no wake-ups when idle.
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.poll)
-        self.timer.start()
         ctx.run_callback_factories.append(self.callbacks_for_run)
         doc = ctx.document
         for signal in (doc.project_replaced, doc.data_changed):
@@ -252,6 +252,7 @@ class InsidePanel(QWidget):
     @Slot(bool)
     def _training_active(self, active: bool) -> None:
         if not active:  # the run is over: take what it left on the queues, then show the kept weights
+            self.timer.stop()
             self.poll()
             self.show_trained()
 
@@ -270,6 +271,7 @@ class InsidePanel(QWidget):
             self._live.append(boundary)
         self.status.setText("Watching the run from inside…" if self.collect.isChecked() else
                             "Collection is off: the views stay as they are during this run.")
+        self.timer.start()
         return list(self._live)
 
     @Slot()

@@ -376,6 +376,8 @@ class TrainingPanel(QWidget):
         self.counters.setText("")
         self.metric_plot.setTitle("Accuracy" if trainer.metric_name == "accuracy" else "RMSE", color="#333", size="11pt")
         self.metric_plot.setLabel("left", trainer.metric_name if trainer.metric_name == "accuracy" else "RMSE")
+        for plot in (self.loss_plot, self.metric_plot):
+            plot.set_x_extent(0, trainer.epochs_done + epochs)  # the whole run's width from its first batch
         self._set_live_values(trainer.spec)
         self.status.setText(message)
         self.runner.start(trainer, epochs, self.ctx.run_callbacks(trainer))

@@ -1,0 +1,81 @@
+"""LivePlot's steady view: the run's width up front, a y range that moves in jumps, the user's zoom respected."""
+
+import numpy as np
+import pytest
+
+from nnstudio.gui.widgets.live_plot import LivePlot
+
+
+@pytest.fixture
+def plot(qtbot):
+    plot = LivePlot("Loss", "epoch", "loss", fps=1)
+    plot.add_curve("loss")
+    qtbot.addWidget(plot)
+    plot.resize(500, 300)
+    plot.show()
+    qtbot.waitExposed(plot)
+    return plot
+
+
+def _view(plot):
+    return plot.getPlotItem().getViewBox().viewRange()
+
+
+def test_the_x_range_is_the_whole_run_from_the_first_point(plot):
+    plot.set_x_extent(0, 20)
+    plot.extend("loss", [0.1, 0.2], [2.0, 1.9])
+    plot.redraw()
+    (x0, x1), _ = _view(plot)
+    assert x0 <= 0 < 20 <= x1 < 21
+
+
+def test_a_falling_loss_moves_the_y_range_rarely_and_always_shows_every_point(plot):
+    plot.set_x_extent(0, 1)
+    losses = 3.0 * np.exp(-np.linspace(0, 5, 400))  # 3.0 down to 0.02
+    changes, last = 0, None
+    for i in range(0, 400, 10):  # forty frames
+        plot.extend("loss", np.arange(i, i + 10) / 400, losses[i : i + 10])
+        plot.redraw()
+        _, (y0, y1) = _view(plot)
+        assert y0 <= losses[: i + 10].min() and losses[: i + 10].max() <= y1  # nothing is cut off
+        changes += (y0, y1) != last
+        last = (y0, y1)
+    assert changes <= 8  # a handful of jumps; autorange would have moved it on every one of the 40 frames
+    assert last[0] == 0.0  # a loss is never negative: the axis stops at zero
+
+
+def test_points_past_the_planned_width_grow_it(plot):
+    plot.set_x_extent(0, 2)
+    plot.extend("loss", [1.0, 2.0, 3.0], [1.0, 0.9, 0.8])
+    plot.redraw()
+    (_, x1), _ = _view(plot)
+    assert x1 >= 3.0
+
+
+def test_a_hand_zoom_is_kept_until_the_next_run(plot, qtbot):
+    plot.set_x_extent(0, 10)
+    plot.extend("loss", [1.0, 2.0], [1.0, 0.5])
+    plot.redraw()
+    view = plot.getPlotItem().getViewBox()
+    view.scaleBy((0.5, 0.5))  # what the mouse wheel does
+    view.sigRangeChangedManually.emit(view.state["mouseEnabled"])
+    zoomed = _view(plot)
+    plot.extend("loss", [3.0, 4.0], [0.1, 0.05])
+    plot.redraw()
+    assert _view(plot) == zoomed
+    plot.clear_data()  # a new run: the plot frames it again
+    plot.set_x_extent(0, 5)
+    plot.extend("loss", [1.0], [2.0])
+    plot.redraw()
+    (x0, x1), _ = _view(plot)
+    assert x0 <= 0 and 5 <= x1 < 6
+
+
+def test_log_scale_leaves_the_range_to_pyqtgraph_and_back(plot):
+    plot.extend("loss", [1.0, 2.0, 3.0], [1.0, 0.1, 0.01])
+    plot.set_log_y(True)
+    assert plot.getPlotItem().getViewBox().state["autoRange"][1]
+    plot.set_log_y(False)
+    plot.redraw()
+    _, (y0, y1) = _view(plot)
+    assert y0 <= 0.01 and y1 >= 1.0
