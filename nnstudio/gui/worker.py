@@ -1,4 +1,4 @@
-"""Training off the GUI thread: a QObject worker moved to a QThread, bridged by a callback.
+"""Training off the GUI thread (a :class:`~nnstudio.gui.threads.ThreadRunner`), bridged by a callback.
 
 The bridge callback runs in the worker thread and emits plain Python data only (floats, dicts, numpy
 copies), never live tensors; per-batch signals are throttled, per-epoch ones always go. Stop and pause go
@@ -8,23 +8,21 @@ through :class:`TrainingControl` because the worker's event loop is busy inside 
 from __future__ import annotations
 
 import gc
-import logging
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import torch
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
-from nnstudio.core.errors import NNStudioError
 from nnstudio.core.session import snapshot_weights
 from nnstudio.core.training.callbacks import Callback, Throttle
 from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.training.engine import RunResult, Trainer, TrainingState
-
-log = logging.getLogger("nnstudio")
+from nnstudio.gui.threads import Report, ThreadRunner
 
 # While a run goes, the GUI thread (painting, in Python) and the training thread (dispatching ops, in
 # Python) take turns on the GIL. With the default 5 ms switch interval each side can wait up to 5 ms for
@@ -102,58 +100,32 @@ class BridgeCallback(QObject, Callback):
         self.epoch_end.emit({k: float(v) for k, v in metrics.items()})
 
 
-class TrainingWorker(QObject):
-    finished = Signal(object)  # RunOutcome
-
-    def __init__(self, trainer: Trainer, epochs: int, control: TrainingControl, callbacks: list[Callback]) -> None:
-        super().__init__()
-        self.trainer = trainer
-        self.epochs = epochs
-        self.control = control
-        self.callbacks = callbacks
-        self.threads = torch.get_num_threads()  # read in the GUI thread, applied in the worker thread
-
-    @Slot()
-    def run(self) -> None:
-        # Thread count and grad mode are per thread: set them here, not in the GUI thread.
-        torch.set_num_threads(self.threads)
-        outcome: RunOutcome
-        try:
-            with torch.enable_grad():
-                result = self.trainer.fit(self.epochs, self.callbacks, self.control)
-            outcome = RunOutcome(result, snapshot_weights(self.trainer.model), history={k: list(v) for k, v in result.history.items()})
-        except NNStudioError as exc:
-            outcome = RunOutcome(None, error=str(exc))
-        except Exception as exc:  # noqa: BLE001 - report, never let a worker exception kill the app
-            log.exception("training failed")
-            outcome = RunOutcome(None, error=f"Training failed unexpectedly: {type(exc).__name__}: {exc}")
-        self.finished.emit(outcome)
-        # End the thread's event loop now: shutdown() can then simply wait for the thread.
-        QThread.currentThread().quit()
+def _train(trainer: Trainer, epochs: int, control: TrainingControl, callbacks: list[Callback], report: Report) -> RunOutcome:
+    """The job, in the training thread (grad mode is per thread: set it here, not in the GUI thread)."""
+    with torch.enable_grad():
+        result = trainer.fit(epochs, callbacks, control)
+    return RunOutcome(result, snapshot_weights(trainer.model), history={k: list(v) for k, v in result.history.items()})
 
 
-class TrainingRunner(QObject):
+class TrainingRunner(ThreadRunner):
     """Owns the thread of the current run. Lives in the GUI thread; receives the worker's signals in
-    methods (not lambdas) so they run here, never in the worker thread."""
+    methods (not lambdas) so they run here, never in the worker thread. ``finished`` carries a RunOutcome,
+    failures included."""
 
     started = Signal()
     batch_progress = Signal(dict)
     epoch_finished = Signal(dict)
-    finished = Signal(object)  # RunOutcome
+
+    what = "Training"
+    thread_name = "nnstudio-training"
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.control = TrainingControl()
         self.trainer: Trainer | None = None
         self.batch_delay = 0.0
-        self._thread: QThread | None = None
-        self._worker: TrainingWorker | None = None
         self._bridge: BridgeCallback | None = None
         self._switch_interval = sys.getswitchinterval()
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None
 
     @property
     def paused(self) -> bool:
@@ -171,17 +143,10 @@ class TrainingRunner(QObject):
         bridge = BridgeCallback(self.control)
         bridge.batch_end.connect(self._on_batch)
         bridge.epoch_end.connect(self._on_epoch)
-        worker = TrainingWorker(trainer, epochs, self.control, [bridge, *(extra_callbacks or [])])
-        thread = QThread(self)
-        thread.setObjectName("nnstudio-training")
-        worker.moveToThread(thread)
-        bridge.moveToThread(thread)
-        thread.started.connect(worker.run)
-        worker.finished.connect(self._on_finished)
-        self._thread, self._worker, self._bridge = thread, worker, bridge
+        self._bridge = bridge
         self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(min(self._switch_interval, RUN_SWITCH_INTERVAL))
-        thread.start()
+        self.start_job(partial(_train, trainer, epochs, self.control, [bridge, *(extra_callbacks or [])]), companions=[bridge])
         self.started.emit()
 
     # ------------------------------------------------------------------ controls (GUI thread)
@@ -195,6 +160,10 @@ class TrainingRunner(QObject):
         self.control.step(1)
 
     def stop(self) -> None:
+        self.control.request_stop()
+
+    def cancel(self) -> None:
+        super().cancel()
         self.control.request_stop()
 
     def set_batch_delay(self, seconds: float) -> None:
@@ -218,26 +187,9 @@ class TrainingRunner(QObject):
     def _on_epoch(self, metrics: dict[str, float]) -> None:
         self.epoch_finished.emit(metrics)
 
-    @Slot(object)
-    def _on_finished(self, outcome: RunOutcome) -> None:
-        self._join()
-        self.finished.emit(outcome)
+    def _deliver_failure(self, message: str) -> None:
+        self.finished.emit(RunOutcome(None, error=message))
 
-    def _join(self) -> None:
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait()
-            self._thread.deleteLater()
-            self._worker = self._bridge = self._thread = None
-            sys.setswitchinterval(self._switch_interval)
-
-    def shutdown(self, timeout_ms: int = 30_000) -> bool:
-        """Stop the run and join its thread (closing the window). True when no thread is left."""
-        if self._thread is None:
-            return True
-        self.control.request_stop()
-        if not self._thread.wait(timeout_ms):
-            return False
-        # The worker's finished signal is still queued for this thread; deliver the outcome now.
-        self._join()
-        return True
+    def _joined(self) -> None:
+        self._bridge = None
+        sys.setswitchinterval(self._switch_interval)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import html
 import threading
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -46,6 +47,7 @@ from nnstudio.core.errors import NNStudioError, format_shape
 from nnstudio.core.registry import DATASETS, Entry, Param
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.dialogs import show_error
+from nnstudio.gui.threads import Report, ThreadRunner
 
 FILE_CATEGORY = "Your files"
 MAX_CLASSES_SHOWN = 24
@@ -62,83 +64,36 @@ def ask_open_path(parent: QWidget, entry: Entry, start: str) -> str:
 
 
 # ---------------------------------------------------------------------------- loading off the GUI thread
-class _BuildWorker(QObject):
-    progress = Signal(int, int)
-    finished = Signal(object)  # DataBundle or BaseException
-
-    def __init__(self, spec: DataSpec, base_dir: Path | None, cancel: threading.Event) -> None:
-        super().__init__()
-        self.spec, self.base_dir, self.cancel = spec, base_dir, cancel
-
-    @Slot()
-    def run(self) -> None:
-        try:
-            with files.progress_reporting(self._report, self.cancel):
-                result: object = build_data(self.spec, self.base_dir)
-        except Exception as exc:  # noqa: BLE001 - handed to the GUI thread, which shows it
-            result = exc
-        self.finished.emit(result)
-
-    def _report(self, done: int, total: int) -> None:
-        self.progress.emit(done, total)
+def _build(spec: DataSpec, base_dir: Path | None, cancel: threading.Event, report: Report) -> tuple[DataSpec, object]:
+    """The job, in the worker thread: the spec with its DataBundle, or with the exception the GUI thread shows."""
+    try:
+        with files.progress_reporting(report, cancel):
+            return spec, build_data(spec, base_dir)
+    except Exception as exc:  # noqa: BLE001 - handed to the GUI thread, which shows it
+        return spec, exc
 
 
-class DataLoader(QObject):
-    """Builds one DataSpec at a time in a QThread. Lives in the GUI thread: worker signals land in its methods."""
+class DataLoader(ThreadRunner):
+    """Builds one DataSpec at a time in a worker thread (see :mod:`nnstudio.gui.threads`)."""
 
     progress = Signal(int, int)
     finished = Signal(object, object)  # (DataSpec, DataBundle or BaseException)
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._thread: QThread | None = None
-        self._worker: _BuildWorker | None = None
-        self._cancel = threading.Event()
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None
+    what = "Loading the data"
+    thread_name = "nnstudio-data-loader"
 
     def start(self, spec: DataSpec, base_dir: Path | None) -> None:
-        if self.running:
-            raise RuntimeError("a load is already in progress")
-        self._cancel = threading.Event()
-        worker = _BuildWorker(spec, base_dir, self._cancel)
-        thread = QThread(self)
-        thread.setObjectName("nnstudio-data-loader")
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        worker.progress.connect(self._on_progress)
-        worker.finished.connect(self._on_finished)
-        self._thread, self._worker = thread, worker
-        thread.start()
+        self.start_job(partial(_build, spec, base_dir, self.cancel_event))
 
-    def cancel(self) -> None:
-        self._cancel.set()
+    def shutdown(self, timeout_ms: int | None = None) -> bool:
+        """Cancel and join (closing the window), however long the file read in progress takes."""
+        return super().shutdown(timeout_ms)
 
-    @Slot(int, int)
-    def _on_progress(self, done: int, total: int) -> None:
-        self.progress.emit(done, total)
+    def _on_progress(self, values: tuple) -> None:
+        self.progress.emit(*values)
 
-    @Slot(object)
-    def _on_finished(self, result: object) -> None:
-        spec = self._worker.spec if self._worker is not None else None
-        self._join()
-        self.finished.emit(spec, result)
-
-    def _join(self) -> None:
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait()
-            self._thread.deleteLater()
-            self._thread = self._worker = None
-
-    def shutdown(self) -> None:
-        """Cancel and join (closing the window); the result, if any, is dropped."""
-        if self._thread is not None:
-            self._cancel.set()
-            self._thread.wait()
-            self._join()
+    def _deliver(self, result: tuple[DataSpec, object]) -> None:
+        self.finished.emit(*result)
 
 
 # ---------------------------------------------------------------------------- the widget

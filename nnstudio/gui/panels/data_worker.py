@@ -9,14 +9,16 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
 from nnstudio.core.data import files
 from nnstudio.core.data.assemble import Prepared, bundle_from, load_raw, prepare
 from nnstudio.core.data.bundle import DataBundle, RawDataset
 from nnstudio.core.data.spec import DataSpec
+from nnstudio.gui.threads import Report, ThreadRunner
 
 
 @dataclass
@@ -48,96 +50,50 @@ def load_raw_cached(spec: DataSpec, base_dir: Path | None, fresh: bool) -> RawDa
     return raw
 
 
-class _Worker(QObject):
-    finished = Signal(object)  # PrepareResult or BaseException
-
-    def __init__(self, spec: DataSpec, base_dir: Path | None, with_bundle: bool, cancel: threading.Event) -> None:
-        super().__init__()
-        self.spec, self.base_dir, self.with_bundle, self.cancel = spec, base_dir, with_bundle, cancel
-
-    @Slot()
-    def run(self) -> None:
-        try:
-            with files.progress_reporting(lambda done, total: None, self.cancel):
-                prepared = prepare(self.spec, self.base_dir, load_raw_cached(self.spec, self.base_dir, fresh=not self.with_bundle))
-                result: object = PrepareResult(self.spec, prepared, bundle_from(prepared) if self.with_bundle else None)
-        except Exception as exc:  # noqa: BLE001 - handed to the GUI thread, which shows it
-            result = exc
-        self.finished.emit(result)
+def _prepare(spec: DataSpec, base_dir: Path | None, with_bundle: bool, cancel: threading.Event, report: Report) -> tuple[object, bool]:
+    """The job, in the worker thread: (PrepareResult or the exception the GUI thread shows, with_bundle)."""
+    try:
+        with files.progress_reporting(lambda done, total: None, cancel):
+            prepared = prepare(spec, base_dir, load_raw_cached(spec, base_dir, fresh=not with_bundle))
+            return PrepareResult(spec, prepared, bundle_from(prepared) if with_bundle else None), with_bundle
+    except Exception as exc:  # noqa: BLE001 - handed to the GUI thread, which shows it
+        return exc, with_bundle
 
 
-# Threads live here, not as children of a panel, until they have finished: a window (or a test) that goes away
-# while a job runs must not destroy a running QThread, which would abort the process.
-_THREADS: list[tuple[QThread, QObject]] = []
-
-
-def _prune() -> None:
-    _THREADS[:] = [(t, w) for t, w in _THREADS if not t.isFinished()]
-
-
-class PrepareLoader(QObject):
+class PrepareLoader(ThreadRunner):
     """One job at a time; a job asked for while one runs waits, and only the newest waiting job is kept."""
 
     finished = Signal(object, bool)  # (PrepareResult or BaseException, with_bundle)
     busy_changed = Signal(bool)
 
+    what = "Preparing the data"
+    thread_name = "nnstudio-data-prepare"
+    detached = True  # a window (or a test) may go away while a preview is prepared
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._thread: QThread | None = None
-        self._worker: _Worker | None = None
-        self._cancel = threading.Event()
         self._queued: tuple[DataSpec, Path | None, bool] | None = None
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None
 
     def start(self, spec: DataSpec, base_dir: Path | None, with_bundle: bool) -> None:
         if self.running:
             self._queued = (spec.copy(), base_dir, with_bundle)
             return
-        self._cancel = threading.Event()
-        _prune()
-        worker = _Worker(spec.copy(), base_dir, with_bundle, self._cancel)
-        thread = QThread()
-        thread.setObjectName("nnstudio-data-prepare")
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        worker.finished.connect(self._on_finished)
-        # Direct: the thread's loop ends right after the job, even if this loader is gone by then.
-        worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-        _THREADS.append((thread, worker))
-        self._thread, self._worker = thread, worker
         self.busy_changed.emit(True)
-        thread.start()
+        self.start_job(partial(_prepare, spec.copy(), base_dir, with_bundle, self.cancel_event))
 
     def cancel(self) -> None:
         self._queued = None
-        self._cancel.set()
+        super().cancel()
 
-    @Slot(object)
-    def _on_finished(self, result: object) -> None:
-        with_bundle = self._worker.with_bundle if self._worker is not None else False
-        self._join()
+    def shutdown(self, timeout_ms: int | None = None) -> bool:
+        """Cancel and join (closing the window), however long the step in progress takes."""
+        return super().shutdown(timeout_ms)
+
+    def _deliver(self, result: tuple[object, bool]) -> None:
         queued, self._queued = self._queued, None
         if queued is not None:
             # A newer request came in meanwhile: this result is already out of date.
             self.start(*queued)
             return
         self.busy_changed.emit(False)
-        self.finished.emit(result, with_bundle)
-
-    def _join(self) -> None:
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait()
-            self._thread = self._worker = None
-            _prune()
-
-    def shutdown(self) -> None:
-        self._queued = None
-        if self._thread is not None:
-            self._cancel.set()
-            self._thread.quit()  # the loop ends as soon as the running job returns
-            self._thread.wait()
-            self._join()
+        self.finished.emit(*result)

@@ -1,20 +1,20 @@
 """Slow explanations of the whole model (permutation importance, PDPs, t-SNE...) off the GUI thread.
 
-The same pattern as :mod:`runner` (a worker QObject in a QThread, progress and Cancel through an
-:class:`AttributionControl`), for any function ``job(control) -> result``; and ``JobView``, the base of
+The same runner as :mod:`runner` (progress and Cancel through an :class:`AttributionControl`), for any
+function ``job(control) -> result``; and ``JobView``, the base of
 the Interpretability II sub-views: a Run / Cancel row, a progress bar and a status line.
 """
 
 from __future__ import annotations
 
 import copy
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 from torch import nn
 
@@ -22,10 +22,9 @@ from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.interpret.control import AttributionControl, Cancelled
 from nnstudio.core.interpret.subject import Subject
-from nnstudio.core.training.callbacks import Throttle
 from nnstudio.gui.dialogs import show_error
-
-log = logging.getLogger("nnstudio")
+from nnstudio.gui.panels.interpret.runner import ControlRunner, throttled
+from nnstudio.gui.threads import Report
 
 Job = Callable[[AttributionControl], Any]
 
@@ -37,95 +36,37 @@ class JobOutcome:
     error: str = ""
 
 
-class JobWorker(QObject):
-    progress = Signal(int, int)  # done, total
-    finished = Signal(object)  # JobOutcome
-
-    def __init__(self, job: Job, control: AttributionControl) -> None:
-        super().__init__()
-        self.job, self.control = job, control
-        self._throttle = Throttle(0.05)
-
-    def _on_progress(self, done: int, total: int) -> None:
-        if done >= total or self._throttle.ready():
-            self.progress.emit(done, total)
-
-    @Slot()
-    def run(self) -> None:
-        outcome = JobOutcome()
-        self.control.progress = self._on_progress
-        try:
-            outcome.result = self.job(self.control)
-        except Cancelled:
-            outcome.cancelled = True
-        except NNStudioError as exc:
-            outcome.error = str(exc)
-        except Exception as exc:  # noqa: BLE001 - report, never let a worker exception kill the app
-            log.exception("interpretation job failed")
-            outcome.error = f"The computation failed unexpectedly: {type(exc).__name__}: {exc}"
-        self.finished.emit(outcome)
-        QThread.currentThread().quit()
+def _run_job(job: Job, control: AttributionControl, report: Report) -> JobOutcome:
+    """The job, in the worker thread."""
+    control.progress = throttled(report)
+    try:
+        return JobOutcome(job(control))
+    except Cancelled:
+        return JobOutcome(cancelled=True)
 
 
-class JobRunner(QObject):
-    """Lives in the GUI thread and owns one job's thread; worker signals arrive in its methods."""
+class JobRunner(ControlRunner):
+    """``finished`` carries a JobOutcome, failures and Cancel included."""
 
     progress = Signal(float, str)
-    finished = Signal(object)  # JobOutcome
+
+    what = "The computation"
+    thread_name = "nnstudio-interpret-job"
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.control = AttributionControl()
         self.unit = "steps"
-        self._thread: QThread | None = None
-        self._worker: JobWorker | None = None
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None
 
     def start(self, job: Job, unit: str = "steps") -> None:
-        if self.running:
-            raise RuntimeError("a computation is already running")
-        self.control = AttributionControl()
         self.unit = unit
-        worker = JobWorker(job, self.control)
-        thread = QThread(self)
-        thread.setObjectName("nnstudio-interpret-job")
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        worker.progress.connect(self._on_progress)
-        worker.finished.connect(self._on_finished)
-        self._thread, self._worker = thread, worker
-        thread.start()
+        self.start_controlled(partial(_run_job, job))
 
-    def cancel(self) -> None:
-        self.control.cancel()
-
-    @Slot(int, int)
-    def _on_progress(self, done: int, total: int) -> None:
+    def _on_progress(self, values: tuple) -> None:
+        done, total = values
         self.progress.emit(min(done, total) / max(total, 1), f"{min(done, total):,} of {total:,} {self.unit}")
 
-    @Slot(object)
-    def _on_finished(self, outcome: JobOutcome) -> None:
-        self._join()
-        self.finished.emit(outcome)
-
-    def _join(self) -> None:
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait()
-            self._thread.deleteLater()
-            self._worker = self._thread = None
-
-    def shutdown(self, timeout_ms: int = 30_000) -> bool:
-        if self._thread is None:
-            return True
-        self.control.cancel()
-        if not self._thread.wait(timeout_ms):
-            return False
-        self._join()
-        return True
+    def _deliver_failure(self, message: str) -> None:
+        self.finished.emit(JobOutcome(error=message))
 
 
 @dataclass
