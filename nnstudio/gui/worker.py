@@ -50,7 +50,7 @@ class BridgeCallback(QObject, Callback):
     batch_end = Signal(dict)
     epoch_end = Signal(dict)
 
-    def __init__(self, control: TrainingControl | None = None, interval: float = 0.1) -> None:
+    def __init__(self, control: TrainingControl | None = None, interval: float = 0.2) -> None:
         super().__init__()
         self._throttle = Throttle(interval)
         self._control = control

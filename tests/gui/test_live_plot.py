@@ -74,8 +74,21 @@ def test_a_hand_zoom_is_kept_until_the_next_run(plot, qtbot):
 def test_log_scale_leaves_the_range_to_pyqtgraph_and_back(plot):
     plot.extend("loss", [1.0, 2.0, 3.0], [1.0, 0.1, 0.01])
     plot.set_log_y(True)
+    plot.redraw()
     assert plot.getPlotItem().getViewBox().state["autoRange"][1]
+    (x0, x1), _ = _view(plot)
+    assert x0 <= 1.0 and x1 >= 3.0  # x is still this class's: every point in view
     plot.set_log_y(False)
     plot.redraw()
     _, (y0, y1) = _view(plot)
     assert y0 <= 0.01 and y1 >= 1.0
+
+
+def test_the_best_epoch_line_waits_for_its_points(plot):
+    plot.append("loss", 1.0, 0.5)
+    plot.mark_x(1.0, "best: epoch 1")
+    assert plot.marked_x == 1.0
+    marker = plot._marker
+    assert marker is None or not marker.isVisible()  # not drawn ahead of the point it marks
+    plot.redraw()
+    assert plot._marker is not None and plot._marker.isVisible() and plot._marker.value() == 1.0

@@ -217,6 +217,7 @@ class DataSourceWidget(QWidget):
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
         ctx.training_active_changed.connect(self._on_training_active)
+        self._on_training_active(ctx.training_active)  # the tab may first open during a run
         self.sync_from_document()
 
     # ------------------------------------------------------------------ document -> widget
@@ -227,6 +228,9 @@ class DataSourceWidget(QWidget):
 
     def _on_project_replaced(self) -> None:
         self.sync_from_document()
+        self.point_to_missing_file()
+
+    def point_to_missing_file(self) -> None:
         if self.missing_frame.isVisibleTo(self):
             # A project whose data file moved: bring the user here, where Locate… asks for it.
             self.ctx.show_tab_requested.emit("data")

@@ -254,6 +254,8 @@ class InsidePanel(QWidget):
         if not active:  # the run is over: take what it left on the queues, then show the kept weights
             self.timer.stop()
             self.poll()
+            if self.collect.isChecked():
+                self.status.setText("The run has ended: these are the statistics of its last collection.")
             self.show_trained()
 
     # ------------------------------------------------------------------ live collection

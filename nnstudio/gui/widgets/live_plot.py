@@ -70,8 +70,10 @@ class LivePlot(pg.PlotWidget):
     """A plot with named curves that refreshes at most ``fps`` times a second."""
 
     def __init__(self, title: str = "", x_label: str = "", y_label: str = "", fps: int = 15, parent: QWidget | None = None,
-                 legend_offset: tuple[int, int] = (-10, 10)) -> None:
+                 legend_offset: tuple[int, int] = (-10, 10), mark_label_at: float = 0.08) -> None:
         super().__init__(parent=parent)
+        self._mark_label_at = mark_label_at  # height of the marker's label, 0 bottom to 1 top: clear of the legend
+        self._pending_mark: tuple[float | None, str] | None = None
         self.setBackground("w")
         self.setTitle(title, color="#333", size="11pt")
         self.setLabel("bottom", x_label)
@@ -150,6 +152,7 @@ class LivePlot(pg.PlotWidget):
             self._buffers[name] = _Buffer()
             self._curves[name].setData([], [])
         self._dirty.clear()
+        self._pending_mark = None
         self._x_extent = self._y_range = None
         self._steady = True
         self.getPlotItem().getViewBox().disableAutoRange()
@@ -170,9 +173,19 @@ class LivePlot(pg.PlotWidget):
             # Log scale turns zero or negative values into -inf: let pyqtgraph check for them then.
             self._curves[name].setData(buf.x[: buf.n], buf.y[: buf.n], skipFiniteCheck=not self._log_y)
         self._dirty.clear()
-        if self._steady and not self._log_y:
+        if self._steady:
             self._steady_x()
-            self._steady_y()
+            if not self._log_y:
+                self._steady_y()
+        if self._pending_mark is not None:  # the best-epoch line moves with the points, not ahead of them
+            self._apply_mark(*self._pending_mark)
+            self._pending_mark = None
+
+    def refit(self) -> None:
+        """Frame the data afresh (at the end of a run: the jumps may have left the curves near an edge)."""
+        self._y_range = None
+        self._dirty.update(self._curves)
+        self.redraw()
 
     def _steady_x(self) -> None:
         xs = [buf.x[buf.n - 1] for buf in self._buffers.values() if buf.n]
@@ -196,7 +209,7 @@ class LivePlot(pg.PlotWidget):
         bottom = lo - HEADROOM * span
         if lo >= 0 > bottom:
             bottom = 0.0  # losses, accuracies and errors never go below zero
-        self._y_range = (bottom, hi + 0.05 * span)
+        self._y_range = (bottom, hi + 0.08 * span)
         self.setYRange(*self._y_range, padding=0)
 
     def _user_moved_range(self, *_: object) -> None:
@@ -232,8 +245,14 @@ class LivePlot(pg.PlotWidget):
         self.redraw()
 
     def mark_x(self, x: float | None, label: str = "") -> None:
-        """A dashed vertical line at ``x`` (e.g. the best epoch); None removes it."""
+        """A dashed vertical line at ``x`` (e.g. the best epoch), drawn with the next points; None removes it."""
         self.marked_x = x
+        if self._dirty:
+            self._pending_mark = (x, label)
+        else:
+            self._apply_mark(x, label)
+
+    def _apply_mark(self, x: float | None, label: str) -> None:
         if x is None:
             if self._marker is not None:
                 self._marker.hide()
@@ -241,7 +260,7 @@ class LivePlot(pg.PlotWidget):
         if self._marker is None:
             self._marker = pg.InfiniteLine(
                 angle=90, movable=False, pen=pg.mkPen("#2ca02c", width=2, style=Qt.PenStyle.DashLine),
-                label=label, labelOpts={"position": 0.08, "color": "#1a7a1a", "fill": (255, 255, 255, 200)},
+                label=label, labelOpts={"position": self._mark_label_at, "color": "#1a7a1a", "fill": (255, 255, 255, 200)},
             )
             self.addItem(self._marker, ignoreBounds=True)
         self._marker.setValue(x)
