@@ -16,6 +16,7 @@ import queue
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -177,6 +178,7 @@ class InsidePanel(QWidget):
         layout.addWidget(splitter, 1)
 
         # Drains the callbacks' queues while a run goes (started by callbacks_for_run): no wake-ups when idle.
+        self._unshown: tuple[BoundaryFrame | None, StatsSnapshot | None] = (None, None)  # newest, drawn on show
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.poll)
@@ -254,6 +256,7 @@ class InsidePanel(QWidget):
         if not active:  # the run is over: take what it left on the queues, then show the kept weights
             self.timer.stop()
             self.poll()
+            self._show_unshown()  # once, even on a hidden tab: what it shows next time is the run's end
             if self.collect.isChecked():
                 self.status.setText("The run has ended: these are the statistics of its last collection.")
             self.show_trained()
@@ -299,20 +302,33 @@ class InsidePanel(QWidget):
                 frame = self.frames.get_nowait()
             except queue.Empty:
                 break
-        if frame is not None:
-            self.boundary.show_grid(frame.grid)
-            self._show_neurons(frame.neurons)
-            self.status.setText(f"Epoch {frame.epoch}, batch {frame.batch}")
         latest = None
         while True:
             try:
                 snap = self.stats.get_nowait()
             except queue.Empty:
                 break
-            self._add_grad_norms(snap)
+            self._add_grad_norms(snap)  # every point is kept for the curve, shown or not
             latest = snap if snap.weight_hists or latest is None else latest
-        if latest is not None:
-            self.show_snapshot(latest)
+        # Drawing the newest frame and snapshot is the costly part: a hidden tab keeps them for its next show
+        # rather than taking the GIL from the training thread to draw what nobody sees.
+        self._unshown = (frame or self._unshown[0], latest or self._unshown[1])
+        if self.isVisible():
+            self._show_unshown()
+
+    def _show_unshown(self) -> None:
+        frame, snap = self._unshown
+        self._unshown = (None, None)
+        if frame is not None:
+            self.boundary.show_grid(frame.grid)
+            self._show_neurons(frame.neurons)
+            self.status.setText(f"Epoch {frame.epoch}, batch {frame.batch}")
+        if snap is not None:
+            self.show_snapshot(snap)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self._show_unshown()
 
     def _add_grad_norms(self, snap: StatsSnapshot) -> None:
         for name, value in snap.grad_norms.items():
