@@ -11,10 +11,11 @@ import contextlib
 import importlib.util
 import logging
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QThread, QTimer, QUrl, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -44,6 +45,7 @@ from nnstudio.core.weights_io import (
 )
 from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.preferences import PreferencesDialog, apply_appearance
+from nnstudio.gui.threads import Report, ThreadRunner
 
 if TYPE_CHECKING:
     from nnstudio.gui.main_window import MainWindow
@@ -104,28 +106,28 @@ class SaveProjectDialog(QFileDialog):
 
 
 # ---------------------------------------------------------------------------- background job
-class _Job(QObject):
-    """Runs one export in a worker thread; reports an error text ('' on success)."""
+def _export(work: Callable[[], object], report: Report) -> str:
+    """The job, in the worker thread: '' once the file is written."""
+    work()
+    return ""
+
+
+class _ExportRunner(ThreadRunner):
+    """One export at a time; ``done`` carries '' on success, else the message shown (see :mod:`nnstudio.gui.threads`)."""
 
     done = Signal(str)
 
-    def __init__(self, work: Callable[[], object]) -> None:
-        super().__init__()
-        self._work = work
+    what = "Export"
+    thread_name = "nnstudio-export"
 
-    @Slot()
-    def run(self) -> None:
-        import torch
+    def start(self, work: Callable[[], object]) -> None:
+        self.start_job(partial(_export, work))
 
-        torch.set_num_threads(max(1, torch.get_num_threads()))
-        try:
-            self._work()
-            self.done.emit("")
-        except NNStudioError as exc:
-            self.done.emit(str(exc))
-        except Exception as exc:  # noqa: BLE001 - never let a worker exception kill the app
-            log.exception("export failed")
-            self.done.emit(f"Export failed unexpectedly: {type(exc).__name__}: {exc}")
+    def _deliver(self, result: object) -> None:
+        self.done.emit("")
+
+    def _deliver_failure(self, message: str) -> None:
+        self.done.emit(message)
 
 
 class FileActions(QObject):
@@ -137,8 +139,8 @@ class FileActions(QObject):
         self.settings = window.settings
         self.document = window.document
         self.recovery = RecoveryStore(self.settings.recovery_folder())
-        self._thread: QThread | None = None
-        self._job: _Job | None = None
+        self.exporter = _ExportRunner(self)
+        self.exporter.done.connect(self._on_export_done)
         self._progress: QProgressDialog | None = None
         self._export_target: Path | None = None
         self._cancelled = False
@@ -320,7 +322,7 @@ class FileActions(QObject):
 
     @property
     def exporting(self) -> bool:
-        return self._thread is not None
+        return self.exporter.running
 
     def _run_export(self, title: str, path: Path, work: Callable[[], object]) -> None:
         self._export_target, self._cancelled = path, False
@@ -330,14 +332,7 @@ class FileActions(QObject):
         progress.setMinimumDuration(300)
         progress.canceled.connect(self.cancel_export)
         self._progress = progress
-        job = _Job(work)
-        thread = QThread(self)
-        thread.setObjectName("nnstudio-export")
-        job.moveToThread(thread)
-        thread.started.connect(job.run)
-        job.done.connect(self._on_export_done)
-        self._thread, self._job = thread, job
-        thread.start()
+        self.exporter.start(work)
 
     @Slot()
     def cancel_export(self) -> None:
@@ -347,7 +342,6 @@ class FileActions(QObject):
 
     @Slot(str)
     def _on_export_done(self, error: str) -> None:
-        self._join()
         if self._progress is not None:
             self._progress.reset()
             self._progress.deleteLater()
@@ -363,13 +357,6 @@ class FileActions(QObject):
             self._exported(target)
         self.last_export_error = error
         self.export_finished.emit(error)
-
-    def _join(self) -> None:
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait()
-            self._thread.deleteLater()
-            self._thread = self._job = None
 
     def _exported(self, path: Path) -> None:
         self.settings.set_last_folder(str(path.resolve().parent))
@@ -462,8 +449,7 @@ class FileActions(QObject):
     def shutdown(self) -> None:
         """Clean exit: stop the timer, finish an export, remove the recovery copy."""
         self.autosave_timer.stop()
-        if self._thread is not None:
+        if self.exporter.running:
             self._cancelled = True
-            self._thread.wait()
-            self._join()
+            self.exporter.shutdown(timeout_ms=None)  # an exporter cannot be interrupted: let it finish
         self.recovery.discard()

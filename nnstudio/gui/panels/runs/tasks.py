@@ -1,7 +1,8 @@
 """Heavy Runs-tab work (LR finder, sweep) in a worker thread with progress and Cancel.
 
 See :mod:`nnstudio.gui.threads`: the task runs in a worker thread, its reports reach this runner in the GUI
-thread; cancelling sets an event the task polls between batches; shutdown() joins the thread.
+thread; cancelling sets an event the task polls between batches; shutdown() joins the thread. A
+:class:`TaskPage` is a page whose work is such a task: the panel runs one at a time and hands it the reports.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from typing import Any
 
 import torch
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from nnstudio.core.training.control import TrainingControl
+from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.threads import Report, ThreadRunner
 
 
@@ -73,3 +76,40 @@ class BackgroundTask(ThreadRunner):
 
     def _deliver(self, result: Any) -> None:
         self.done.emit(result)
+
+
+Task = Callable[[TaskContext], Any]  # runs in the worker thread; its result reaches TaskPage.finished
+
+
+class TaskPage(QWidget):
+    """A page with Start and Cancel whose work runs as the panel's one background task.
+
+    Subclasses build ``start_button``, ``cancel_button`` and ``status`` (where a failure is told), and implement
+    :meth:`prepare` and :meth:`finished`; the panel calls the rest as the task's reports arrive.
+    """
+
+    failure_title = "The task failed"
+    start_button: QPushButton
+    cancel_button: QPushButton
+    status: QLabel
+
+    def prepare(self) -> Task | None:
+        """Read the page and the project, reset the progress shown; None (after telling why) when it cannot start."""
+        raise NotImplementedError
+
+    def show_progress(self, done: int, total: int, text: str) -> None:
+        """The task reported ``done`` of ``total`` steps."""
+
+    def finished(self, result: Any) -> None:
+        raise NotImplementedError
+
+    def failed(self, message: str) -> None:
+        self.status.setText(message)
+        show_error(self, self.failure_title, message)
+
+    def cancelling(self) -> None:
+        """Cancel was pressed; the task stops at its next check."""
+
+    def set_task_state(self, can_start: bool, running_here: bool) -> None:
+        self.start_button.setEnabled(can_start)
+        self.cancel_button.setEnabled(running_here)

@@ -1,0 +1,150 @@
+"""The "LR finder" page: a learning-rate range test on a copy of the network, and one click to use its suggestion."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.lr_finder import LRFinderResult, lr_range_test
+from nnstudio.core.training.engine import new_model
+from nnstudio.gui.context import AppContext
+from nnstudio.gui.dialogs import show_error
+from nnstudio.gui.panels.runs.tasks import Task, TaskContext, TaskPage
+
+
+class LRFinderPage(TaskPage):
+    failure_title = "The LR finder failed"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.result: LRFinderResult | None = None
+        lay = QHBoxLayout(self)
+        left = QVBoxLayout()
+        explain = QLabel("The LR finder trains a copy of the network for a few hundred batches while the learning "
+                         "rate grows from tiny to huge, and plots the loss against it. A good learning rate sits "
+                         "where the loss falls fastest, well before it shoots up. Your network is not changed.")
+        explain.setWordWrap(True)
+        form = QFormLayout()
+        self.steps = QSpinBox()
+        self.steps.setObjectName("lrSteps")
+        self.steps.setRange(20, 2000)
+        self.steps.setValue(200)
+        self.steps.setSuffix(" batches")
+        form.addRow("Length:", self.steps)
+        self.start_button = QPushButton("Find learning rate")
+        self.start_button.setObjectName("lrFind")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("lrCancel")
+        self.progress = QProgressBar()
+        self.progress.setObjectName("lrProgress")
+        self.status = QLabel("")
+        self.status.setObjectName("lrSuggestion")
+        self.status.setWordWrap(True)
+        self.apply_button = QPushButton("Apply")
+        self.apply_button.setObjectName("lrApply")
+        self.apply_button.setToolTip("Use the suggested learning rate for the next run (Training tab)")
+        self.apply_button.clicked.connect(self.apply)
+        self.apply_button.setEnabled(False)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.cancel_button)
+        left.addWidget(explain)
+        left.addLayout(form)
+        left.addLayout(buttons)
+        left.addWidget(self.progress)
+        left.addWidget(self.status)
+        left.addWidget(self.apply_button)
+        left.addStretch(1)
+        self.plot = pg.PlotWidget()
+        self.plot.setObjectName("lrPlot")
+        self.plot.setBackground("w")
+        self.plot.setTitle("Loss against learning rate", color="#333", size="11pt")
+        self.plot.setLabel("bottom", "learning rate (log scale)")
+        self.plot.setLabel("left", "loss (smoothed)")
+        self.plot.showGrid(x=True, y=True, alpha=0.25)
+        self.plot.setLogMode(x=True, y=False)
+        self.plot.getAxis("left").enableAutoSIPrefix(False)
+        self.raw_curve = self.plot.plot([], [], pen=pg.mkPen("#c6dbef", width=1))
+        self.curve = self.plot.plot([], [], pen=pg.mkPen("#1f77b4", width=2.5))
+        self.marker = pg.InfiniteLine(angle=90, pen=pg.mkPen("#2ca02c", width=2, style=Qt.PenStyle.DashLine),
+                                      label="", labelOpts={"position": 0.9, "color": "#1a7a1a"})
+        self.marker.hide()
+        self.plot.addItem(self.marker, ignoreBounds=True)
+        lay.addLayout(left, 2)
+        lay.addWidget(self.plot, 3)
+
+    # ------------------------------------------------------------------ the task
+    def prepare(self) -> Task | None:
+        doc = self.ctx.document
+        try:
+            bundle = doc.bundle()
+            spec = doc.project.training.copy()
+            model = new_model(doc.built().module, spec.seed)  # a fresh copy: the project's network is not touched
+        except NNStudioError as exc:
+            show_error(self, "Cannot run the LR finder", exc)
+            return None
+        steps = self.steps.value()
+
+        def task(tc: TaskContext) -> LRFinderResult:
+            return lr_range_test(model, bundle, spec, steps=steps, progress=lambda k, n: tc.progress(k, n, ""),
+                                 cancelled=tc.cancelled)
+
+        self.progress.setRange(0, steps)
+        self.progress.setValue(0)
+        self.status.setText("Sweeping the learning rate…")
+        self.apply_button.setEnabled(False)
+        return task
+
+    def show_progress(self, done: int, total: int, text: str) -> None:
+        self.progress.setValue(done)
+
+    def finished(self, result: LRFinderResult) -> None:
+        self.progress.setValue(self.progress.maximum())
+        self.show_result(result)
+
+    def show_result(self, result: LRFinderResult) -> None:
+        self.result = result
+        finite = np.isfinite(result.smoothed)
+        raw = finite & np.isfinite(result.losses)
+        self.raw_curve.setData(result.lrs[raw], result.losses[raw])
+        self.curve.setData(result.lrs[finite], result.smoothed[finite])
+        if len(result.smoothed[finite]):
+            # Frame the fall of the loss, not the explosion at the largest rates.
+            lo, hi = float(np.min(result.smoothed[finite])), float(np.max(result.smoothed[finite][: max(1, len(finite) // 2)]))
+            self.plot.setYRange(lo - 0.05 * abs(lo), max(hi, lo) * 1.3 + 1e-6)
+        ok = math.isfinite(result.suggestion)
+        if ok:
+            self.marker.setValue(math.log10(result.suggestion))
+            self.marker.label.setFormat(f"suggested {result.suggestion:.2g}")
+            self.marker.show()
+            self.status.setText(f"Suggested learning rate: <b>{result.suggestion:.2g}</b> (where the loss falls "
+                                f"fastest). Apply it, then Train." + (" (cancelled early)" if result.cancelled else ""))
+            self.apply_button.setText(f"Apply {result.suggestion:.2g}")
+        else:
+            self.marker.hide()
+            self.status.setText("No clear suggestion: the loss did not fall. Try more batches, or check the data.")
+        self.apply_button.setEnabled(ok)
+
+    @Slot()
+    def apply(self) -> None:
+        if self.result is None or not math.isfinite(self.result.suggestion):
+            return
+        spec = self.ctx.document.project.training.copy()
+        spec.lr = float(f"{self.result.suggestion:.2g}")  # the rounded value the button shows
+        self.ctx.document.set_training(spec)
+        self.ctx.status_message.emit(f"Learning rate set to {spec.lr:g} for the next run", 4000)
