@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import platform
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
@@ -23,19 +25,55 @@ from nnstudio.gui.settings_store import SettingsStore
 from nnstudio.gui.widgets.lazy_tabs import LazyTabWidget
 from nnstudio.gui.widgets.plot_defaults import configure_plots
 
+if TYPE_CHECKING:  # the panels themselves are imported when their tab is first needed
+    from nnstudio.gui.panels.architecture import ArchitecturePanel
+    from nnstudio.gui.panels.data import DataPanel
+    from nnstudio.gui.panels.evaluation import EvaluationPanel
+    from nnstudio.gui.panels.inside import InsidePanel
+    from nnstudio.gui.panels.interpret import InterpretPanel
+    from nnstudio.gui.panels.runs import RunsPanel
+    from nnstudio.gui.panels.training import TrainingPanel
+
 PROJECT_FILTER = "nnstudio projects (*.nnstudio *.json);;All files (*)"
-# The tabs in order: name (the panel's objectName), title, tooltip. Each panel is built when first needed.
+
+
+class Tab(NamedTuple):
+    name: str  # the panel's objectName
+    title: str
+    tip: str
+    panel: str  # "module:Class", imported when the tab is first needed
+
+
 TABS = (
-    ("architecture", "Architecture", "Stack layers and watch shapes and parameter counts"),
-    ("data", "Data", "Choose the dataset and how it is prepared"),
-    ("training", "Training", "Train the network and watch it learn"),
-    ("inside", "Inside", "Look inside the network while it learns: boundaries, neurons, gradients"),
-    ("runs", "Runs", "Compare runs, go back to earlier epochs, find a learning rate, sweep"),
-    ("evaluation", "Evaluation", "How good is the trained network?"),
-    ("interpret", "Interpretability", "Why did the network decide that?"),
+    Tab("architecture", "Architecture", "Stack layers and watch shapes and parameter counts",
+        "nnstudio.gui.panels.architecture:ArchitecturePanel"),
+    Tab("data", "Data", "Choose the dataset and how it is prepared", "nnstudio.gui.panels.data:DataPanel"),
+    Tab("training", "Training", "Train the network and watch it learn", "nnstudio.gui.panels.training:TrainingPanel"),
+    Tab("inside", "Inside", "Look inside the network while it learns: boundaries, neurons, gradients",
+        "nnstudio.gui.panels.inside:InsidePanel"),
+    Tab("runs", "Runs", "Compare runs, go back to earlier epochs, find a learning rate, sweep",
+        "nnstudio.gui.panels.runs:RunsPanel"),
+    Tab("evaluation", "Evaluation", "How good is the trained network?", "nnstudio.gui.panels.evaluation:EvaluationPanel"),
+    Tab("interpret", "Interpretability", "Why did the network decide that?", "nnstudio.gui.panels.interpret:InterpretPanel"),
 )
 # Tabs that watch every run through callbacks or its outcome: built (if not yet) when a run starts.
 RUN_WATCHERS = ("runs", "inside", "interpret")
+
+P = TypeVar("P", bound=QWidget)
+
+
+class TabPanel(Generic[P]):
+    """``window.training_panel`` and the like: that tab's panel, built the first time anyone asks for it."""
+
+    def __init__(self, tab: str) -> None:
+        self.tab = tab
+
+    def __get__(self, window: MainWindow | None, owner: type | None = None) -> P:
+        if window is None:  # looked up on the class
+            return self  # type: ignore[return-value]
+        return window.tabs.panel(self.tab)  # type: ignore[return-value]
+
+
 SAVE_FILTER = "nnstudio project (*.nnstudio)"
 
 
@@ -52,8 +90,8 @@ class MainWindow(QMainWindow):
         self.tabs = LazyTabWidget()
         self.tabs.setObjectName("mainTabs")
         self.tabs.setDocumentMode(True)
-        for name, title, tip in TABS:
-            self.tabs.add_lazy_tab(name, lambda name=name: self._create_panel(name), title, tip)
+        for tab in TABS:
+            self.tabs.add_lazy_tab(tab.name, lambda tab=tab: self._create_panel(tab), tab.title, tab.tip)
         self.ctx.run_starting.connect(self._build_run_watchers)
         self.ctx.example_sent.connect(self._example_before_interpret_built)
         self.document.project_replaced.connect(self._data_tab_if_data_missing)
@@ -72,43 +110,24 @@ class MainWindow(QMainWindow):
         self.file_actions.start()
 
     # ------------------------------------------------------------------ panels
-    def _create_panel(self, name: str) -> QWidget:
-        """Import and build one tab's panel (the plotting tabs pull in pyqtgraph, so only when needed)."""
-        if name == "architecture":
-            from nnstudio.gui.panels.architecture import ArchitecturePanel
+    architecture_panel: TabPanel[ArchitecturePanel] = TabPanel("architecture")
+    data_panel: TabPanel[DataPanel] = TabPanel("data")
+    training_panel: TabPanel[TrainingPanel] = TabPanel("training")
+    inside_panel: TabPanel[InsidePanel] = TabPanel("inside")
+    runs_panel: TabPanel[RunsPanel] = TabPanel("runs")
+    evaluation_panel: TabPanel[EvaluationPanel] = TabPanel("evaluation")
+    interpret_panel: TabPanel[InterpretPanel] = TabPanel("interpret")
 
-            panel = ArchitecturePanel(self.ctx)
+    def _create_panel(self, tab: Tab) -> QWidget:
+        """Import and build one tab's panel (the plotting tabs pull in pyqtgraph: only when needed)."""
+        if tab.name != "architecture":
+            configure_plots()
+        module, _, cls = tab.panel.partition(":")
+        panel = getattr(importlib.import_module(module), cls)(self.ctx)
+        if tab.name == "architecture":
             panel.template_requested.connect(self.new_from_template)
             panel.project_requested.connect(self.new_from_ready_project)
-            return panel
-        configure_plots()
-        if name == "data":
-            from nnstudio.gui.panels.data import DataPanel
-
-            return DataPanel(self.ctx)
-        if name == "training":
-            from nnstudio.gui.panels.training import TrainingPanel
-
-            panel = TrainingPanel(self.ctx)
-            panel.run_finished.connect(self.ctx.run_finished)
-            return panel
-        if name == "inside":
-            from nnstudio.gui.panels.inside import InsidePanel
-
-            return InsidePanel(self.ctx)
-        if name == "runs":
-            from nnstudio.gui.panels.runs import RunsPanel
-
-            return RunsPanel(self.ctx, self.ctx.run_finished)
-        if name == "evaluation":
-            from nnstudio.gui.panels.evaluation import EvaluationPanel
-
-            return EvaluationPanel(self.ctx)
-        if name == "interpret":
-            from nnstudio.gui.panels.interpret import InterpretPanel
-
-            return InterpretPanel(self.ctx)
-        raise KeyError(name)
+        return panel
 
     @Slot()
     def _build_run_watchers(self) -> None:
@@ -141,34 +160,6 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self, lambda: self.build_remaining_panels(then))
         elif then is not None:
             then()
-
-    @property
-    def architecture_panel(self):  # -> ArchitecturePanel
-        return self.tabs.panel("architecture")
-
-    @property
-    def data_panel(self):  # -> DataPanel
-        return self.tabs.panel("data")
-
-    @property
-    def training_panel(self):  # -> TrainingPanel
-        return self.tabs.panel("training")
-
-    @property
-    def inside_panel(self):  # -> InsidePanel
-        return self.tabs.panel("inside")
-
-    @property
-    def runs_panel(self):  # -> RunsPanel
-        return self.tabs.panel("runs")
-
-    @property
-    def evaluation_panel(self):  # -> EvaluationPanel
-        return self.tabs.panel("evaluation")
-
-    @property
-    def interpret_panel(self):  # -> InterpretPanel
-        return self.tabs.panel("interpret")
 
     # ------------------------------------------------------------------ menus
     def _action(self, text: str, slot, shortcut: QKeySequence | str | None = None, tip: str = "") -> QAction:
@@ -383,7 +374,7 @@ class MainWindow(QMainWindow):
         self.tabs.show_panel(object_name)
 
     def panel(self, object_name: str) -> QWidget | None:
-        return self.tabs.panel(object_name) if object_name in dict.fromkeys(n for n, _, _ in TABS) else None
+        return self.tabs.panel(object_name) if any(tab.name == object_name for tab in TABS) else None
 
     @Slot()
     def show_about(self) -> None:

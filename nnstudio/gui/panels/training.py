@@ -66,6 +66,7 @@ class TrainingPanel(QWidget):
         self.runner.epoch_finished.connect(self._on_epoch)
         self.runner.batch_progress.connect(self._on_batch)
         self.runner.finished.connect(self._on_finished)
+        self.run_finished.connect(ctx.run_finished)  # the tabs that keep runs listen there
         self.trainer: Trainer | None = None  # the current run; Continue trains it further
         self.run_spec: TrainSpec | None = None  # the frozen settings of the current run
         self.history: dict[str, list[float]] = {}  # what the curves show, from the run's epoch signals

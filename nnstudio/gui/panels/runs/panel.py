@@ -56,7 +56,7 @@ def _button(text: str, name: str, tip: str, slot: Callable[[], None]) -> QPushBu
 class RunsPanel(QWidget):
     runs_changed = Signal()
 
-    def __init__(self, ctx: AppContext, run_finished: Signal | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("runs")
         self.ctx = ctx
@@ -132,8 +132,7 @@ class RunsPanel(QWidget):
         layout.addWidget(splitter)
 
         ctx.run_callback_factories.append(self.callbacks_for_run)
-        if run_finished is not None:
-            run_finished.connect(self.record_outcome)
+        ctx.run_finished.connect(self.record_outcome)
         doc = ctx.document
         doc.project_replaced.connect(self._project_replaced)
         doc.data_changed.connect(self._data_changed)
