@@ -187,10 +187,10 @@ class TrainingPanel(QWidget):
 
         # ---------------------------------------------------------------- curves
         self.loss_plot = LivePlot("Loss", "epoch", "loss", fps=PLOT_FPS)
-        self.loss_plot.add_curve("batch loss (smoothed)", "#9ecae1", width=1.5, hover=False)
+        self.loss_plot.add_curve("batch loss (smoothed)", "#9ecae1", width=1.5, hover=False, busy=True)
         self.loss_plot.add_curve("train loss", "#1f77b4", symbol="o")
         self.loss_plot.add_curve("validation loss", "#ff7f0e", symbol="o")
-        self.metric_plot = LivePlot("Accuracy", "epoch", "accuracy", fps=PLOT_FPS, legend_offset=(-10, -40), mark_label_at=0.92)
+        self.metric_plot = LivePlot("Accuracy", "epoch", "accuracy", fps=PLOT_FPS, legend_offset=(-10, -40))
         self.metric_plot.add_curve("train", "#1f77b4", symbol="o")
         self.metric_plot.add_curve("validation", "#ff7f0e", symbol="o")
         plots = QGridLayout()

@@ -25,6 +25,7 @@ PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
 HOVER_PIXELS = 24  # how close (in screen pixels) the mouse must be to a point for the readout
 
 
+CACHED = QGraphicsItem.CacheMode.DeviceCoordinateCache  # repainted from a pixmap until the item changes
 TIGHTEN_BELOW = 0.4  # re-fit the y range once the data spans less than this share of it
 HEADROOM = 0.25  # on a re-fit, room left below the data (a falling loss) as a share of its span
 
@@ -70,9 +71,9 @@ class LivePlot(pg.PlotWidget):
     """A plot with named curves that refreshes at most ``fps`` times a second."""
 
     def __init__(self, title: str = "", x_label: str = "", y_label: str = "", fps: int = 15, parent: QWidget | None = None,
-                 legend_offset: tuple[int, int] = (-10, 10), mark_label_at: float = 0.08) -> None:
+                 legend_offset: tuple[int, int] = (-10, 10), mark_label_at: float = 0.5) -> None:
         super().__init__(parent=parent)
-        self._mark_label_at = mark_label_at  # height of the marker's label, 0 bottom to 1 top: clear of the legend
+        self._mark_label_at = mark_label_at  # height of the marker's label, 0 bottom to 1 top: mid-height is clear of the legends and of curves that fall or rise to a corner
         self._pending_mark: tuple[float | None, str] | None = None
         self.setBackground("w")
         self.setTitle(title, color="#333", size="11pt")
@@ -80,13 +81,13 @@ class LivePlot(pg.PlotWidget):
         self.setLabel("left", y_label)
         self.x_label = x_label
         self.showGrid(x=True, y=True, alpha=0.25)
-        self.addLegend(offset=legend_offset)
+        self.addLegend(offset=legend_offset).setCacheMode(CACHED)
         for side in ("left", "bottom"):
             axis = self.getAxis(side)
             axis.enableAutoSIPrefix(False)  # "accuracy (x0.001)" confuses more than it helps
             # The grid makes each axis as large as the plot, so every new point repainted both axes (tick
             # text and grid); cached as pixmaps they are redrawn only when their range changes.
-            axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            axis.setCacheMode(CACHED)
         self.setClipToView(True)
         self.setDownsampling(auto=True, mode="peak")
         self._curves: dict[str, pg.PlotDataItem] = {}
@@ -124,11 +125,18 @@ class LivePlot(pg.PlotWidget):
 
     # ------------------------------------------------------------------ curves
     def add_curve(self, name: str, color: str | None = None, width: float = 2.0, symbol: str | None = None, style=None,
-                  hover: bool = True) -> None:
+                  hover: bool = True, busy: bool = False) -> None:
+        """``busy``: a curve that gets points many times a second (per-batch values). It is drawn without
+        antialiasing, while the others are kept as cached pixmaps, so a new chunk of points repaints one
+        cheap line rather than every item under it (each Python paint holds the GIL a training thread needs)."""
         color = color or PALETTE[len(self._curves) % len(PALETTE)]
         pen = pg.mkPen(color, width=width) if style is None else pg.mkPen(color, width=width, style=style)
         kwargs = {"symbol": symbol, "symbolSize": 7, "symbolBrush": color, "symbolPen": color} if symbol else {}
-        self._curves[name] = self.plot([], [], name=name, pen=pen, **kwargs)
+        item = self.plot([], [], name=name, pen=pen, antialias=not busy, **kwargs)
+        if not busy:
+            item.curve.setCacheMode(CACHED)
+            item.scatter.setCacheMode(CACHED)
+        self._curves[name] = item
         self._buffers[name] = _Buffer()
         if hover:
             self._hover_names.append(name)
