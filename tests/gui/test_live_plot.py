@@ -92,3 +92,14 @@ def test_the_best_epoch_line_waits_for_its_points(plot):
     assert marker is None or not marker.isVisible()  # not drawn ahead of the point it marks
     plot.redraw()
     assert plot._marker is not None and plot._marker.isVisible() and plot._marker.value() == 1.0
+
+
+def test_a_new_run_on_a_log_scale_still_fits_y(plot):
+    plot.set_log_y(True)
+    plot.clear_data()  # what a new run does
+    plot.extend("loss", [1.0, 2.0, 3.0], [1.0, 0.1, 0.01])
+    plot.redraw()
+    view = plot.getPlotItem().getViewBox()
+    view.updateAutoRange()
+    _, (y0, y1) = _view(plot)
+    assert y0 <= -2 and y1 >= 0  # log10 of 0.01 and 1: every point in view

@@ -163,7 +163,10 @@ class LivePlot(pg.PlotWidget):
         self._pending_mark = None
         self._x_extent = self._y_range = None
         self._steady = True
-        self.getPlotItem().getViewBox().disableAutoRange()
+        view = self.getPlotItem().getViewBox()
+        view.disableAutoRange(pg.ViewBox.XAxis)
+        if not self._log_y:  # on a log scale pyqtgraph keeps fitting y (see set_log_y)
+            view.disableAutoRange(pg.ViewBox.YAxis)
         self.mark_x(None)
         self._hide_readout()
 
