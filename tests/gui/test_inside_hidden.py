@@ -16,7 +16,10 @@ def test_hidden_inside_tab_draws_once_at_the_end_of_a_run(main_window, qtbot, mo
         qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not main_window.ctx.training_active)
     assert len(drawn) == 1  # the run's last snapshot, drawn when the run ended
+    assert inside.layer_choice.count() > 0  # with the run's last histograms (they come only every 0.25 s)
+    _, counts = inside.weight_hist.curve.getData()
+    assert counts is not None and counts.sum() > 0
     xs, _ = inside.grad_plot.curve_data(inside.grad_plot.curve_names()[0])
-    assert len(xs) > 3 and xs[-1] == drawn[0]  # every collection reached the curve data
+    assert len(xs) > len(drawn) and xs[-1] >= drawn[0]  # every collection reached the curve, drawn or not
     main_window.show_tab("inside")
     assert len(drawn) == 1  # nothing newer was waiting

@@ -312,7 +312,14 @@ class InsidePanel(QWidget):
             latest = snap if snap.weight_hists or latest is None else latest
         # Drawing the newest frame and snapshot is the costly part: a hidden tab keeps them for its next show
         # rather than taking the GIL from the training thread to draw what nobody sees.
-        self._unshown = (frame or self._unshown[0], latest or self._unshown[1])
+        pending = self._unshown[1]
+        if latest is not None:
+            if pending is not None and pending.weight_hists and not latest.weight_hists:
+                # Histograms come at most a few times a second: keep the last ones, take the newer activations.
+                pending.activations = latest.activations or pending.activations
+            else:
+                pending = latest
+        self._unshown = (frame or self._unshown[0], pending)
         if self.isVisible():
             self._show_unshown()
 
