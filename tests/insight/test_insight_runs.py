@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import math
+import time
 
 import numpy as np
 import pytest
@@ -26,6 +27,7 @@ from nnstudio.core.runs import Run, RunRecorder, RunStore, export_history_csv
 from nnstudio.core.session import apply_weights
 from nnstudio.core.sweep import SweepSpec, run_sweep, trials, with_widths
 from nnstudio.core.training.config import TrainSpec
+from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.training.engine import Trainer, new_model
 
 
@@ -133,6 +135,23 @@ def test_statistics_histograms_and_dead_relus():
     none = []
     Trainer(mlp(), blobs(), spec(epochs=1)).fit(1, [StatsCallback(none.append, enabled=False)])
     assert none == []  # switched off: nothing collected and no hooks left behind
+
+
+def test_collection_budget_backs_off_unless_the_run_is_slowed_to_be_watched():
+    def slow_sink(into):
+        def sink(snap):
+            time.sleep(0.02)  # a costly collection: 20 ms
+            into.append(snap)
+        return sink
+
+    fast, watched = [], []
+    Trainer(mlp(), blobs(), spec(epochs=1)).fit(1, [StatsCallback(slow_sink(fast), every=3, budget=0.02)])
+    assert [s.batch for s in fast] == [1]  # 20 ms at 2% of the time: the next may come 1 s later
+    control = TrainingControl()
+    control.batch_delay = 0.03  # the speed control: 30 ms asleep after every batch covers the 20 ms
+    Trainer(mlp(), blobs(), spec(epochs=1)).fit(1, [StatsCallback(slow_sink(watched), every=3, budget=0.02)],
+                                                control=control)
+    assert [s.batch for s in watched] == [1, 3, 6, 9]
 
 
 def test_snapshots_restore_exactly_that_epochs_weights():

@@ -57,6 +57,11 @@ class TrainingState:
     history: dict[str, list[float]] = field(default_factory=dict)
     stop_reason: str = ""
     trainer: Trainer | None = None  # for callbacks that need more (live statistics, checkpoints)
+    control: TrainingControl | None = None  # the run's controls (its speed delay, for the live views' budget)
+
+    def spare_time(self) -> float:
+        """Seconds the run sleeps after each batch on purpose (the speed control), which live views may use."""
+        return self.control.batch_delay if self.control is not None else 0.0
 
 
 def new_model(built_module: nn.Module, seed: int) -> nn.Module:
@@ -194,7 +199,7 @@ class Trainer:
         state = TrainingState(
             self.model, self.optimizer, self.spec, self.bundle, self.device,
             epoch=self.epochs_done, batches_per_epoch=math.ceil(n / bs),
-            target_epochs=self.epochs_done + epochs, history=self.history, trainer=self,
+            target_epochs=self.epochs_done + epochs, history=self.history, trainer=self, control=control,
         )
         generator = torch.Generator().manual_seed(self.spec.seed * 1_000_003 + self.epochs_done)
         augment_generator = torch.Generator().manual_seed(self.spec.seed * 7_919 + self.epochs_done + 1)
