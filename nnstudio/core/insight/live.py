@@ -82,5 +82,4 @@ class BoundaryCallback(Callback):
                                    inputs=self._neuron_inputs)
         self.sink(BoundaryFrame(state.epoch, state.batch, grid, neurons))
         now = time.perf_counter()
-        cost = max(0.0, now - started - state.spare_time())  # a slowed-down run's sleep absorbs the drawing
-        self._next_allowed = now + max(self.min_interval, cost / self.budget)
+        self._next_allowed = now + max(self.min_interval, state.cost_beyond_delay(now - started) / self.budget)

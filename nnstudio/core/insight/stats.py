@@ -171,7 +171,8 @@ class StatsCallback(Callback):
     ``every`` and ``enabled`` may be changed from another thread at any time (plain attribute reads).
     Collection keeps to ``budget`` (a fraction of the wall time; None = no limit): after a collection that
     took t seconds the next waits at least t / budget, so watching a tiny fast model cannot halve its
-    speed (time the run sleeps on purpose, the speed control's delay, is taken off t first). Histograms (the expensive part) are built at most every ``hist_interval`` seconds.
+    speed (time the run sleeps on purpose, the speed control's delay, is taken off t first). Histograms
+    (the expensive part) are built at most every ``hist_interval`` seconds.
     """
 
     def __init__(self, sink: Callable[[StatsSnapshot], None], every: int = DEFAULT_EVERY, enabled: bool = True,
@@ -207,9 +208,7 @@ class StatsCallback(Callback):
             self.sink(collect(state.model, probe, state.epoch, state.batch, step, histograms))
             if self.budget:
                 now = time.perf_counter()
-                # A run slowed down to be watched sleeps after every batch anyway: only the part of the
-                # collection that sleep does not cover counts against the budget.
-                backoff = max(0.0, now - started - state.spare_time()) / self.budget
+                backoff = state.cost_beyond_delay(now - started) / self.budget
                 self._next_allowed = now + backoff
                 if histograms:  # the next histograms wait for their own share of the time
                     self._last_hist = max(self._last_hist, now + backoff - self.hist_interval)

@@ -59,9 +59,11 @@ class TrainingState:
     trainer: Trainer | None = None  # for callbacks that need more (live statistics, checkpoints)
     control: TrainingControl | None = None  # the run's controls (its speed delay, for the live views' budget)
 
-    def spare_time(self) -> float:
-        """Seconds the run sleeps after each batch on purpose (the speed control), which live views may use."""
-        return self.control.batch_delay if self.control is not None else 0.0
+    def cost_beyond_delay(self, seconds: float) -> float:
+        """The part of ``seconds`` of watching work that the speed control's sleep after each batch does not
+        cover: a run slowed down to be watched has that time to spare, so only the rest slows it."""
+        delay = self.control.batch_delay if self.control is not None else 0.0
+        return max(0.0, seconds - delay)
 
 
 def new_model(built_module: nn.Module, seed: int) -> nn.Module:
