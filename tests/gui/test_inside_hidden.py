@@ -9,7 +9,7 @@ def test_hidden_inside_tab_draws_once_at_the_end_of_a_run(main_window, qtbot, mo
     drawn = []
     original = inside.show_snapshot
     monkeypatch.setattr(inside, "show_snapshot", lambda snap: (drawn.append(snap.step), original(snap)))
-    main_window.document.project.training.epochs = 3
+    main_window.document.project.training.epochs = 8  # under a second: looks at full speed come ten a second
     panel = main_window.training_panel
     panel._sync_from_document()
     with qtbot.waitSignal(panel.run_finished, timeout=120_000):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import math
 import time
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from torch import nn
 
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
 from nnstudio.core.data.bundle import CLASSIFICATION, REGRESSION, DataBundle, Split
+from nnstudio.core.insight.budget import WatchBudget
 from nnstudio.core.insight.grid import (
     boundary_grid,
     describe_neuron,
@@ -137,21 +139,63 @@ def test_statistics_histograms_and_dead_relus():
     assert none == []  # switched off: nothing collected and no hooks left behind
 
 
-def test_collection_budget_backs_off_unless_the_run_is_slowed_to_be_watched():
-    def slow_sink(into):
-        def sink(snap):
-            time.sleep(0.02)  # a costly collection: 20 ms
-            into.append(snap)
-        return sink
+def busy_sink(into, cpu_seconds=0.03):
+    def sink(snap):
+        end = time.thread_time() + cpu_seconds  # a costly collection: 30 ms of this thread's CPU
+        while time.thread_time() < end:
+            pass
+        into.append(snap)
+    return sink
 
+
+def test_collection_budget_backs_off_unless_the_run_is_slowed_to_be_watched():
     fast, watched = [], []
-    Trainer(mlp(), blobs(), spec(epochs=1)).fit(1, [StatsCallback(slow_sink(fast), every=3, budget=0.02)])
-    assert [s.batch for s in fast] == [1]  # 20 ms at 2% of the time: the next may come 1 s later
+    Trainer(mlp(), blobs(), spec(epochs=1)).fit(1, [StatsCallback(busy_sink(fast), every=3, budget=0.02)])
+    # The 25 ms allowance pays for the first; then 2% of the time buys the next one over 0.25 s later.
+    assert [s.batch for s in fast] == [1]
     control = TrainingControl()
-    control.batch_delay = 0.03  # the speed control: 30 ms asleep after every batch covers the 20 ms
-    Trainer(mlp(), blobs(), spec(epochs=1)).fit(1, [StatsCallback(slow_sink(watched), every=3, budget=0.02)],
+    control.batch_delay = 0.04  # the speed control: 40 ms asleep after every batch covers the 30 ms
+    Trainer(mlp(), blobs(), spec(epochs=1)).fit(1, [StatsCallback(busy_sink(watched), every=3, budget=0.02)],
                                                 control=control)
     assert [s.batch for s in watched] == [1, 3, 6, 9]
+
+
+def test_a_long_run_keeps_collection_to_its_share():
+    budget = WatchBudget(0.02, allowance=0.05)
+    state = SimpleNamespace(cost_beyond_delay=lambda seconds: seconds, control=None)
+    looks, started = 0, time.perf_counter()
+    while time.perf_counter() - started < 1.0:  # one second of training that wants to look every time
+        if budget.allows():
+            looks += 1
+            with budget.charge(state):
+                end = time.thread_time() + 0.01  # each look costs 10 ms of CPU
+                while time.thread_time() < end:
+                    pass
+    # The allowance (5 looks) plus 2% of about 1 s (2 looks), and the look that overdraws: never 10% of it.
+    assert 6 <= looks <= 9
+
+    spaced, looks, started = WatchBudget(None, min_interval=0.1), 0, time.perf_counter()
+    while time.perf_counter() - started < 0.55:  # free looks, but at full speed no more than ten a second
+        if spaced.allows():
+            looks += 1
+            with spaced.charge(state):
+                pass
+    assert looks == 6
+
+
+def test_collection_budget_charges_work_not_waiting():
+    """A collection that waits (for the GIL while the window draws, or on a busy machine) costs the run
+    nothing; only the training thread's own CPU time counts against the budget."""
+    def waiting_sink(snap):
+        time.sleep(0.05)  # 50 ms of wall time, almost no CPU: charged by wall time the next would wait 2 s
+        seen.append(snap)
+
+    seen = []
+    control = TrainingControl()
+    control.batch_delay = 0.005  # slowed a little: enough to cover a collection's own few milliseconds
+    Trainer(mlp(), blobs(), spec(epochs=1)).fit(1, [StatsCallback(waiting_sink, every=3, budget=0.02)],
+                                                control=control)
+    assert [s.batch for s in seen] == [1, 3, 6, 9]
 
 
 def test_snapshots_restore_exactly_that_epochs_weights():

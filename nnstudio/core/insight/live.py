@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 
+from nnstudio.core.insight.budget import WatchBudget
 from nnstudio.core.insight.grid import (
     BoundaryGrid,
     NeuronLayer,
@@ -43,13 +43,11 @@ class BoundaryCallback(Callback):
         self.enabled = True
         self.resolution = resolution
         self.neuron_resolution = neuron_resolution
-        self.min_interval = min_interval
         self.input_names = input_names or plane.feature_names
         self._inputs: torch.Tensor | None = None
         self._neuron_inputs: torch.Tensor | None = None
-        self.budget = budget  # fraction of the wall time the views may take; emits back off to keep it
+        self.budget = WatchBudget(budget, min_interval)  # emits back off to keep to it
         self._count = 0
-        self._next_allowed = -1e9
 
     def on_fit_start(self, state: TrainingState) -> None:
         pipeline = state.bundle.pipeline
@@ -62,12 +60,12 @@ class BoundaryCallback(Callback):
         self._count += 1
         if not self.enabled or self.every <= 0 or self._count % self.every:
             return
-        if time.perf_counter() >= self._next_allowed:
+        if self.budget.allows():
             self._emit(state)
 
     def on_epoch_end(self, state: TrainingState, metrics: dict[str, float]) -> None:
         # Small 2-D runs finish an epoch in milliseconds: epoch ends obey the same time budget.
-        if self.enabled and time.perf_counter() >= self._next_allowed:
+        if self.enabled and self.budget.allows():
             self._emit(state)
 
     def on_fit_end(self, state: TrainingState, result: RunResult) -> None:
@@ -75,11 +73,9 @@ class BoundaryCallback(Callback):
             self._emit(state)  # the final weights (restored best ones after early stopping)
 
     def _emit(self, state: TrainingState) -> None:
-        started = time.perf_counter()
         model, task = state.model, state.bundle.task
-        grid = boundary_grid(model, None, self.plane, task, self.resolution, inputs=self._inputs)
-        neurons = neuron_responses(model, None, self.plane, self.neuron_resolution, self.input_names,
-                                   inputs=self._neuron_inputs)
-        self.sink(BoundaryFrame(state.epoch, state.batch, grid, neurons))
-        now = time.perf_counter()
-        self._next_allowed = now + max(self.min_interval, state.cost_beyond_delay(now - started) / self.budget)
+        with self.budget.charge(state):
+            grid = boundary_grid(model, None, self.plane, task, self.resolution, inputs=self._inputs)
+            neurons = neuron_responses(model, None, self.plane, self.neuron_resolution, self.input_names,
+                                       inputs=self._neuron_inputs)
+            self.sink(BoundaryFrame(state.epoch, state.batch, grid, neurons))

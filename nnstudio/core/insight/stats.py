@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from nnstudio.core.insight.budget import WatchBudget
 from nnstudio.core.training.callbacks import Callback
 from nnstudio.core.training.engine import TrainingState
 
@@ -25,6 +26,7 @@ ACTIVATIONS = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.ELU, nn.GELU, nn.SiLU, nn.Sig
                nn.Mish, nn.SELU, nn.PReLU, nn.Hardtanh, nn.Hardswish)
 RELU_LIKE = (nn.ReLU, nn.ReLU6)
 DEFAULT_EVERY = 10
+FULL_SPEED_INTERVAL = 0.1  # seconds between looks at a run the speed control does not slow down
 
 
 @dataclass
@@ -122,6 +124,7 @@ class ActivationProbe:
     def __init__(self, model: nn.Module) -> None:
         self.layers = activation_layers(model)
         self.captured: dict[str, torch.Tensor] = {}
+        self.seconds = 0.0  # CPU time the hooks took in the last recorded batch (collection pays for it)
         self._handles: list = []
 
     @property
@@ -131,13 +134,16 @@ class ActivationProbe:
     def attach(self) -> None:
         self.detach()
         self.captured = {}
+        self.seconds = 0.0
         for name, m in self.layers:
             self._handles.append(m.register_forward_hook(self._hook(name)))
 
     def _hook(self, name: str):
         def hook(module: nn.Module, _inputs, out) -> None:
             if isinstance(out, torch.Tensor) and out.ndim >= 2 and out.is_floating_point():
+                started = time.thread_time()
                 self.captured[name] = _activation_summary(module, out)
+                self.seconds += time.thread_time() - started
         return hook
 
     def detach(self) -> None:
@@ -169,10 +175,10 @@ class StatsCallback(Callback):
     """Collect a :class:`StatsSnapshot` every ``every`` batches (0 = off) and pass it to ``sink``.
 
     ``every`` and ``enabled`` may be changed from another thread at any time (plain attribute reads).
-    Collection keeps to ``budget`` (a fraction of the wall time; None = no limit): after a collection that
-    took t seconds the next waits at least t / budget, so watching a tiny fast model cannot halve its
-    speed (time the run sleeps on purpose, the speed control's delay, is taken off t first). Histograms
-    (the expensive part) are built at most every ``hist_interval`` seconds.
+    Collection keeps to ``budget`` (a fraction of the run's time, and at most ten looks a second unless the
+    run is slowed down; None = no limit, see
+    :class:`~nnstudio.core.insight.budget.WatchBudget`), so watching a tiny fast model cannot halve its
+    speed. Histograms (the expensive part) are built at most every ``hist_interval`` seconds.
     """
 
     def __init__(self, sink: Callable[[StatsSnapshot], None], every: int = DEFAULT_EVERY, enabled: bool = True,
@@ -181,10 +187,12 @@ class StatsCallback(Callback):
         self.every = every
         self.enabled = enabled
         self.hist_interval = hist_interval
-        self.budget = budget
+        # At full speed, ten looks a second are more points than a live curve can show, each one costing the
+        # run; a run slowed down to be watched gets every look it asks for.
+        spacing = FULL_SPEED_INTERVAL if budget else 0.0
+        self.budget = WatchBudget(budget, min_interval=spacing, slowed_min_interval=0.0)
         self._count = 0
         self._last_hist = -math.inf
-        self._next_allowed = -math.inf
         self._probe: ActivationProbe | None = None
 
     def on_fit_start(self, state: TrainingState) -> None:
@@ -205,15 +213,11 @@ class StatsCallback(Callback):
             if histograms:
                 self._last_hist = started
             step = state.epoch - 1 + state.batch / max(1, state.batches_per_epoch)
-            self.sink(collect(state.model, probe, state.epoch, state.batch, step, histograms))
-            if self.budget:
-                now = time.perf_counter()
-                backoff = state.cost_beyond_delay(now - started) / self.budget
-                self._next_allowed = now + backoff
-                if histograms:  # the next histograms wait for their own share of the time
-                    self._last_hist = max(self._last_hist, now + backoff - self.hist_interval)
-        if (self.enabled and self.every > 0 and (self._count + 1) % self.every == 0
-                and (self.budget is None or time.perf_counter() >= self._next_allowed)):
+            with self.budget.charge(state, earlier=probe.seconds):
+                self.sink(collect(state.model, probe, state.epoch, state.batch, step, histograms))
+            if histograms:  # the next histograms wait for their own share of the time
+                self._last_hist = max(self._last_hist, self.budget.resume_at - self.hist_interval)
+        if self.enabled and self.every > 0 and (self._count + 1) % self.every == 0 and self.budget.allows():
             probe.attach()  # the next forward pass is recorded
 
     def on_fit_end(self, state: TrainingState, result) -> None:

@@ -96,7 +96,9 @@ class InsidePanel(QWidget):
         self.every.setPrefix("every ")
         self.every.setSuffix(" batches")
         self.every.setToolTip("How often statistics and the boundary are collected, at most: collection also keeps to "
-                              "about 2% of the training time, so a tiny fast network is sampled less often.")
+                              "about 2% of the training time and, at full speed, to ten times a second, so a tiny "
+                              "fast network is sampled less often. Slow the run down (Training tab) to see every "
+                              "collection.")
         self.every.valueChanged.connect(self._rate_changed)
         self.status = QLabel()
         self.status.setObjectName("insideStatus")

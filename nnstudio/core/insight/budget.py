@@ -1,0 +1,68 @@
+"""How often the live views may look inside a run: each look is paid for from a time budget.
+
+The budget is a bucket of credit that fills at ``fraction`` of the wall time, up to ``allowance``; a look
+may start while there is credit and is paid for afterwards. Over any long stretch the looks take at most
+``fraction`` of the run, while a short run (the default project trains for a few hundred milliseconds)
+and the first look of any run, which pays one-time costs, are not starved.
+
+A look costs the CPU time the training thread spent on it, not the wall time it took. While the training
+thread looks, the GUI thread may hold the GIL (building the tabs a run opens, drawing) or the machine may
+be busy with other work; neither is a cost of looking, and charging the wall time let one slow look early
+in a run silence the views for seconds. The speed control's sleep after each batch is time a slowed run
+has to spare, so that much of each look is free.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from nnstudio.core.training.engine import TrainingState
+
+ALLOWANCE = 0.025  # CPU seconds of looking a run may spend ahead of its share
+
+
+class WatchBudget:
+    """``fraction=None`` means no limit but the spacing: looks end at least ``min_interval`` seconds apart,
+    or ``slowed_min_interval`` (default: the same) while the speed control slows the run down."""
+
+    def __init__(self, fraction: float | None, min_interval: float = 0.0, allowance: float = ALLOWANCE,
+                 slowed_min_interval: float | None = None) -> None:
+        self.fraction = fraction
+        self.min_interval = min_interval
+        self.slowed_min_interval = min_interval if slowed_min_interval is None else slowed_min_interval
+        self.allowance = allowance
+        self.credit = allowance
+        self._filled_at = time.perf_counter()
+        self._not_before = -float("inf")
+
+    def _fill(self, now: float) -> None:
+        if self.fraction:
+            self.credit = min(self.allowance, self.credit + self.fraction * (now - self._filled_at))
+        self._filled_at = now
+
+    def allows(self) -> bool:
+        now = time.perf_counter()
+        if now < self._not_before:
+            return False
+        self._fill(now)
+        return not self.fraction or self.credit > 0
+
+    @property
+    def resume_at(self) -> float:
+        """When (``time.perf_counter``) the next look may start, if nothing else is paid for meanwhile."""
+        owed = max(0.0, -self.credit) / self.fraction if self.fraction else 0.0
+        return max(self._not_before, self._filled_at + owed)
+
+    @contextmanager
+    def charge(self, state: TrainingState, earlier: float = 0.0) -> Iterator[None]:
+        """Pay for the enclosed look, plus ``earlier`` CPU seconds it spent before (in forward hooks)."""
+        started = time.thread_time()
+        yield
+        now = time.perf_counter()
+        self._fill(now)
+        if self.fraction:
+            self.credit -= state.cost_beyond_delay(time.thread_time() - started + earlier)
+        slowed = state.control is not None and state.control.batch_delay > 0
+        self._not_before = now + (self.slowed_min_interval if slowed else self.min_interval)
