@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from PySide6.QtGui import QImage, QPainter
 
 from nnstudio.gui.widgets.live_plot import LivePlot
 
@@ -103,3 +104,42 @@ def test_a_new_run_on_a_log_scale_still_fits_y(plot):
     view.updateAutoRange()
     _, (y0, y1) = _view(plot)
     assert y0 <= -2 and y1 >= 0  # log10 of 0.01 and 1: every point in view
+
+
+def _drawn_labels(axis) -> list[str]:
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        _, _, texts = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [text for _, _, text in texts]
+
+
+def test_a_log_axis_labels_1_2_and_5_times_a_power_of_ten(plot):
+    plot.set_log_y(True)
+    plot.extend("loss", [1.0, 2.0, 3.0], [0.25, 0.6, 1.0])  # less than a decade: every minor tick shows
+    plot.redraw()
+    plot.getPlotItem().getViewBox().updateAutoRange()
+    axis = plot.getAxis("left")
+    labels = _drawn_labels(axis)
+    assert "0.5" in labels and "1" in labels
+    assert not {"0.3", "0.4", "0.6", "0.7", "0.8", "0.9"} & set(labels)  # pyqtgraph's own labels them all
+    values = [v for _, level in axis.tickValues(*axis.range, axis.height()) for v in level]
+    assert any(abs(10 ** v - 0.9) < 1e-9 for v in values)  # the ticks and grid lines themselves all stay
+
+
+def test_without_a_planned_width_the_end_of_a_run_frames_exactly_its_points(plot):
+    plot.clear_data()  # no set_x_extent: the width grows with the data, by half each time
+    for x in np.arange(0.0, 10.01, 0.5):
+        plot.append("loss", float(x), 1.0 / (1.0 + x))
+        plot.redraw()
+    (_, x1), _ = _view(plot)
+    assert x1 > 11.0  # grown past the last point
+    plot.refit()  # what a panel does when the run ends
+    (x0, x1), _ = _view(plot)
+    assert x0 <= 0.0 and 10.0 <= x1 <= 10.5
+    plot.set_x_extent(0, 20)  # a planned width stays: the training curves span the whole run asked for
+    plot.refit()
+    (_, x1), _ = _view(plot)
+    assert x1 >= 20.0

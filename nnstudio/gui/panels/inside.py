@@ -259,6 +259,7 @@ class InsidePanel(QWidget):
             self.timer.stop()
             self.poll()
             self._show_unshown()  # once, even on a hidden tab: what it shows next time is the run's end
+            self.grad_plot.refit()  # its width grew with the run; now it is known
             if self.collect.isChecked():
                 self.status.setText("The run has ended: these are the statistics of its last collection.")
             self.show_trained()

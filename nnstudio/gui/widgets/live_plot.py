@@ -21,6 +21,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
+from nnstudio.gui.widgets.log_axis import LogAxis
+
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 HOVER_PIXELS = 24  # how close (in screen pixels) the mouse must be to a point for the readout
 
@@ -72,7 +74,7 @@ class LivePlot(pg.PlotWidget):
 
     def __init__(self, title: str = "", x_label: str = "", y_label: str = "", fps: int = 15, parent: QWidget | None = None,
                  legend_offset: tuple[int, int] = (-10, 10), mark_label_at: float = 0.5) -> None:
-        super().__init__(parent=parent)
+        super().__init__(parent=parent, axisItems={side: LogAxis(side) for side in ("left", "bottom")})
         self._mark_label_at = mark_label_at  # height of the marker's label, 0 bottom to 1 top: mid-height is clear of the legends and of curves that fall or rise to a corner
         self._pending_mark: tuple[float | None, str] | None = None
         self.setBackground("w")
@@ -81,7 +83,9 @@ class LivePlot(pg.PlotWidget):
         self.setLabel("left", y_label)
         self.x_label = x_label
         self.showGrid(x=True, y=True, alpha=0.25)
-        self.addLegend(offset=legend_offset).setCacheMode(CACHED)
+        # A translucent box: a curve that passes under the legend stays visible and the names stay readable.
+        self.addLegend(offset=legend_offset, brush=pg.mkBrush(255, 255, 255, 215), pen=pg.mkPen("#d0d0d0")
+                       ).setCacheMode(CACHED)
         for side in ("left", "bottom"):
             axis = self.getAxis(side)
             axis.enableAutoSIPrefix(False)  # "accuracy (x0.001)" confuses more than it helps
@@ -104,6 +108,7 @@ class LivePlot(pg.PlotWidget):
         self.marked_x: float | None = None
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self._x_extent: tuple[float, float] | None = None
+        self._x_planned = False  # the extent came from set_x_extent, not from growing with the data
         self._y_range: tuple[float, float] | None = None
         self._steady = True  # this class moves the range, until the user zooms or pans
         view = self.getPlotItem().getViewBox()
@@ -162,6 +167,7 @@ class LivePlot(pg.PlotWidget):
         self._dirty.clear()
         self._pending_mark = None
         self._x_extent = self._y_range = None
+        self._x_planned = False
         self._steady = True
         view = self.getPlotItem().getViewBox()
         view.disableAutoRange(pg.ViewBox.XAxis)
@@ -173,6 +179,7 @@ class LivePlot(pg.PlotWidget):
     def set_x_extent(self, x0: float, x1: float) -> None:
         """Show x from ``x0`` to ``x1`` (the run's epochs) from the start: the curves fill it in."""
         self._x_extent = (x0, x1)
+        self._x_planned = True
         if self._steady:
             self.setXRange(x0, x1, padding=0.02)
 
@@ -193,8 +200,11 @@ class LivePlot(pg.PlotWidget):
             self._pending_mark = None
 
     def refit(self) -> None:
-        """Frame the data afresh (at the end of a run: the jumps may have left the curves near an edge)."""
+        """Frame the data afresh (at the end of a run: the jumps may have left the curves near an edge, and
+        without a planned width, growing by half may have left a third of the plot empty)."""
         self._y_range = None
+        if not self._x_planned:
+            self._x_extent = None  # the next fit spans exactly the data
         self._dirty.update(self._curves)
         self.redraw()
 

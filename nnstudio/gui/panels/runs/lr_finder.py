@@ -24,6 +24,7 @@ from nnstudio.core.training.engine import new_model
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.panels.runs.tasks import Task, TaskContext, TaskPage
+from nnstudio.gui.widgets.log_axis import LogAxis
 
 
 class LRFinderPage(TaskPage):
@@ -70,7 +71,7 @@ class LRFinderPage(TaskPage):
         left.addWidget(self.status)
         left.addWidget(self.apply_button)
         left.addStretch(1)
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(axisItems={"bottom": LogAxis("bottom")})
         self.plot.setObjectName("lrPlot")
         self.plot.setBackground("w")
         self.plot.setTitle("Loss against learning rate", color="#333", size="11pt")
