@@ -58,6 +58,22 @@ def test_form_edits_the_project_and_explains_impossible_combinations(main_window
     assert lr.value() == 0.002 and main_window.document.project.training.lr == 0.002
 
 
+def test_every_choice_shows_its_whole_explanation(main_window, qtbot):
+    """The help under each choice gets the height its wrapped text needs: squeezed, Qt cut off its first
+    and last lines (the loss box at 1280x800)."""
+    main_window.resize(1280, 800)
+    main_window.show_tab("training")
+    panel = main_window.training_panel
+    panel._sync_from_document()  # refills the form as the tab is first laid out: what squeezed the loss help
+    form = panel.settings_form
+    for choice in (form.loss, form.optimizer, form.schedule):
+        for index in range(choice.combo.count()):
+            choice.combo.setCurrentIndex(index)
+            qtbot.wait(100)  # the layout settles through posted events
+            needed = choice.help.heightForWidth(choice.help.width())
+            assert choice.help.height() >= needed > 0, (choice.combo.currentText(), choice.help.height(), needed)
+
+
 def test_pause_step_edit_resume_stop_continue_through_the_buttons(main_window, qtbot):
     panel = main_window.training_panel
     main_window.tabs.setCurrentWidget(panel)

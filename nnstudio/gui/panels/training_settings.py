@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.registry import LOSSES, OPTIMIZERS, Param, Registry
 from nnstudio.core.training.config import TrainSpec, setting
 from nnstudio.core.training.schedules import SCHEDULES
+from nnstudio.gui.widgets.wrapped_label import WrappedLabel
 
 STEPS_125 = (1.0, 2.0, 5.0)
 
@@ -181,8 +182,7 @@ class RegistryChoice(QGroupBox):
         for entry in registry:
             self.combo.addItem(entry.title, entry.name)
             self.combo.setItemData(self.combo.count() - 1, " ".join(entry.help.split()), Qt.ItemDataRole.ToolTipRole)
-        self.help = QLabel()
-        self.help.setWordWrap(True)
+        self.help = WrappedLabel()
         self.help.setObjectName("choiceHelp")
         self.help.setStyleSheet("color: #555;")
         self.form = QFormLayout(self)
