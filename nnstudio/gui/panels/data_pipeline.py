@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -70,11 +69,10 @@ class PipelineEditor(QWidget):
         self.table.cellClicked.connect(lambda row, _col: self.step_clicked.emit(row))
         self.table.setWordWrap(True)
 
-        self.add_button = QToolButton()
+        # A push button, not a tool button: Qt's Fusion style draws a tool button's menu arrow over its text.
+        self.add_button = QPushButton("Add step")
         self.add_button.setObjectName("addStepButton")
-        self.add_button.setText("Add step ▾")
         self.add_button.setToolTip("Add a preprocessing step at the end of the list")
-        self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.add_menu = QMenu(self.add_button)
         self.add_menu.setObjectName("addStepMenu")
         self.add_button.setMenu(self.add_menu)

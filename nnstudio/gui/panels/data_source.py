@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSpinBox,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -131,12 +130,10 @@ class DataSourceWidget(QWidget):
                 self.source_combo.setItemData(self.source_combo.count() - 1, entry.help, Qt.ItemDataRole.ToolTipRole)
         self.source_combo.currentIndexChanged.connect(self._on_source_picked)
 
-        self.open_button = QToolButton()
+        # A push button, not a tool button: Qt's Fusion style draws a tool button's menu arrow over its text.
+        self.open_button = QPushButton("Open file…")
         self.open_button.setObjectName("openDataFileButton")
-        self.open_button.setText("Open file…")
         self.open_button.setToolTip("Open your own table, image folder, MNIST/CIFAR folder or NumPy arrays")
-        self.open_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.open_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.open_menu = QMenu(self.open_button)
         self.open_actions: dict[str, Any] = {}
         for entry in DATASETS.categories().get(FILE_CATEGORY, []):
