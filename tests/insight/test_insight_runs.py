@@ -162,7 +162,7 @@ def test_collection_budget_backs_off_unless_the_run_is_slowed_to_be_watched():
 
 def test_a_long_run_keeps_collection_to_its_share():
     budget = WatchBudget(0.02, allowance=0.05)
-    state = SimpleNamespace(cost_beyond_delay=lambda seconds: seconds, control=None)
+    state = SimpleNamespace(cost_beyond_delay=lambda seconds: seconds, batch_delay=0.0)
     looks, started = 0, time.perf_counter()
     while time.perf_counter() - started < 1.0:  # one second of training that wants to look every time
         if budget.allows():

@@ -64,5 +64,4 @@ class WatchBudget:
         self._fill(now)
         if self.fraction:
             self.credit -= state.cost_beyond_delay(time.thread_time() - started + earlier)
-        slowed = state.control is not None and state.control.batch_delay > 0
-        self._not_before = now + (self.slowed_min_interval if slowed else self.min_interval)
+        self._not_before = now + (self.slowed_min_interval if state.batch_delay > 0 else self.min_interval)

@@ -59,11 +59,15 @@ class TrainingState:
     trainer: Trainer | None = None  # for callbacks that need more (live statistics, checkpoints)
     control: TrainingControl | None = None  # the run's controls (its speed delay, for the live views' budget)
 
+    @property
+    def batch_delay(self) -> float:
+        """Seconds the speed control sleeps after each batch (0 at full speed)."""
+        return self.control.batch_delay if self.control is not None else 0.0
+
     def cost_beyond_delay(self, seconds: float) -> float:
         """The part of ``seconds`` of watching work that the speed control's sleep after each batch does not
         cover: a run slowed down to be watched has that time to spare, so only the rest slows it."""
-        delay = self.control.batch_delay if self.control is not None else 0.0
-        return max(0.0, seconds - delay)
+        return max(0.0, seconds - self.batch_delay)
 
 
 def new_model(built_module: nn.Module, seed: int) -> nn.Module:
