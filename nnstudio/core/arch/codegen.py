@@ -10,8 +10,11 @@ the same seeds as in the app, so a run of the script follows the app's run close
 
 from __future__ import annotations
 
+import builtins
 import inspect
+import keyword
 import textwrap
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +28,48 @@ from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.project import Project
 from nnstudio.core.registry import LOSSES, OPTIMIZERS
+
+
+# ----------------------------------------------------------------------------- text from the project
+# Every string that comes from the project (names, columns, paths) reaches the script only as a literal whose
+# value is exactly that string (repr() for values, _doc for docstrings) or as a class name that class_name_for
+# reduced to letters and digits: a project file can never add code to the script.
+def _doc(text: str) -> str:
+    """``text`` as a triple-quoted string literal (a docstring) whose value is exactly ``text``.
+
+    Newlines stay real so the docstring reads as prose; quotes and backslashes are escaped, and every other
+    character that is not printable (NUL, CR, tab, lone surrogates) becomes repr()'s escape, so no text can
+    end the string early, start an escape such as ``\\N{...}``, or stop the file from parsing."""
+    out = []
+    for ch in text:
+        if ch in '\\"':
+            out.append("\\" + ch)
+        elif ch == "\n" or ch.isprintable():
+            out.append(ch)
+        else:
+            out.append(repr(ch)[1:-1])  # never a quote: those are printable
+    return '"""' + "".join(out) + '"""'
+
+
+# Names the script defines or imports at its top level: the model class must not shadow any of them.
+_SCRIPT_NAMES = frozenset({
+    "math", "Path", "np", "torch", "F", "nn", "argparse", "json", "SEED", "EPOCHS", "BATCH_SIZE", "L1", "GRAD_CLIP",
+    "CLASSIFICATION", "make_dataset", "split_indices", "load_data", "loss_fn", "reset_weights", "evaluate", "train",
+}) | {c.__name__ for c in helper_modules.HELPER_MODULES}
+
+
+def class_name_for(name: str) -> str:
+    """A CamelCase Python class name from the architecture's name: "small cnn" -> "SmallCnn", "SmallCNN" stays.
+
+    Only characters Python accepts in a name are kept, and a name that is a keyword ("none" -> "None"), a
+    builtin or one of the script's own names gets the prefix "Net", so the class never breaks the script."""
+    words = "".join(ch if ch.isalnum() and f"a{ch}".isidentifier() else " " for ch in name).split()
+    # Python reads names in NFKC form ("Ｆ" is "F"), so the checks below look at that form.
+    class_name = unicodedata.normalize("NFKC", "".join(w[0].upper() + w[1:] for w in words)) or "Network"
+    if not class_name.isidentifier() or keyword.iskeyword(class_name) or class_name in _SCRIPT_NAMES or hasattr(builtins, class_name):
+        class_name = f"Net{class_name}"
+    return class_name if class_name.isidentifier() else "Network"
+
 
 # ----------------------------------------------------------------------------- datasets the script regenerates
 _F32 = "astype(np.float32)"
@@ -47,30 +92,30 @@ return x, {target}"""
         return f"""
 from sklearn.datasets import make_{source}
 
-x, y = make_{source}({p['n_samples']}, noise={p['noise']!r}{extra}, random_state={seed})
+x, y = make_{source}({p['n_samples']!r}, noise={p['noise']!r}{extra}, random_state={seed})
 return x.{_F32}, y.astype(np.int64)"""
     if source == "blobs":
         return f"""
 from sklearn.datasets import make_blobs
 
-x, y = make_blobs({p['n_samples']}, centers={p['centers']}, cluster_std={p['spread']!r}, random_state={seed})
+x, y = make_blobs({p['n_samples']!r}, centers={p['centers']!r}, cluster_std={p['spread']!r}, random_state={seed})
 return x.{_F32}, y.astype(np.int64)"""
     if source == "xor":
         return f"""
 rng = np.random.default_rng({seed})
-x = rng.uniform(-1, 1, size=({p['n_samples']}, 2))
+x = rng.uniform(-1, 1, size=({p['n_samples']!r}, 2))
 y = (x[:, 0] * x[:, 1] < 0).astype(np.int64)
 x = x + rng.normal(0, {p['noise']!r}, x.shape)
 return x.{_F32}, y"""
     if source == "sine":
         return f"""
 rng = np.random.default_rng({seed})
-x = rng.uniform(-2 * np.pi, 2 * np.pi, size=({p['n_samples']}, 1))
-y = np.sin(x[:, 0]) + rng.normal(0, {p['noise']!r}, {p['n_samples']})
+x = rng.uniform(-2 * np.pi, 2 * np.pi, size=({p['n_samples']!r}, 1))
+y = np.sin(x[:, 0]) + rng.normal(0, {p['noise']!r}, {p['n_samples']!r})
 return x.{_F32}, y.{_F32}"""
     if source == "long_memory":
         return f"""
-n, t, lag = {p['n_samples']}, {p['length']}, {p['lag']}
+n, t, lag = {p['n_samples']!r}, {p['length']!r}, {p['lag']!r}
 rng = np.random.default_rng({seed})
 signs = rng.choice([-1.0, 1.0], size=(n, t))
 y = (signs[:, t - 1 - lag] > 0).astype(np.int64)
@@ -81,7 +126,7 @@ return x, y"""
     if source == "sine_forecast":
         return f"""
 rng = np.random.default_rng({seed})
-n, t, h = {p['n_samples']}, {p['length']}, {p['horizon']}
+n, t, h = {p['n_samples']!r}, {p['length']!r}, {p['horizon']!r}
 freq = rng.uniform(0.1, 0.4, (n, 1))
 phase = rng.uniform(0, 2 * np.pi, (n, 1))
 steps = np.arange(t + h)[None, :]
@@ -142,7 +187,7 @@ def _data_code(project: Project, bundle: DataBundle) -> str | None:
     for s in data.preprocessing:
         code = _STEP_CODE[s.kind]
         if s.kind == "image_resize":
-            code = code.replace("{h}", str(s.params["height"])).replace("{w}", str(s.params["width"]))
+            code = code.replace("{h}", repr(int(s.params["height"]))).replace("{w}", repr(int(s.params["width"])))
         steps.append(f"    # {s.kind}, fitted on the training split only\n    x_train = splits[0]" + textwrap.indent(code, "    "))
     x_dtype = "torch.long" if bundle.input_kind == "tokens" else "torch.float32"
     y_dtype = "torch.long" if bundle.task == CLASSIFICATION else "torch.float32"
@@ -153,7 +198,7 @@ def _data_code(project: Project, bundle: DataBundle) -> str | None:
         "def load_data():\n"
         '    """Train, validation and test tensors, prepared as in nnstudio."""\n'
         "    x, y = make_dataset()\n"
-        f"    parts = split_indices(y, {bundle.task == CLASSIFICATION}, {data.seed}, {sp.validation!r}, {sp.test!r}, {sp.stratify})\n"
+        f"    parts = split_indices(y, {bundle.task == CLASSIFICATION}, {data.seed!r}, {sp.validation!r}, {sp.test!r}, {bool(sp.stratify)})\n"
         "    splits = [x[i] for i in parts]\n"
         + "".join(f"{s}\n" for s in steps)
         + f"    xs = [torch.as_tensor(np.ascontiguousarray(s), dtype={x_dtype}) for s in splits]\n"
@@ -165,7 +210,7 @@ def _data_code(project: Project, bundle: DataBundle) -> str | None:
 def _sidecar_code(name: str) -> str:
     return (
         "def load_data():\n"
-        f'    """The prepared splits, saved by nnstudio beside this script ({name})."""\n'
+        f"    {_doc(f'The prepared splits, saved by nnstudio beside this script ({name}).')}\n"
         f"    arrays = np.load(Path(__file__).with_name({name!r}), allow_pickle=False)\n"
         "    t = {k: torch.from_numpy(arrays[k]) for k in arrays.files}\n"
         '    return t["x_train"], t["y_train"], t["x_val"], t["y_val"], t["x_test"], t["y_test"]\n'
@@ -224,16 +269,13 @@ def model_code(spec: ArchitectureSpec, input_shape: tuple[int, ...]) -> tuple[st
             depth -= 1
         else:
             out.append(line)
-    words = "".join(ch if ch.isalnum() else " " for ch in spec.name).split()
-    class_name = "".join(w[0].upper() + w[1:] for w in words) or "Network"  # "SmallCNN" stays as it is
-    if not class_name[0].isalpha():
-        class_name = f"Net{class_name}"
+    class_name = class_name_for(spec.name)
     ordered = [c for c in helper_modules.HELPER_MODULES if c in helpers]
     helper_src = "\n\n".join(inspect.getsource(c) for c in ordered)
     body = "\n".join(init) or "        pass"
     forward = "\n".join(out)
     model = f'''class {class_name}(nn.Module):
-    """{spec.name}: {len(built.layers)} layers, {built.total_params:,} parameters, input {tuple(input_shape)}."""
+    {_doc(f"{spec.name}: {len(built.layers)} layers, {built.total_params:,} parameters, input {tuple(input_shape)}.")}
 
     def __init__(self):
         super().__init__()
@@ -255,7 +297,7 @@ def _loss_code(project: Project, bundle: DataBundle) -> str:
 
     def elementwise(expr: str) -> str:
         if classification:
-            return f"    target = F.one_hot(y, {n}).to(out.dtype)\n    return {expr.format(o='out', y='target')}"
+            return f"    target = F.one_hot(y, {n!r}).to(out.dtype)\n    return {expr.format(o='out', y='target')}"
         return f"    return {expr.format(o='out.reshape(y.shape)', y='y')}"
 
     if t.loss == "cross_entropy":
@@ -361,7 +403,9 @@ if __name__ == "__main__":
 '''
 
 
-def generate(project: Project, base_dir: Path | None = None, sidecar_name: str = "data.npz") -> tuple[str, dict[str, np.ndarray] | None]:
+def generate(
+    project: Project, base_dir: Path | None = None, sidecar_name: str = "data.npz", script_name: str = "script.py",
+) -> tuple[str, dict[str, np.ndarray] | None]:
     """The script's text and, when the data cannot be regenerated, the arrays for the sidecar file."""
     bundle = build_data(project.data, base_dir)
     helpers, model, class_name = model_code(project.architecture, bundle.input_shape)
@@ -376,11 +420,13 @@ def generate(project: Project, base_dir: Path | None = None, sidecar_name: str =
         ("training-time augmentation", bool(bundle.pipeline is not None and getattr(bundle.pipeline, "augments", False))),
     ) if on]
     note = f"\nNot included: {', '.join(skipped)} (nnstudio applies them; this script trains without).\n" if skipped else ""
-    header = f'''"""{project.name}: {project.architecture.name}, exported from nnstudio as plain PyTorch.
-
-Run it with ``python {{file}}`` (``--epochs N`` to change the number of epochs). It needs torch and numpy
-{"and scikit-learn (to regenerate the dataset)" if arrays is None else f"and the prepared data in {sidecar_name} beside it"}.
-{bundle.description}{note}"""
+    needs = "and scikit-learn (to regenerate the dataset)" if arrays is None else f"and the prepared data in {sidecar_name} beside it"
+    doc = (
+        f"{project.name}: {project.architecture.name}, exported from nnstudio as plain PyTorch.\n\n"
+        f"Run it with ``python {script_name}`` (``--epochs N`` to change the number of epochs). It needs torch and numpy\n"
+        f"{needs}.\n{bundle.description}{note}"
+    )
+    header = f'''{_doc(doc)}
 
 import math
 from pathlib import Path
@@ -390,9 +436,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-SEED = {t.seed}
-EPOCHS = {t.epochs}
-BATCH_SIZE = {t.batch_size}
+SEED = {t.seed!r}
+EPOCHS = {t.epochs!r}
+BATCH_SIZE = {t.batch_size!r}
 L1 = {t.l1!r}
 GRAD_CLIP = {getattr(t, "grad_clip", 0.0)!r}
 CLASSIFICATION = {bundle.task == CLASSIFICATION}
@@ -412,8 +458,7 @@ def export_project(project: Project, path: Path, base_dir: Path | None = None) -
     """Write the script to ``path`` (and its ``.npz`` sidecar when needed); return the files written."""
     path = Path(path)
     sidecar = path.with_name(f"{path.stem}_data.npz")
-    text, arrays = generate(project, base_dir, sidecar.name)
-    text = text.replace("{file}", path.name, 1)
+    text, arrays = generate(project, base_dir, sidecar.name, path.name)
     written = [path]
     try:
         path.write_text(text, encoding="utf-8")
