@@ -16,7 +16,7 @@ from torch import nn
 
 from nnstudio import __version__
 from nnstudio.core.errors import NNStudioError, ProjectFileError
-from nnstudio.core.project_io import atomic_write, looks_like_pickle
+from nnstudio.core.project_io import _copy_mode, atomic_write, looks_like_pickle
 
 Tensors = dict[str, torch.Tensor]
 
@@ -175,6 +175,7 @@ def _write_via_temp(path: Path, save) -> None:
     os.close(fd)
     try:
         save(tmp)
+        _copy_mode(path, Path(tmp))  # mkstemp's file is owner-only; honour the umask like every other save
         os.replace(tmp, path)
     except OSError as exc:
         raise ExportError(f"Cannot write {path}: {exc.strerror or exc}; choose another folder or name") from None
