@@ -171,16 +171,18 @@ def export_onnx(module: nn.Module, example: torch.Tensor, path: str | Path) -> P
 
 def _write_via_temp(path: Path, save) -> None:
     """Exporters write to a path; write beside the target, then rename, so a failure leaves no half file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".part{path.suffix}", dir=path.resolve().parent)
-    os.close(fd)
-    try:
+    tmp = None
+    try:  # the temp file too: a missing or read-only folder is the user's to fix, not an unexpected error
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".part{path.suffix}", dir=path.resolve().parent)
+        os.close(fd)
         save(tmp)
         _copy_mode(path, Path(tmp))  # mkstemp's file is owner-only; honour the umask like every other save
         os.replace(tmp, path)
     except OSError as exc:
         raise ExportError(f"Cannot write {path}: {exc.strerror or exc}; choose another folder or name") from None
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def example_input(x: torch.Tensor, rows: int = 2) -> torch.Tensor:
