@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import csv
 import math
-import time
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
+from helpers_clock import FakeClock
 from torch import nn
 
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
@@ -28,6 +28,7 @@ from nnstudio.core.lr_finder import lr_range_test
 from nnstudio.core.runs import Run, RunRecorder, RunStore, export_history_csv
 from nnstudio.core.session import apply_weights
 from nnstudio.core.sweep import SweepSpec, run_sweep, trials, with_widths
+from nnstudio.core.training.callbacks import Callback
 from nnstudio.core.training.config import TrainSpec
 from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.training.engine import Trainer, new_model
@@ -139,62 +140,74 @@ def test_statistics_histograms_and_dead_relus():
     assert none == []  # switched off: nothing collected and no hooks left behind
 
 
-def busy_sink(into, cpu_seconds=0.03):
+class Tick(Callback):
+    """Each batch takes ``seconds`` of the fake wall clock (put first: the batch ends, then the views look)."""
+
+    def __init__(self, clock: FakeClock, seconds: float) -> None:
+        self.clock, self.seconds = clock, seconds
+
+    def on_batch_end(self, state, loss):
+        self.clock.advance(wall=self.seconds)
+
+
+def costly_sink(into, clock: FakeClock, cpu_seconds=0.03, wall_seconds=0.0):
     def sink(snap):
-        end = time.thread_time() + cpu_seconds  # a costly collection: 30 ms of this thread's CPU
-        while time.thread_time() < end:
-            pass
+        clock.advance(wall=wall_seconds, cpu=cpu_seconds)  # a costly collection: 30 ms of this thread's CPU
         into.append(snap)
     return sink
 
 
 def test_collection_budget_backs_off_unless_the_run_is_slowed_to_be_watched():
     fast, watched = [], []
-    Trainer(mlp(), blobs(), spec(epochs=1)).fit(1, [StatsCallback(busy_sink(fast), every=3, budget=0.02)])
-    # The 25 ms allowance pays for the first; then 2% of the time buys the next one over 0.25 s later.
-    assert [s.batch for s in fast] == [1]
+    clock = FakeClock()
+    Trainer(mlp(), blobs(), spec(epochs=1)).fit(
+        1, [Tick(clock, 0.125), StatsCallback(costly_sink(fast, clock), every=3, budget=0.02, clock=clock)])
+    # The 25 ms allowance pays for the first look (at 0.125 s), which overdraws by 5 ms; 2% of the time buys
+    # that back after 0.25 s, so the look asked for at 0.625 s (batch 6) goes, and that one's 30 ms would
+    # take 1.1 s more to earn: nothing after it in this 1.25 s run.
+    assert [s.batch for s in fast] == [1, 6]
     control = TrainingControl()
     control.batch_delay = 0.04  # the speed control: 40 ms asleep after every batch covers the 30 ms
-    Trainer(mlp(), blobs(), spec(epochs=1)).fit(1, [StatsCallback(busy_sink(watched), every=3, budget=0.02)],
-                                                control=control)
+    clock = FakeClock()
+    Trainer(mlp(), blobs(), spec(epochs=1)).fit(
+        1, [Tick(clock, 0.125), StatsCallback(costly_sink(watched, clock), every=3, budget=0.02, clock=clock)],
+        control=control)
     assert [s.batch for s in watched] == [1, 3, 6, 9]
 
 
 def test_a_long_run_keeps_collection_to_its_share():
-    budget = WatchBudget(0.02, allowance=0.05)
+    clock = FakeClock()
+    budget = WatchBudget(0.02, allowance=0.05, clock=clock)
     state = SimpleNamespace(cost_beyond_delay=lambda seconds: seconds, batch_delay=0.0)
-    looks, started = 0, time.perf_counter()
-    while time.perf_counter() - started < 1.0:  # one second of training that wants to look every time
+    looks = 0
+    for ms in range(1000):  # one second of training that wants to look after every millisecond
+        clock.now = ms / 1000
         if budget.allows():
             looks += 1
             with budget.charge(state):
-                end = time.thread_time() + 0.01  # each look costs 10 ms of CPU
-                while time.thread_time() < end:
-                    pass
-    # The allowance (5 looks) plus 2% of about 1 s (2 looks), and the look that overdraws: never 10% of it.
-    assert 6 <= looks <= 9
+                clock.advance(cpu=0.01)  # each look costs 10 ms of CPU
+    # The allowance (5 looks), the look that overdraws it, and one more bought at 0.5 s by 2% of the time
+    # (20 ms of credit a second, the first 10 ms paying back the overdraft): 7% of the run, never 10%.
+    assert looks == 7
 
-    spaced, looks, started = WatchBudget(None, min_interval=0.1), 0, time.perf_counter()
-    while time.perf_counter() - started < 0.55:  # free looks, but at full speed no more than ten a second
+    spaced, looks = WatchBudget(None, min_interval=0.1, clock=clock), 0
+    for ms in range(550):  # free looks, but at full speed no more than ten a second
+        clock.now = 10 + ms / 1000
         if spaced.allows():
             looks += 1
             with spaced.charge(state):
                 pass
-    assert looks == 6
+    assert looks == 6  # at 0, 0.1, ..., 0.5 s
 
 
 def test_collection_budget_charges_work_not_waiting():
     """A collection that waits (for the GIL while the window draws, or on a busy machine) costs the run
     nothing; only the training thread's own CPU time counts against the budget."""
-    def waiting_sink(snap):
-        time.sleep(0.05)  # 50 ms of wall time, almost no CPU: charged by wall time the next would wait 2 s
-        seen.append(snap)
-
-    seen = []
-    control = TrainingControl()
-    control.batch_delay = 0.005  # slowed a little: enough to cover a collection's own few milliseconds
-    Trainer(mlp(), blobs(), spec(epochs=1)).fit(1, [StatsCallback(waiting_sink, every=3, budget=0.02)],
-                                                control=control)
+    seen, clock = [], FakeClock()
+    # Each collection takes 2 s of wall time but 2 ms of CPU: charged by wall time the next would wait 100 s.
+    sink = costly_sink(seen, clock, cpu_seconds=0.002, wall_seconds=2.0)
+    Trainer(mlp(), blobs(), spec(epochs=1)).fit(
+        1, [Tick(clock, 0.125), StatsCallback(sink, every=3, budget=0.02, clock=clock)])
     assert [s.batch for s in seen] == [1, 3, 6, 9]
 
 

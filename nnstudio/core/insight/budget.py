@@ -10,6 +10,9 @@ thread looks, the GUI thread may hold the GIL (building the tabs a run opens, dr
 be busy with other work; neither is a cost of looking, and charging the wall time let one slow look early
 in a run silence the views for seconds. The speed control's sleep after each batch is time a slowed run
 has to spare, so that much of each look is free.
+
+Both clocks are read through a :class:`Clock` (the real one by default), so a test can drive them by hand
+and count looks exactly instead of timing a busy loop.
 """
 
 from __future__ import annotations
@@ -17,10 +20,34 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Protocol
 
 from nnstudio.core.training.engine import TrainingState
 
 ALLOWANCE = 0.025  # CPU seconds of looking a run may spend ahead of its share
+
+
+class Clock(Protocol):
+    def wall(self) -> float:
+        """Seconds of wall time (spacing and refill)."""
+
+    def cpu(self) -> float:
+        """CPU seconds of the calling thread (what a look costs)."""
+
+
+class SystemClock:
+    """The real clocks: ``time.perf_counter`` and ``time.thread_time``."""
+
+    @staticmethod
+    def wall() -> float:
+        return time.perf_counter()
+
+    @staticmethod
+    def cpu() -> float:
+        return time.thread_time()
+
+
+SYSTEM_CLOCK = SystemClock()
 
 
 class WatchBudget:
@@ -28,13 +55,14 @@ class WatchBudget:
     or ``slowed_min_interval`` (default: the same) while the speed control slows the run down."""
 
     def __init__(self, fraction: float | None, min_interval: float = 0.0, allowance: float = ALLOWANCE,
-                 slowed_min_interval: float | None = None) -> None:
+                 slowed_min_interval: float | None = None, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.clock = clock
         self.fraction = fraction
         self.min_interval = min_interval
         self.slowed_min_interval = min_interval if slowed_min_interval is None else slowed_min_interval
         self.allowance = allowance
         self.credit = allowance
-        self._filled_at = time.perf_counter()
+        self._filled_at = clock.wall()
         self._not_before = -float("inf")
 
     def _fill(self, now: float) -> None:
@@ -43,7 +71,7 @@ class WatchBudget:
         self._filled_at = now
 
     def allows(self) -> bool:
-        now = time.perf_counter()
+        now = self.clock.wall()
         if now < self._not_before:
             return False
         self._fill(now)
@@ -51,17 +79,17 @@ class WatchBudget:
 
     @property
     def resume_at(self) -> float:
-        """When (``time.perf_counter``) the next look may start, if nothing else is paid for meanwhile."""
+        """When (on ``clock.wall``) the next look may start, if nothing else is paid for meanwhile."""
         owed = max(0.0, -self.credit) / self.fraction if self.fraction else 0.0
         return max(self._not_before, self._filled_at + owed)
 
     @contextmanager
     def charge(self, state: TrainingState, earlier: float = 0.0) -> Iterator[None]:
         """Pay for the enclosed look, plus ``earlier`` CPU seconds it spent before (in forward hooks)."""
-        started = time.thread_time()
+        started = self.clock.cpu()
         yield
-        now = time.perf_counter()
+        now = self.clock.wall()
         self._fill(now)
         if self.fraction:
-            self.credit -= state.cost_beyond_delay(time.thread_time() - started + earlier)
+            self.credit -= state.cost_beyond_delay(self.clock.cpu() - started + earlier)
         self._not_before = now + (self.slowed_min_interval if state.batch_delay > 0 else self.min_interval)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import torch
 
-from nnstudio.core.insight.budget import WatchBudget
+from nnstudio.core.insight.budget import SYSTEM_CLOCK, Clock, WatchBudget
 from nnstudio.core.insight.grid import (
     BoundaryGrid,
     NeuronLayer,
@@ -36,7 +36,7 @@ class BoundaryFrame:
 class BoundaryCallback(Callback):
     def __init__(self, plane: Plane, sink: Callable[[BoundaryFrame], None], every: int = 10, resolution: int = RESOLUTION,
                  neuron_resolution: int = NEURON_RESOLUTION, min_interval: float = 0.15, input_names: list[str] | None = None,
-                 budget: float = 0.015) -> None:
+                 budget: float = 0.015, clock: Clock = SYSTEM_CLOCK) -> None:
         self.plane = plane
         self.sink = sink
         self.every = every
@@ -46,7 +46,7 @@ class BoundaryCallback(Callback):
         self.input_names = input_names or plane.feature_names
         self._inputs: torch.Tensor | None = None
         self._neuron_inputs: torch.Tensor | None = None
-        self.budget = WatchBudget(budget, min_interval)  # emits back off to keep to it
+        self.budget = WatchBudget(budget, min_interval, clock=clock)  # emits back off to keep to it
         self._count = 0
 
     def on_fit_start(self, state: TrainingState) -> None:

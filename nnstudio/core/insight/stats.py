@@ -9,7 +9,6 @@ numpy/floats to ``sink`` (e.g. ``queue.SimpleQueue.put``). Between collections i
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -17,7 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from nnstudio.core.insight.budget import WatchBudget
+from nnstudio.core.insight.budget import SYSTEM_CLOCK, Clock, WatchBudget
 from nnstudio.core.training.callbacks import Callback
 from nnstudio.core.training.engine import TrainingState
 
@@ -121,7 +120,8 @@ def _activation_summary(module: nn.Module, out: torch.Tensor) -> torch.Tensor:
 class ActivationProbe:
     """Forward hooks that exist only while a collection batch runs."""
 
-    def __init__(self, model: nn.Module) -> None:
+    def __init__(self, model: nn.Module, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.clock = clock  # its cpu() times the hooks
         self.layers = activation_layers(model)
         self.captured: dict[str, torch.Tensor] = {}
         self.seconds = 0.0  # CPU time the hooks took in the last recorded batch (collection pays for it)
@@ -141,9 +141,9 @@ class ActivationProbe:
     def _hook(self, name: str):
         def hook(module: nn.Module, _inputs, out) -> None:
             if isinstance(out, torch.Tensor) and out.ndim >= 2 and out.is_floating_point():
-                started = time.thread_time()
+                started = self.clock.cpu()
                 self.captured[name] = _activation_summary(module, out)
-                self.seconds += time.thread_time() - started
+                self.seconds += self.clock.cpu() - started
         return hook
 
     def detach(self) -> None:
@@ -182,7 +182,7 @@ class StatsCallback(Callback):
     """
 
     def __init__(self, sink: Callable[[StatsSnapshot], None], every: int = DEFAULT_EVERY, enabled: bool = True,
-                 hist_interval: float = 0.25, budget: float | None = 0.02) -> None:
+                 hist_interval: float = 0.25, budget: float | None = 0.02, clock: Clock = SYSTEM_CLOCK) -> None:
         self.sink = sink
         self.every = every
         self.enabled = enabled
@@ -190,13 +190,13 @@ class StatsCallback(Callback):
         # At full speed, ten looks a second are more points than a live curve can show, each one costing the
         # run; a run slowed down to be watched gets every look it asks for.
         spacing = FULL_SPEED_INTERVAL if budget else 0.0
-        self.budget = WatchBudget(budget, min_interval=spacing, slowed_min_interval=0.0)
+        self.budget = WatchBudget(budget, min_interval=spacing, slowed_min_interval=0.0, clock=clock)
         self._count = 0
         self._last_hist = -math.inf
         self._probe: ActivationProbe | None = None
 
     def on_fit_start(self, state: TrainingState) -> None:
-        self._probe = ActivationProbe(state.model)
+        self._probe = ActivationProbe(state.model, self.budget.clock)
         self._count = 0
         if self.enabled and self.every > 0:
             self._probe.attach()  # the first batch is a collection batch
@@ -208,7 +208,7 @@ class StatsCallback(Callback):
         self._count += 1
         if probe.attached:  # this batch was the collection batch
             probe.detach()
-            started = time.perf_counter()
+            started = self.budget.clock.wall()
             histograms = started - self._last_hist >= self.hist_interval
             if histograms:
                 self._last_hist = started
