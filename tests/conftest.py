@@ -1,9 +1,16 @@
-"""Shared fixtures. GUI tests run offscreen; every window's training thread is joined in its test."""
+"""Shared fixtures. GUI tests run offscreen; every window's training thread is joined in its test.
+
+A test that leaves a thread running fails, naming it, and a run that ends with threads alive exits rather
+than waiting on them: a paused training thread used to keep the interpreter alive after an assert failed.
+"""
 
 from __future__ import annotations
 
 import gc
 import os
+import sys
+import threading
+from collections.abc import Callable, Iterator
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -11,6 +18,81 @@ import pytest  # noqa: E402
 import torch  # noqa: E402,F401  - torch before Qt, as in the app's entry point
 
 torch.set_num_threads(1)
+
+
+THREAD_GRACE_S = 5.0  # a thread a test has just told to stop gets this long to end before the test fails
+# Threads that may outlive a test: the run's own (the main one, daemons, foreign threads such as QThreads,
+# which tests/gui/conftest.py checks) and these, by name prefix.
+ALLOWED_THREAD_PREFIXES: tuple[str, ...] = ()
+
+
+def _lingering_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate()
+            if t is not threading.main_thread() and not t.daemon and not isinstance(t, threading._DummyThread)
+            and not t.name.startswith(ALLOWED_THREAD_PREFIXES)}
+
+
+def _describe(threads) -> str:
+    return ", ".join(sorted(repr(t.name) for t in threads))
+
+
+@pytest.fixture(autouse=True)
+def _no_thread_outlives_its_test(request) -> Iterator[None]:
+    """Fail the test that leaves a non-daemon thread running (after a grace join): left alone, the thread
+    keeps the process alive after the last test and the run hangs until CI's timeout."""
+    before = _lingering_threads()
+    yield
+    left = _lingering_threads() - before
+    for thread in left:
+        thread.join(THREAD_GRACE_S / len(left))
+    left = {t for t in left if t.is_alive()}
+    if left:
+        pytest.fail(f"{request.node.nodeid} left {len(left)} thread(s) running: {_describe(left)}; stop and join "
+                    "every thread a test starts in a finally or a fixture (see the start_thread fixture)",
+                    pytrace=False)
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    if _lingering_threads():
+        session.config._thread_guard_session = session  # pytest_unconfigure exits with its status
+        if session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config) -> None:
+    """The last word of the run: with threads still alive, say which and exit now instead of hanging."""
+    session = getattr(config, "_thread_guard_session", None)
+    left = _lingering_threads()
+    if session is None or not left:
+        return
+    print(f"\nThreads still alive at the end of the run: {_describe(left)}; exiting without waiting for them.",
+          file=sys.stderr)
+    import faulthandler
+
+    faulthandler.dump_traceback(file=sys.stderr)  # where each one is stuck
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(int(session.exitstatus) or int(pytest.ExitCode.TESTS_FAILED))
+
+
+@pytest.fixture
+def start_thread() -> Iterator[Callable[..., threading.Thread]]:
+    """``start_thread(target, stop, **kwargs)`` starts ``threading.Thread(target=target, **kwargs)``; at teardown,
+    failed test or not, ``stop()`` is called and the thread joined, so an assert that fails while the thread
+    waits (paused) cannot leave it running."""
+    started: list[tuple[threading.Thread, Callable[[], None]]] = []
+
+    def start(target: Callable[..., object], stop: Callable[[], None], **kwargs) -> threading.Thread:
+        thread = threading.Thread(target=target, **kwargs)
+        started.append((thread, stop))
+        thread.start()
+        return thread
+
+    yield start
+    for thread, stop in started:
+        stop()
+        thread.join(30)
 
 
 @pytest.fixture(autouse=True)

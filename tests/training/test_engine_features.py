@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import threading
 
 import pytest
 import torch
@@ -125,7 +124,7 @@ def test_gradient_clipping_limits_the_step():
     assert moved_big > 10 * moved
 
 
-def test_lr_changed_while_paused_is_used_by_the_optimizer():
+def test_lr_changed_while_paused_is_used_by_the_optimizer(start_thread):
     trainer = trainer_for(blobs_bundle(), epochs=2, lr=0.01)
     control = TrainingControl()
     seen_lrs: list[float] = []
@@ -136,9 +135,9 @@ def test_lr_changed_while_paused_is_used_by_the_optimizer():
             if len(seen_lrs) == 2:
                 control.pause()
 
-    thread = threading.Thread(target=trainer.fit, kwargs={"callbacks": [Watch()], "control": control})
-    thread.start()
-    for _ in range(300):
+    # Stopped and joined by the fixture even when an assert below fails while the run is paused.
+    thread = start_thread(trainer.fit, control.request_stop, kwargs={"callbacks": [Watch()], "control": control})
+    for _ in range(3000):  # up to 30 s on a loaded machine
         if control.parked:
             break
         thread.join(0.01)

@@ -59,7 +59,7 @@ def test_stop_ends_at_next_batch_boundary():
     assert result.epochs == 0
 
 
-def test_pause_blocks_until_resume_and_stop_works_while_paused():
+def test_pause_blocks_until_resume_and_stop_works_while_paused(start_thread):
     trainer = _trainer(epochs=1)
     control = TrainingControl()
     paused_at = threading.Event()
@@ -74,8 +74,7 @@ def test_pause_blocks_until_resume_and_stop_works_while_paused():
                 paused_at.set()
 
     cb = PauseAtThree()
-    worker = threading.Thread(target=lambda: trainer.fit(callbacks=[cb], control=control))
-    worker.start()
+    worker = start_thread(lambda: trainer.fit(callbacks=[cb], control=control), control.request_stop)  # joined even if an assert fails
     assert paused_at.wait(30)
     seen_when_paused = cb.seen
     worker.join(0.5)
