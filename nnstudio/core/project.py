@@ -124,6 +124,9 @@ class Project:
     fitted_preprocessing: Any = None
     # Record each epoch's weights during runs (memory-hungry for big models, so the user opts in).
     keep_snapshots: bool = False
+    # What opening the file changed, one sentence each, for the CLI and the window to show (weights dropped
+    # because they hold NaN, weights converted to float32 ...). Never saved.
+    notes: list[str] = field(default_factory=list, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -213,6 +216,7 @@ def record_run(
         snapshots={int(e): _cpu(w) for e, w in (snapshots or {}).items()},
     )
     project.runs.append(record)
+    del project.runs[:-MAX_RUNS]  # a file keeps at most MAX_RUNS runs: the oldest go, as on the Runs tab
     if weights:
         project.weights = record.weights
     project.history = {k: list(v) for k, v in history.items()}

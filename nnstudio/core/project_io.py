@@ -8,19 +8,30 @@ Layout of the zip (format 2)::
     runs/run-<id>-snapshots.safetensors per-epoch weights, keys "<epoch>/<tensor>" (only if asked for)
     preprocessing.safetensors           the arrays of the fitted preprocessing state
 
-Everything is JSON or safetensors, so opening a file never runs code. Every member is checked against a
-size cap (declared size, compression ratio, and bytes actually inflated) before and while it is read, so a
-zip bomb is refused instead of filling the memory.
+Everything is JSON or safetensors, so opening a file never runs code. Every member is checked against an
+absolute cap on its expanded size (declared, then bytes actually inflated), and the archive against a member
+count and a total, so a zip bomb is refused instead of filling the memory. project.json gets no ratio test:
+honest JSON (an embedded table, long repeated names) deflates several hundred times. The writer refuses what
+the reader would refuse, so every file nnstudio writes opens again.
+
+Every failure to read a file is a :class:`ProjectFileError`. Weights that cannot be used (NaN or infinite
+values, integer or boolean tensors) are dropped with a note in ``Project.notes`` rather than refusing the
+whole project, so a diverged run's file still opens.
 """
 
 from __future__ import annotations
 
+import glob
 import io
 import json
 import os
+import re
+import struct
 import tempfile
+import threading
 import time
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
@@ -28,20 +39,31 @@ from typing import IO, Any
 import numpy as np
 
 from nnstudio.core.errors import NNStudioError, ProjectFileError
+from nnstudio.core.pids import pid_alive
 from nnstudio.core.project import (
     MAX_JSON_BYTES,
+    MAX_RUNS,
     MAX_WEIGHTS_BYTES,
     PROJECT_JSON,
     WEIGHTS,
     Project,
     Tensors,
 )
+from nnstudio.core.weights_check import usable_tensors
 
 PREPROCESSING = "preprocessing.safetensors"
 MAX_MEMBERS = 1024
 MAX_TOTAL_BYTES = 4 * 1024**3
-MAX_RATIO = 200  # deflated JSON compresses ~10x, safetensors are stored; 200x is a bomb
+# nnstudio stores its safetensors members uncompressed (ratio 1); one deflated beyond this is not its own
+# and would make a small file fill the memory. project.json is exempt: honest JSON deflates far better.
+MAX_RATIO = 200
 RATIO_FLOOR = 1024 * 1024  # tiny members may compress arbitrarily well
+# A temp file left by a save that was killed: ".<name>.<pid>-<mkstemp's 8 characters>.part", or without the
+# pid as saves wrote them before. Old-style ones are removed once they are this many seconds old.
+PART_RE = re.compile(r"(?:(\d+)-)?[a-z0-9_]{8}")
+OLD_PART_AGE = 60.0
+_writing: set[str] = set()  # temp files this process is writing now (never removed as stale)
+_writing_lock = threading.Lock()
 CHUNK = 1024 * 1024
 # Test hook: when set (to a file path), a save stops after writing part of its temp file, creates that
 # file to say so, and waits to be killed. Lets a test prove the previous file survives a crash mid-save.
@@ -74,9 +96,12 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> int:
     Returns the size written."""
     path = Path(path)
     folder = path.resolve().parent
+    remove_stale_parts(folder, path.name)
     tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}-", suffix=".part", dir=folder)
+        with _writing_lock:
+            _writing.add(tmp)
         with os.fdopen(fd, "wb") as fh:
             write(fh)
             fh.flush()
@@ -92,6 +117,37 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> int:
     finally:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
+            with _writing_lock:
+                _writing.discard(tmp)
+
+
+def remove_stale_parts(folder: Path, name: str) -> list[Path]:
+    """Delete temp files that earlier saves of ``name`` left in ``folder`` when they were killed.
+
+    A temp file whose writer still runs (another process, or this one right now) is kept. Returns what
+    was removed; a file that cannot be removed is left for the next save."""
+    prefix = f".{name}."
+    removed = []
+    try:
+        candidates = list(folder.glob(glob.escape(prefix) + "*.part"))
+    except OSError:
+        return removed
+    for part in candidates:
+        match = PART_RE.fullmatch(part.name[len(prefix):-len(".part")])
+        if match is None or str(part) in _writing:
+            continue
+        try:
+            if match.group(1) is not None:
+                pid = int(match.group(1))
+                if pid != os.getpid() and pid_alive(pid):
+                    continue  # another nnstudio is saving this file right now
+            elif time.time() - part.stat().st_mtime < OLD_PART_AGE:
+                continue  # no pid to ask: only an old one is surely abandoned
+            part.unlink()
+            removed.append(part)
+        except OSError:
+            continue
+    return removed
 
 
 def _copy_mode(target: Path, tmp: Path) -> None:
@@ -127,14 +183,58 @@ def _crash_hook(fh: IO[bytes]) -> None:
 
 # ---------------------------------------------------------------------------- writing
 def write_project(project: Project, path: Path, *, include_snapshots: bool = False) -> int:
+    _check_runs(project)
     if path.suffix.lower() == ".json":
         text = json.dumps(project.to_dict(), indent=2).encode("utf-8")
+        _check_json_size(len(text))
         return atomic_write(path, lambda fh: fh.write(text))
     return atomic_write(path, lambda fh: write_zip(project, fh, include_snapshots=include_snapshots))
 
 
-def write_zip(project: Project, fh: IO[bytes], *, include_snapshots: bool = False) -> None:
+def _check_runs(project: Project) -> None:
+    if len(project.runs) > MAX_RUNS:
+        raise ProjectFileError(
+            f"The project holds {len(project.runs)} runs; a project file keeps at most {MAX_RUNS}. "
+            "Delete older runs on the Runs tab, then save again"
+        )
+
+
+def _check_json_size(size: int) -> None:
+    """The reader refuses project.json above its cap, so the writer does too, before anything is written."""
+    if size > MAX_JSON_BYTES:
+        raise ProjectFileError(
+            f"The project's description would take {format_size(size)}, more than the {format_size(MAX_JSON_BYTES)} "
+            "a project file may hold; link large tables instead of embedding them, or delete older runs, then save again"
+        )
+
+
+class _MemberBudget:
+    """What the reader allows for the weights members: each under its cap, all together under the total."""
+
+    def __init__(self, json_size: int) -> None:
+        self.total = json_size
+
+    def add(self, member: str, data: bytes) -> bytes:
+        if len(data) > MAX_WEIGHTS_BYTES:
+            raise ProjectFileError(
+                f"{member} would take {format_size(len(data))}, more than the {format_size(MAX_WEIGHTS_BYTES)} a project "
+                "file may hold for one set of weights; the network is too big to save in a project"
+            )
+        self.total += len(data)
+        if self.total > MAX_TOTAL_BYTES:
+            raise ProjectFileError(
+                f"The project would take more than {format_size(MAX_TOTAL_BYTES)}; save it without per-epoch snapshots, "
+                "or delete runs whose weights you no longer need"
+            )
+        return data
+
+
+def write_zip(project: Project, fh: IO[bytes], *, include_snapshots: bool = False, check: bool = True) -> None:
+    """The project as a zip into ``fh``. With ``check``, refuse (before writing) what the reader would refuse."""
     from safetensors.torch import save as save_tensors
+
+    if check:
+        _check_runs(project)
 
     data = project.to_dict()
     arrays: dict[str, np.ndarray] = {}
@@ -146,23 +246,29 @@ def write_zip(project: Project, fh: IO[bytes], *, include_snapshots: bool = Fals
     if not include_snapshots:
         for run in data["runs"]:
             run["snapshot_epochs"] = []
-    text = json.dumps(data, indent=2)
+    text = json.dumps(data, indent=2)  # ASCII (ensure_ascii), so len(text) is its size in bytes
+    if check:
+        _check_json_size(len(text))
+    budget = _MemberBudget(len(text))
+    sized = budget.add if check else (lambda member, raw: raw)
     with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(PROJECT_JSON, text)
         _crash_hook(fh)
         # Weights barely compress; storing them makes saving and opening fast.
         if project.weights:
-            zf.writestr(WEIGHTS, save_tensors(_plain(project.weights)), zipfile.ZIP_STORED)
+            zf.writestr(WEIGHTS, sized(WEIGHTS, save_tensors(_plain(project.weights))), zipfile.ZIP_STORED)
         for run in project.runs:
             if run.weights:
-                zf.writestr(run_member(run.id), save_tensors(_plain(run.weights)), zipfile.ZIP_STORED)
+                member = run_member(run.id)
+                zf.writestr(member, sized(member, save_tensors(_plain(run.weights))), zipfile.ZIP_STORED)
             if include_snapshots and run.snapshots:
                 flat = {f"{epoch}/{k}": v for epoch, w in run.snapshots.items() for k, v in w.items()}
-                zf.writestr(snapshots_member(run.id), save_tensors(_plain(flat)), zipfile.ZIP_STORED)
+                member = snapshots_member(run.id)
+                zf.writestr(member, sized(member, save_tensors(_plain(flat))), zipfile.ZIP_STORED)
         if arrays:
             from safetensors.numpy import save as save_arrays
 
-            zf.writestr(PREPROCESSING, save_arrays(arrays), zipfile.ZIP_STORED)
+            zf.writestr(PREPROCESSING, sized(PREPROCESSING, save_arrays(arrays)), zipfile.ZIP_STORED)
 
 
 def _plain(tensors: Tensors) -> Tensors:
@@ -193,7 +299,8 @@ class _CountingSink(io.RawIOBase):
 def estimate_size(project: Project, *, include_snapshots: bool = False) -> int:
     """Bytes the ``.nnstudio`` file will take (exact up to a few bytes of zip bookkeeping)."""
     sink = _CountingSink()
-    write_zip(project, sink, include_snapshots=include_snapshots)  # type: ignore[arg-type]
+    # No limit checks: the Save dialog shows the size even of a project the save will then refuse, with its reason.
+    write_zip(project, sink, include_snapshots=include_snapshots, check=False)  # type: ignore[arg-type]
     return sink.size
 
 
@@ -286,8 +393,12 @@ def read_project(path: Path, *, check_weights: bool = False) -> Project:
                 raise ProjectFileError(f"{path.name} is not an nnstudio project (not a zip archive); open a .nnstudio or .json file")
             with zipfile.ZipFile(path) as zf:
                 project = _read_zip(zf, path.name)
-    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile) as exc:
+    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, struct.error) as exc:
         raise ProjectFileError(f"{path.name} is damaged or truncated ({exc}); open a backup or the recovery copy") from None
+    except zlib.error as exc:  # a damaged deflate stream: zipfile passes zlib's own error through
+        raise ProjectFileError(
+            f"{path.name} is damaged: its compressed data cannot be unpacked ({exc}); open a backup or the recovery copy"
+        ) from None
     except (NotImplementedError, RuntimeError) as exc:  # unknown compression, encrypted member
         raise ProjectFileError(f"{path.name} uses a zip feature nnstudio does not read ({exc}); save it again from nnstudio") from None
     except OSError as exc:
@@ -317,10 +428,11 @@ def _check_members(zf: zipfile.ZipFile, name: str) -> dict[str, zipfile.ZipInfo]
         cap = MAX_JSON_BYTES if info.filename == PROJECT_JSON else MAX_WEIGHTS_BYTES
         if info.file_size > cap:
             raise ProjectFileError(_too_big(f"{name}: {info.filename}", info.file_size, cap))
-        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+        if info.filename != PROJECT_JSON and info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise ProjectFileError(
                 f"{name}: {info.filename} would expand {info.file_size // max(info.compress_size, 1):,} times "
-                f"(to {format_size(info.file_size)}); that is a zip bomb, not a project, so it is not opened"
+                f"(to {format_size(info.file_size)}); nnstudio stores weights uncompressed, so that is a zip bomb, "
+                "not a project, and it is not opened"
             )
         total += info.file_size
     if total > MAX_TOTAL_BYTES:
@@ -351,20 +463,25 @@ def _read_zip(zf: zipfile.ZipFile, name: str) -> Project:
     data = _parse_json(_read_member(zf, members[PROJECT_JSON], name), f"{name}/{PROJECT_JSON}")
     project = _from_json(data)
     if WEIGHTS in members:
-        project.weights = _tensors(zf, members[WEIGHTS], name, "the current weights")
+        project.weights = _usable(project, _tensors(zf, members[WEIGHTS], name, "the current weights"), "The current weights")
     raw_runs = data.get("runs", []) if isinstance(data, dict) else []
     for run, raw in zip(project.runs, raw_runs, strict=False):
         if isinstance(raw, dict) and raw.get("has_weights"):
             member = members.get(run_member(run.id))
             if member is None:
                 raise ProjectFileError(f"{name}: the weights of {run.name} are missing from the file; it is damaged")
-            run.weights = _tensors(zf, member, name, f"the weights of {run.name}")
+            run.weights = _usable(project, _tensors(zf, member, name, f"the weights of {run.name}"), f"The weights of {run.name}")
         epochs = raw.get("snapshot_epochs", []) if isinstance(raw, dict) else []
         if epochs:
             member = members.get(snapshots_member(run.id))
             if member is None:
                 raise ProjectFileError(f"{name}: the per-epoch snapshots of {run.name} are missing from the file; it is damaged")
-            run.snapshots = _split_snapshots(_tensors(zf, member, name, f"the snapshots of {run.name}"), epochs, run.name)
+            snapshots = _split_snapshots(_tensors(zf, member, name, f"the snapshots of {run.name}"), epochs, run.name)
+            run.snapshots = {}
+            for epoch, weights in snapshots.items():
+                kept = _usable(project, weights, f"The snapshot of {run.name} after epoch {epoch}")
+                if kept is not None:
+                    run.snapshots[epoch] = kept
     if isinstance(data, dict) and data.get("schema_version") == 1 and project.runs and project.weights:
         project.runs[0].weights = project.weights  # format 1's only run is the one whose weights were saved
     if isinstance(data, dict) and data.get("fitted_preprocessing") is not None:
@@ -378,6 +495,20 @@ def _read_zip(zf: zipfile.ZipFile, name: str) -> Project:
         restore_pipeline(state)  # proves the state is usable before the project is accepted
         project.fitted_preprocessing = state
     return project
+
+
+def _usable(project: Project, tensors: Tensors, what: str) -> Tensors | None:
+    """``tensors`` when a network can use them (floating ones as float32); else None, with a note saying why.
+
+    Dropping one set of weights keeps the rest of the project (architecture, data, curves) openable."""
+    check = usable_tensors(tensors)
+    if check.problem:
+        fix = "lower the learning rate and train again" if check.diverged else "train again or import weights"
+        project.notes.append(f"{what} were not loaded: {check.problem}. The rest of the project is open; {fix}")
+        return None
+    if check.converted:
+        project.notes.append(f"{what} were {check.converted}, the precision nnstudio computes in")
+    return check.tensors
 
 
 def _tensors(zf: zipfile.ZipFile, info: zipfile.ZipInfo, archive: str, what: str) -> Tensors:
@@ -411,6 +542,9 @@ def _parse_json(raw: bytes, where: str) -> Any:
         raise ProjectFileError(f"{where} is not UTF-8 text; it is not a valid project file") from None
     except json.JSONDecodeError as exc:
         raise ProjectFileError(f"{where} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except ValueError as exc:  # an integer of more digits than Python converts (sys.int_max_str_digits)
+        what = "a number with thousands of digits" if "digits" in str(exc) else f"a value nnstudio cannot read ({exc})"
+        raise ProjectFileError(f"{where} holds {what}; no project holds such a value, so the file is damaged or not from nnstudio") from None
     except RecursionError:
         raise ProjectFileError(f"{where} is nested too deeply to be a project") from None
 

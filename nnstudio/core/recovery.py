@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nnstudio.core.errors import ProjectFileError
+from nnstudio.core.pids import pid_alive as _pid_alive
 from nnstudio.core.project import Project, load_project, save_project
 from nnstudio.core.project_io import atomic_write
 
@@ -37,36 +38,6 @@ class RecoveryEntry:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.saved_at))
         where = f" (from {self.source.name})" if self.source else " (never saved)"
         return f"{self.name}{where}, autosaved {when}"
-
-
-def _pid_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    if os.name == "nt":
-        return _windows_pid_alive(pid)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _windows_pid_alive(pid: int) -> bool:
-    """os.kill(pid, 0) would send CTRL+C on Windows; ask the kernel whether the process still runs."""
-    import ctypes
-
-    kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
-    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
-    if not handle:
-        return False
-    try:
-        code = ctypes.c_ulong()
-        ok = kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
-        return bool(ok) and code.value == 259  # STILL_ACTIVE
-    finally:
-        kernel32.CloseHandle(handle)
 
 
 class RecoveryStore:

@@ -17,6 +17,7 @@ from torch import nn
 from nnstudio import __version__
 from nnstudio.core.errors import NNStudioError, ProjectFileError
 from nnstudio.core.project_io import _copy_mode, atomic_write, looks_like_pickle
+from nnstudio.core.weights_check import usable_tensors
 
 Tensors = dict[str, torch.Tensor]
 
@@ -51,9 +52,12 @@ def read_weights_file(path: str | Path) -> Tensors:
     if suffix == ".nnstudio":
         from nnstudio.core.project import load_project
 
-        weights = load_project(path).weights
-        if not weights:
+        project = load_project(path)
+        if not project.weights:
+            if project.notes:  # its weights were dropped on reading: say why
+                raise WeightsError(f"{path.name}: {project.notes[0]}")
             raise WeightsError(f"{path.name} holds no trained weights; train it first or choose another file")
+        weights = project.weights
         return weights
     with path.open("rb") as fh:
         head = fh.read(8)
@@ -110,12 +114,25 @@ def _as_state_dict(obj: Any, name: str) -> Tensors:
     return weights
 
 
-def import_weights(path: str | Path, module: nn.Module) -> Tensors:
+def import_weights(path: str | Path, module: nn.Module, notes: list[str] | None = None) -> Tensors:
     """Read ``path`` and load it into ``module`` (the project's architecture); a mismatch names every
-    missing, unexpected or mis-shaped tensor. Returns the weights as the module now holds them."""
+    missing, unexpected or mis-shaped tensor. Returns the weights as the module now holds them.
+
+    Tensors that are not floating-point or hold NaN/inf are refused, naming them; a float16/float64 tensor
+    is converted to the network's dtype and ``notes`` (when given) gets one sentence saying so."""
     from nnstudio.core.session import apply_weights, snapshot_weights
 
+    name = Path(path).name
     weights = read_weights_file(path)
+    expected = {k: v.dtype for k, v in module.state_dict().items()}
+    check = usable_tensors({k: v for k, v in weights.items() if k in expected}, expected)
+    if check.problem:
+        why = ("they would make every prediction NaN, so they are not imported" if check.diverged else
+               "import floating-point weights (model.float() before torch.save converts them)")
+        raise WeightsError(f"{name}: {check.problem}; {why}")
+    if check.converted and notes is not None:
+        notes.append(f"{name}: weights {check.converted}, the precision of this network")
+    weights = {**weights, **check.tensors}
     try:
         apply_weights(module, weights)
     except ProjectFileError as exc:
