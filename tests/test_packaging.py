@@ -180,7 +180,7 @@ def test_one_version_number(capsys):
     assert __version__.count(".") == 2
     from nnstudio.cli import main
 
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit, match="^0$"):  # argparse's version action exits with code 0
         main(["--version"])
     assert capsys.readouterr().out.strip() == f"nnstudio {__version__}"
 

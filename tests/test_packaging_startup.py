@@ -21,7 +21,7 @@ def test_deferred_data_raises_until_loaded_then_views_rebuild_once():
     doc.project_replaced.connect(lambda: rebuilt.append(True))
     with pytest.raises(DataPendingError, match="still loading"):
         doc.bundle()
-    with pytest.raises(DataPendingError):
+    with pytest.raises(DataPendingError, match="still loading"):
         doc.built()
     doc.load_deferred_data()
     assert not doc.data_deferred and rebuilt == [True]

@@ -68,7 +68,7 @@ def test_move_target_counts_rows_before_removal():
     assert move_target((3,), (), 1) == (1,)
     assert move_target((2,), (3,), 0) == (2, 0)  # the block moves up once the source is out
     assert move_target((3, 1), (), 0) == (0,)
-    with pytest.raises(NNStudioError):
+    with pytest.raises(NNStudioError, match="cannot be moved inside itself"):
         move_target((3,), (3,), 0)
 
 
@@ -84,7 +84,7 @@ def test_set_params_validates_and_merges():
     first.apply(s)
     assert s.layers[1].params["out_features"] == 10
     assert not first.merge(SetParams((1,), {"bias": False}))
-    with pytest.raises(SpecError):
+    with pytest.raises(SpecError, match="out_features: must be at least 1"):
         SetParams((1,), {"out_features": 0}).apply(spec())
 
 

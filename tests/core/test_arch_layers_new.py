@@ -69,7 +69,7 @@ def test_positional_encoding_adds_distinct_rows():
 
 
 def test_heads_must_divide_features_with_fix():
-    with pytest.raises(ShapeError) as info:
+    with pytest.raises(ShapeError, match="8 is not divisible by 3") as info:
         build(ArchitectureSpec([layer("self_attention", num_heads=3)]), (5, 8))
     assert "not divisible" in str(info.value)
     assert info.value.fix == {"num_heads": 2}
@@ -91,7 +91,7 @@ def test_global_avgpool_on_images_and_sequences():
     assert torch.allclose(built.module(x), nn.AdaptiveAvgPool2d(1)(x).flatten(1))
     built, _ = run([layer("global_avgpool")], (7, 5))
     assert built.output_shape == (5,)
-    with pytest.raises(ShapeError):
+    with pytest.raises(ShapeError, match="averages over an image"):
         build(ArchitectureSpec([layer("global_avgpool")]), (5,))
 
 

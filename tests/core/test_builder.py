@@ -84,7 +84,7 @@ def test_nested_residual_stack_builds_and_counts():
 
 def test_residual_must_preserve_shape():
     block = layer("residual", children=[layer("linear", out_features=3)])
-    with pytest.raises(ShapeError) as info:
+    with pytest.raises(ShapeError, match="must give back the shape") as info:
         build(ArchitectureSpec([block]), (4,))
     assert "Layer 1 (Residual block)" in str(info.value)
     assert "must give back the shape" in str(info.value)
@@ -92,7 +92,7 @@ def test_residual_must_preserve_shape():
 
 def test_linear_mismatch_names_layer_received_shape_and_fix():
     spec = ArchitectureSpec([layer("linear", in_features=784, out_features=10)])
-    with pytest.raises(ShapeError) as info:
+    with pytest.raises(ShapeError, match="expects 784 input features") as info:
         build(spec, (1, 8, 8))
     message = str(info.value)
     assert message.startswith("Layer 1 (Linear) expects 784 input features but receives 1x8x8 = 64 values")
@@ -102,7 +102,7 @@ def test_linear_mismatch_names_layer_received_shape_and_fix():
 
 def test_linear_mismatch_after_flatten_offers_one_click_fix():
     spec = ArchitectureSpec([layer("flatten"), layer("linear", in_features=784, out_features=10)])
-    with pytest.raises(ShapeError) as info:
+    with pytest.raises(ShapeError, match="set in_features to 64") as info:
         build(spec, (1, 8, 8))
     assert str(info.value) == "Layer 2 (Linear) expects 784 input features but receives 64; set in_features to 64"
     assert info.value.fix == {"in_features": 64}

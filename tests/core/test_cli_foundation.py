@@ -80,6 +80,7 @@ def test_bad_file_exits_2_without_traceback(tmp_path):
 
 
 def test_unknown_option_exits_2(capsys):
-    with pytest.raises(SystemExit) as info:
+    with pytest.raises(SystemExit, match="^2$") as info:
         main(["train", "--demo", "--bogus"])
     assert info.value.code == 2
+    assert "unrecognized arguments: --bogus" in capsys.readouterr().err

@@ -212,7 +212,7 @@ def test_failed_load_keeps_the_previous_data(tmp_path):
     doc.path = tmp_path / "project.nnstudio"
     doc.set_data(csv_spec("good.csv"))
     before = doc.bundle()
-    with pytest.raises(DataError):
+    with pytest.raises(DataError, match="column 'y' mixes numbers and text"):
         doc.set_data(csv_spec("bad.csv", target="a"))
     assert doc.project.data.params["path"] == "good.csv" and doc.bundle() is before
 
@@ -277,7 +277,7 @@ def test_image_folder_load_can_be_cancelled(tmp_path):
     write_images(tmp_path / "pets", {"cats": 3, "dogs": 3})
     cancel = threading.Event()
     cancel.set()
-    with files.progress_reporting(None, cancel), pytest.raises(files.LoadCancelled):
+    with files.progress_reporting(None, cancel), pytest.raises(files.LoadCancelled, match="Loading was cancelled"):
         load_raw(DataSpec("image_folder", {"path": "pets"}), tmp_path)
 
 

@@ -180,7 +180,7 @@ def test_weights_of_the_wrong_shape_name_every_tensor(tmp_path):
     path = tmp_path / "p.nnstudio"
     save_project(project, path)
     load_project(path)  # the file itself is sound ...
-    with pytest.raises(ProjectFileError) as info:  # ... but the weights do not fit its architecture
+    with pytest.raises(ProjectFileError, match="do not fit this architecture") as info:  # ... but the weights do not fit its architecture
         project_io.read_project(path, check_weights=True)
     text = str(info.value)
     assert "linear2.weight has shape (5, 64) but the network needs (128, 64)" in text
@@ -207,7 +207,7 @@ def test_member_that_lies_about_its_size_is_refused(tmp_path):
     # patch both the local header and the central directory's uncompressed size
     raw = bytes(raw).replace(declared + declared, declared + smaller)
     path.write_bytes(raw)
-    with pytest.raises(ProjectFileError):
+    with pytest.raises(ProjectFileError, match=r"liar\.nnstudio is damaged or truncated"):
         load_project(path)
 
 

@@ -2,6 +2,7 @@
 
 import copy
 import json
+import re
 import zipfile
 
 import pytest
@@ -72,7 +73,7 @@ def _mutated(edit):
     ],
 )
 def test_validation_error_names_field_and_value(edit, field, value_text):
-    with pytest.raises(SpecError) as info:
+    with pytest.raises(SpecError, match=rf"^{re.escape(field)}: ") as info:
         Project.from_dict(_mutated(edit))
     assert info.value.field == field
     assert str(info.value).startswith(f"{field}: ")
@@ -91,7 +92,7 @@ def test_newer_schema_is_refused_with_version():
 def test_bad_files_give_project_errors(tmp_path, content):
     path = tmp_path / "bad.nnstudio"
     path.write_bytes(content)
-    with pytest.raises(ProjectFileError):
+    with pytest.raises(ProjectFileError, match=r"bad\.nnstudio is (damaged or truncated|not an nnstudio project)"):
         load_project(path)
 
 
@@ -109,7 +110,7 @@ def test_truncated_zip_is_refused(tmp_path):
     save_project(project, good)
     cut = tmp_path / "cut.nnstudio"
     cut.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
-    with pytest.raises(ProjectFileError):
+    with pytest.raises(ProjectFileError, match=r"cut\.nnstudio is damaged or truncated"):
         load_project(cut)
 
 

@@ -74,7 +74,7 @@ def test_mismatched_weights_name_every_tensor(tmp_path, prepared, trained_weight
     export_safetensors(bad, path)
     module = _fresh(prepared)
     before = snapshot_weights(module)
-    with pytest.raises(WeightsError) as info:
+    with pytest.raises(WeightsError, match="do not fit this architecture") as info:
         import_weights(path, module)
     text = str(info.value)
     for expected in (
@@ -117,7 +117,7 @@ def test_export_without_weights_says_train_first(tmp_path):
 
 def test_onnx_without_the_extra_says_how_to_enable_it(tmp_path, prepared, monkeypatch):
     monkeypatch.setattr(weights_io, "onnx_available", lambda: False)
-    with pytest.raises(ExportError) as info:
+    with pytest.raises(ExportError, match="pip install") as info:
         export_onnx(prepared.built.module, example_input(prepared.bundle.train.x), tmp_path / "m.onnx")
     assert str(info.value) == ONNX_HELP and 'pip install "nnstudio[onnx]"' in ONNX_HELP
     assert not (tmp_path / "m.onnx").exists()

@@ -131,7 +131,7 @@ def test_cancel_takes_effect_within_one_batch():
                 control.cancel()
 
         control.progress = progress
-        with pytest.raises(Cancelled):
+        with pytest.raises(Cancelled, match="cancelled; press Explain"):
             explain(model, subject, np.ones(5, np.float32), method, params, control=control)
         # The batch that was running when Cancel came finishes; no further batch starts.
         assert control.calls == 2, method
@@ -140,7 +140,7 @@ def test_cancel_takes_effect_within_one_batch():
 def test_cancel_before_start_runs_nothing():
     control = AttributionControl()
     control.cancel()
-    with pytest.raises(Cancelled):
+    with pytest.raises(Cancelled, match="cancelled; press Explain"):
         explain(_mlp(), Subject((5,), class_names=["a", "b", "c"]), np.ones(5, np.float32), "occlusion", control=control)
     assert control.calls == 0
 

@@ -63,7 +63,7 @@ def test_cancel_and_images_are_refused(signal_and_noise):
     model, subject, x, y = signal_and_noise
     control = AttributionControl()
     control.cancel()
-    with pytest.raises(Cancelled):
+    with pytest.raises(Cancelled, match="cancelled; press Explain"):
         permutation_importance(model, subject, x, y, control=control)
     with pytest.raises(AttributionError, match="images"):
         mean_abs_ig(model, Subject((1, 8, 8)), np.zeros((4, 1, 8, 8), np.float32))

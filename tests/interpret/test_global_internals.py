@@ -66,7 +66,7 @@ def test_tsne_stops_on_cancel():
             control.cancel()
 
     control.progress = progress
-    with pytest.raises(Cancelled):
+    with pytest.raises(Cancelled, match="cancelled; press Explain"):
         internals.project_2d(hidden, "tsne", control=control)
     assert 20 <= max(calls) < 500
 

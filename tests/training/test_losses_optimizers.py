@@ -3,6 +3,8 @@ before a run starts."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import torch
 from helpers_training import blobs_bundle, sine_bundle, trainer_for
@@ -103,6 +105,6 @@ def test_new_settings_round_trip_and_are_validated_by_name():
         ({"monitor": "val_f1"}, "training.monitor"),
         ({"early_stopping": "yes"}, "training.early_stopping"),
     ):
-        with pytest.raises(SpecError) as info:
+        with pytest.raises(SpecError, match=rf"^{re.escape(field)}: must be") as info:
             TrainSpec.from_dict(bad)
         assert info.value.field == field
