@@ -170,3 +170,14 @@ def test_any_text_round_trips_through_the_script(name, arch_name, target, file_n
     assert ast.get_docstring(load_data, clean=False) == f"The prepared splits, saved by nnstudio beside this script ({sidecar})."
     assert _sidecar_literal(tree) == sidecar
     assert _skeleton(tree, cls.name) == BASELINE_SKELETON  # the text added no code and changed none
+
+
+@pytest.mark.parametrize("name", ["%(prog)s at 100%", "100% sure", "plain"])
+def test_help_shows_the_project_name_as_it_is(tmp_path, monkeypatch, capsys, name):
+    # argparse %-formats a description holding "%(prog)": a name like this one made --help crash.
+    written = export_project(tiny_project(name=name), tmp_path / "net.py")
+    monkeypatch.setattr(sys, "argv", ["net.py", "--help"])
+    with pytest.raises(SystemExit) as info:
+        runpy.run_path(str(written[0]), run_name="__main__")
+    assert info.value.code == 0
+    assert f"{name}: Tiny, exported from nnstudio" in " ".join(capsys.readouterr().out.split())

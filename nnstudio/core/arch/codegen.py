@@ -395,7 +395,9 @@ if __name__ == "__main__":
     import argparse
     import json
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    first_line = __doc__.splitlines()[0]
+    # argparse fills in %(prog)s where the text holds it; then doubling every % keeps the text as it is
+    parser = argparse.ArgumentParser(description=first_line.replace("%", "%%") if "%(prog)" in first_line else first_line)
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     args = parser.parse_args()
     model, history = train(args.epochs)
