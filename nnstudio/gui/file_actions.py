@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.errors import NNStudioError
-from nnstudio.core.project import Project, record_run
-from nnstudio.core.project_io import estimate_size, format_size, pipeline_state
+from nnstudio.core.errors import NNStudioError, ProjectFileError
+from nnstudio.core.project import Project, load_project, record_run
+from nnstudio.core.project_io import check_weights_fit, estimate_size, format_size, pipeline_state
 from nnstudio.core.recovery import RecoveryStore
 from nnstudio.core.weights_io import (
     ONNX_HELP,
@@ -55,6 +55,37 @@ log = logging.getLogger("nnstudio")
 PROJECT_SUFFIXES = (".nnstudio", ".json")
 SAVE_FILTER = "nnstudio project (*.nnstudio)"
 WEIGHTS_FILTER = "Weights (*.safetensors *.pt *.pth *.bin *.ckpt *.nnstudio);;All files (*)"
+
+
+# ---------------------------------------------------------------------------- opening
+def read_project_file(path: Path) -> Project:
+    """The project in ``path`` with its weights checked against the architecture, for the window to open.
+
+    Every failure is a ProjectFileError, even one the loader did not foresee (its traceback goes to the
+    log): the window then says why in a dialog and keeps the open project, instead of doing nothing."""
+    try:
+        project = load_project(path)
+        check_weights_fit(project, path.resolve().parent)
+    except NNStudioError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - File > Open must answer every failure with a dialog
+        log.error("opening %s failed", path, exc_info=exc)
+        raise ProjectFileError(
+            f"{path.name} could not be opened ({type(exc).__name__}: {exc}); the file may be damaged: "
+            "open a backup or the recovery copy"
+        ) from None
+    return project
+
+
+def show_notes(parent: QWidget, project: Project) -> None:
+    """What opening the file changed (weights dropped or converted), in one non-blocking dialog."""
+    if not project.notes:
+        return
+    box = QMessageBox(QMessageBox.Icon.Information, "Opened with changes", "\n\n".join(project.notes),
+                      QMessageBox.StandardButton.Ok, parent)
+    box.setObjectName("openNotes")
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
 
 
 # ---------------------------------------------------------------------------- save dialog
@@ -237,14 +268,16 @@ class FileActions(QObject):
         """Load weights into the current architecture; on any problem say why and change nothing."""
         if self.window._busy_training():
             return False
+        notes: list[str] = []
         try:
             module = self.document.built().module
-            weights = import_weights(path, module)
-        except NNStudioError as exc:
+            weights = import_weights(path, module, notes)
+        except Exception as exc:  # noqa: BLE001 - show_error explains ours and logs any other
             show_error(self.window, "Cannot import weights", exc)
             return False
         self.document.set_trained(weights, {})
-        self.window.statusBar().showMessage(f"Imported {len(weights)} tensors from {path.name}", 5000)
+        said = f" ({'; '.join(notes)})" if notes else ""
+        self.window.statusBar().showMessage(f"Imported {len(weights)} tensors from {path.name}{said}", 10000 if notes else 5000)
         return True
 
     # ------------------------------------------------------------------ export
@@ -433,7 +466,7 @@ class FileActions(QObject):
     def restore_entry(self, entry) -> bool:
         try:
             project = self.recovery.restore(entry)
-        except NNStudioError as exc:
+        except Exception as exc:  # noqa: BLE001 - show_error explains ours and logs any other
             show_error(self.window, "Cannot restore", exc)
             self.recovery.remove(entry)  # unusable: do not offer it again
             return False
@@ -443,6 +476,7 @@ class FileActions(QObject):
         self.document.set_modified(True)  # the restored work is not in its file yet
         self.recovery.remove(entry)
         self.autosave(force=True)
+        show_notes(self.window, project)
         self.window.statusBar().showMessage(f"Restored {project.name} from the recovery copy; save it to keep it", 8000)
         return True
 

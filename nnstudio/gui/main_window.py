@@ -16,11 +16,10 @@ from nnstudio import __version__
 from nnstudio.core.data.files import MissingFileError, rebase_paths
 from nnstudio.core.document import ProjectDocument
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.project import default_project, load_project, save_project
-from nnstudio.core.project_io import check_weights_fit
+from nnstudio.core.project import default_project, save_project
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.dialogs import show_error
-from nnstudio.gui.file_actions import FileActions, SaveProjectDialog
+from nnstudio.gui.file_actions import FileActions, SaveProjectDialog, read_project_file, show_notes
 from nnstudio.gui.settings_store import SettingsStore
 from nnstudio.gui.widgets.lazy_tabs import LazyTabWidget
 from nnstudio.gui.widgets.plot_defaults import configure_plots
@@ -308,8 +307,7 @@ class MainWindow(QMainWindow):
         if not confirmed and (self._busy_training() or not self._confirm_discard()):
             return False
         try:
-            project = load_project(path)
-            check_weights_fit(project, path.resolve().parent)
+            project = read_project_file(path)  # any failure arrives as a ProjectFileError
         except NNStudioError as exc:
             if not path.exists():
                 self.settings.remove_recent_file(str(path.resolve()))
@@ -320,6 +318,7 @@ class MainWindow(QMainWindow):
         self.settings.add_recent_file(str(path.resolve()))
         self.settings.set_last_folder(str(path.resolve().parent))
         self.statusBar().showMessage(f"Opened {path.name}", 4000)
+        show_notes(self, project)  # weights dropped or converted on reading
         return True
 
     @Slot()
