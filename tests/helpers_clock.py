@@ -23,3 +23,16 @@ class FakeClock:
     def advance(self, wall: float = 0.0, cpu: float = 0.0) -> None:
         self.now += wall
         self.cpu_now += cpu
+
+
+def counted_stats(clock: FakeClock, steps: list[float]):
+    """A stand-in for ``StatsCallback`` (patch it where the Inside tab looks it up): its budget on ``clock``,
+    and the step of every collection it makes appended to ``steps``."""
+    from nnstudio.core.insight.stats import StatsCallback
+
+    def make(sink, **kwargs):
+        def counting(snap) -> None:
+            steps.append(snap.step)
+            sink(snap)
+        return StatsCallback(counting, clock=clock, **kwargs)
+    return make

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
@@ -171,11 +172,17 @@ def drag(qtbot, canvas, points: list[QPoint]) -> None:
         event = QMouseEvent(kind, QPointF(pos), QPointF(viewport.mapToGlobal(pos)), button, buttons, Qt.KeyboardModifier.NoModifier)
         QApplication.sendEvent(viewport, event)
 
-    send(QEvent.Type.MouseButtonPress, points[0], Qt.MouseButton.LeftButton)
-    for p in points[1:]:
-        qtbot.wait(20)  # pyqtgraph drops mouse moves that come faster than 100 per second
-        send(QEvent.Type.MouseMove, p, Qt.MouseButton.LeftButton)
-    send(QEvent.Type.MouseButtonRelease, points[-1], Qt.MouseButton.NoButton)
+    # pyqtgraph drops mouse moves that come faster than its rate limit (100 a second): lift it for the stroke
+    # rather than pace the moves by the clock.
+    rate_limit = pg.getConfigOption("mouseRateLimit")
+    pg.setConfigOption("mouseRateLimit", 0)
+    try:
+        send(QEvent.Type.MouseButtonPress, points[0], Qt.MouseButton.LeftButton)
+        for p in points[1:]:
+            send(QEvent.Type.MouseMove, p, Qt.MouseButton.LeftButton)
+        send(QEvent.Type.MouseButtonRelease, points[-1], Qt.MouseButton.NoButton)
+    finally:
+        pg.setConfigOption("mouseRateLimit", rate_limit)
 
 
 def test_drawing_a_dataset_by_hand(data_tab, qtbot):

@@ -4,10 +4,12 @@ LR finder with Apply; sweep with Cancel; CSV and TensorBoard export."""
 from __future__ import annotations
 
 import csv
+import math
 
 import numpy as np
 import pytest
 import torch
+from helpers_clock import FakeClock, counted_stats
 from PySide6.QtCore import Qt
 
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
@@ -62,8 +64,11 @@ def row_of(table, run_id):
     return next(r for r in range(table.rowCount()) if table.item(r, 0).data(RUN_ROLE) == run_id)
 
 
-def test_inside_tab_shows_live_boundary_neurons_and_statistics(qtbot, moons_window):
+def test_inside_tab_shows_live_boundary_neurons_and_statistics(qtbot, moons_window, monkeypatch):
     window = moons_window
+    # A clock that moves a second at every read: the time budget never holds a look back, on any machine.
+    collected: list[float] = []
+    monkeypatch.setattr("nnstudio.gui.panels.inside.StatsCallback", counted_stats(FakeClock(wall_step=1.0), collected))
     inside = window.panel("inside")
     window.tabs.setCurrentWidget(inside)
     assert inside.plane is not None and inside.boundary.isVisible()
@@ -87,17 +92,24 @@ def test_inside_tab_shows_live_boundary_neurons_and_statistics(qtbot, moons_wind
     # Gradient norms of all three layers over time, on a log axis.
     assert inside.grad_plot.log_y
     xs, ys = inside.grad_plot.curve_data("layer linear1")
-    assert len(xs) >= 3 and np.all(ys > 0) and xs[-1] <= 5  # at most every 2 batches, within the time budget
+    batches = math.ceil(len(bundle.train) / 32)  # per epoch
+    # The first batch, then every second one of the 5 epochs, each one on the curve (in epochs).
+    assert collected == [1 / batches] + [b / batches for b in range(2, 5 * batches + 1, 2)]
+    np.testing.assert_allclose(xs, collected)
+    assert np.all(ys > 0)
     assert inside.act_table.item(0, 0).text() == "layer tanh2"
 
 
-def test_collection_switched_off_collects_nothing(qtbot, moons_window):
+def test_collection_switched_off_collects_nothing(qtbot, moons_window, monkeypatch):
+    collected: list[float] = []
+    monkeypatch.setattr("nnstudio.gui.panels.inside.StatsCallback", counted_stats(FakeClock(wall_step=1.0), collected))
     inside = moons_window.panel("inside")
     moons_window.tabs.setCurrentWidget(inside)
     qtbot.mouseClick(inside.collect, Qt.MouseButton.LeftButton)
     assert not inside.collect.isChecked()
     train(qtbot, moons_window, epochs=1)
-    qtbot.wait(250)
+    qtbot.waitUntil(lambda: not moons_window.ctx.training_active)  # the tab has taken what the run left
+    assert collected == []
     assert all(len(inside.grad_plot.curve_data(name)[0]) == 0 for name in inside.grad_plot.curve_names())
     assert inside.act_table.rowCount() == 0
 

@@ -9,7 +9,7 @@ import numpy as np
 import shiboken6
 import torch
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from nnstudio.core.training.callbacks import Callback
 from nnstudio.gui.main_window import MainWindow
@@ -69,7 +69,9 @@ def test_every_choice_shows_its_whole_explanation(main_window, qtbot):
     for choice in (form.loss, form.optimizer, form.schedule):
         for index in range(choice.combo.count()):
             choice.combo.setCurrentIndex(index)
-            qtbot.wait(100)  # the layout settles through posted events
+            # The layout settles through the events the change posted: deliver them, however long that takes.
+            # (Waiting until it fits would pass before the squeeze arrives.)
+            QApplication.processEvents()
             needed = choice.help.heightForWidth(choice.help.width())
             assert choice.help.height() >= needed > 0, (choice.combo.currentText(), choice.help.height(), needed)
 
@@ -100,11 +102,12 @@ def test_pause_step_edit_resume_stop_continue_through_the_buttons(main_window, q
     assert runner.control.paused  # still paused
 
     # Step: exactly one batch, then paused again.
-    qtbot.wait(300)  # let the last queued progress signal from before the pause arrive
+    # The loop sends its last losses before it parks: once parked, one pass of the event loop delivers them.
+    QApplication.processEvents()
     seen = len(panel.batch_losses)
     click(qtbot, panel.step_button)
     qtbot.waitUntil(lambda: len(panel.batch_losses) == seen + 1 and runner.control.parked, timeout=LONG)
-    qtbot.wait(100)
+    QApplication.processEvents()  # anything else sent before it parked again
     assert len(panel.batch_losses) == seen + 1
 
     # Resume: the next epoch's recorded rate is the one typed in while paused.
