@@ -23,7 +23,7 @@ def data_tab(main_window, qtbot):
 
 
 def wait_idle(qtbot, panel) -> None:
-    qtbot.waitUntil(lambda: not panel.loader.running and panel._preview_current(), timeout=20000)
+    qtbot.waitUntil(lambda: not panel.loader.running and panel._preview_current(), timeout=60_000)
 
 
 @pytest.fixture
@@ -207,7 +207,7 @@ def test_drawing_a_dataset_by_hand(data_tab, qtbot):
     xy, labels = canvas.points()
     assert len(xy) == 12 and labels.tolist() == [0] * 6 + [1] * 6
     assert np.allclose(xy[0], left[0], atol=0.02)
-    qtbot.waitUntil(lambda: window.document.project.data.source == "drawn", timeout=10000)
+    qtbot.waitUntil(lambda: window.document.project.data.source == "drawn", timeout=60_000)
     wait_idle(qtbot, panel)
     bundle = window.document.bundle()
     assert bundle.input_shape == (2,) and bundle.class_names == ["class A", "class B"]
@@ -220,7 +220,7 @@ def test_drawing_a_dataset_by_hand(data_tab, qtbot):
     drag(qtbot, canvas, [scene_point(canvas, x, -0.5) for x in np.linspace(0.1, 0.2, 8)])
     xy, labels = canvas.points()
     assert len(xy) == 10 and labels.tolist().count(1) == 4
-    qtbot.waitUntil(lambda: window.document.project.data.params["points"].count(";") == 9, timeout=10000)
+    qtbot.waitUntil(lambda: window.document.project.data.params["points"].count(";") == 9, timeout=60_000)
     wait_idle(qtbot, panel)
 
     qtbot.mouseClick(preview.draw_button, Qt.MouseButton.LeftButton)
@@ -247,7 +247,7 @@ def test_a_dataset_drawn_in_the_tab_trains(data_tab, qtbot):
         for dx, dy in rng.uniform(-0.25, 0.25, (15, 2)):
             qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=scene_point(canvas, centre[0] + dx, centre[1] + dy))
     assert len(canvas.points()[0]) == 30, preview.draw_hint.text()
-    qtbot.waitUntil(lambda: window.document.project.data.params.get("points", "").count(";") == 29, timeout=10000)
+    qtbot.waitUntil(lambda: window.document.project.data.params.get("points", "").count(";") == 29, timeout=60_000)
     wait_idle(qtbot, panel)
     window.document.set_architecture(ArchitectureSpec([layer("linear", in_features=2, out_features=8), layer("relu"), layer("linear", in_features=8, out_features=2)]))
     built = window.document.built()  # the Architecture tab's view of it: the shapes fit

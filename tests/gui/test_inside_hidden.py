@@ -21,7 +21,7 @@ def test_hidden_inside_tab_draws_once_at_the_end_of_a_run(main_window, qtbot, mo
     panel._sync_from_document()
     with qtbot.waitSignal(panel.run_finished, timeout=120_000):
         qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not main_window.ctx.training_active)
+    qtbot.waitUntil(lambda: not main_window.ctx.training_active, timeout=60_000)
     assert len(collected) == 1 + 8 * 40 // DEFAULT_EVERY  # the first batch, then every tenth of 8 x 40
     assert drawn == [collected[-1]] == [8.0]  # the run's last snapshot, drawn once, when the run ended
     assert inside.layer_choice.count() > 0  # with the run's last histograms

@@ -75,7 +75,7 @@ def test_inside_tab_shows_live_boundary_neurons_and_statistics(qtbot, moons_wind
     inside.every.setValue(2)
     window.training_panel.speed.setValue(3)  # 30 ms per batch: a run a class can watch, long enough to sample
     train(qtbot, window, epochs=5)
-    qtbot.waitUntil(lambda: inside.act_table.rowCount() == 2 and inside.layer_choice.count() == 3, timeout=5000)
+    qtbot.waitUntil(lambda: inside.act_table.rowCount() == 2 and inside.layer_choice.count() == 3, timeout=60_000)
     # The boundary is the trained network's prediction over the raw plane, through the fitted pipeline.
     model = window.document.trained_model()
     bundle = window.document.bundle()
@@ -108,7 +108,7 @@ def test_collection_switched_off_collects_nothing(qtbot, moons_window, monkeypat
     qtbot.mouseClick(inside.collect, Qt.MouseButton.LeftButton)
     assert not inside.collect.isChecked()
     train(qtbot, moons_window, epochs=1)
-    qtbot.waitUntil(lambda: not moons_window.ctx.training_active)  # the tab has taken what the run left
+    qtbot.waitUntil(lambda: not moons_window.ctx.training_active, timeout=60_000)  # the tab has taken what the run left
     assert collected == []
     assert all(len(inside.grad_plot.curve_data(name)[0]) == 0 for name in inside.grad_plot.curve_names())
     assert inside.act_table.rowCount() == 0
@@ -244,7 +244,7 @@ def test_inside_statistics_for_a_model_without_a_plane(qtbot, main_window):
     main_window.tabs.setCurrentWidget(inside)
     assert inside.plane is None and inside.boundary_note.isVisible() and not inside.boundary.isVisible()
     train(qtbot, main_window, epochs=1)
-    qtbot.waitUntil(lambda: inside.act_table.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: inside.act_table.rowCount() == 1, timeout=60_000)
     assert inside.act_table.item(0, 3).text().endswith("%")  # the ReLU's dead fraction
     assert [inside.layer_choice.itemText(i) for i in range(inside.layer_choice.count())] == ["linear2", "linear4"]
     assert len(inside.grad_plot.curve_data("layer linear2")[0]) >= 1

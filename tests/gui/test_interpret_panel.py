@@ -33,7 +33,7 @@ def _open(window, qtbot, kind: str, trained: bool = True):
     window.document.replace(_project(kind, trained))
     panel = window.interpret_panel
     window.tabs.setCurrentWidget(panel)
-    qtbot.waitUntil(lambda: panel.isVisible() and not panel._dirty)
+    qtbot.waitUntil(lambda: panel.isVisible() and not panel._dirty, timeout=60_000)
     return panel
 
 
@@ -166,7 +166,7 @@ def test_gradcam_is_disabled_without_a_conv_layer_with_the_reason(main_window, q
 def test_default_mlp_on_digit_images_disables_gradcam_for_lack_of_conv(main_window, qtbot):
     panel = main_window.interpret_panel
     main_window.tabs.setCurrentWidget(panel)
-    qtbot.waitUntil(lambda: not panel._dirty)
+    qtbot.waitUntil(lambda: not panel._dirty, timeout=60_000)
     combo = panel.method_form.combo
     index = combo.findData("gradcam")
     assert not combo.model().item(index).isEnabled()
