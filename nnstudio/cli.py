@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -19,7 +20,19 @@ from nnstudio.core.errors import NNStudioError
 COMMANDS = ["train", "evaluate", "explain", "info", "export", "export-code", "self-test"]
 
 USAGE_ERROR = 2
+BROKEN_PIPE = 128 + 13  # what a shell reports for a writer killed by SIGPIPE (``nnstudio ... | head``)
 log = logging.getLogger("nnstudio")
+
+
+class _NoteHandler(logging.Handler):
+    """The core's warnings (data changed since training ...) as one line each on stderr, like every message."""
+
+    def __init__(self, command: str) -> None:
+        super().__init__(logging.WARNING)
+        self.command = command
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"nnstudio {self.command}: note: {record.getMessage()}", file=sys.stderr)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -45,8 +58,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return USAGE_ERROR
+    notes = _NoteHandler(args.command)
+    log.addHandler(notes)
     try:
-        return int(args.handler(args) or 0)
+        code = int(args.handler(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not as "Exception ignored" at exit
+        return code
+    except BrokenPipeError:
+        _silence_stdout()
+        return BROKEN_PIPE
     except NNStudioError as exc:
         print(f"nnstudio {args.command}: {exc}", file=sys.stderr)
         return USAGE_ERROR
@@ -57,6 +77,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.debug("unexpected error", exc_info=True)
         print(f"nnstudio {args.command}: unexpected error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
+    finally:
+        log.removeHandler(notes)
+
+
+def _silence_stdout() -> None:
+    """The reader went away (``| head``): point stdout at devnull so the exit's flush cannot fail again.
+
+    This is what the Python docs recommend for SIGPIPE (library/signal, "Note on SIGPIPE")."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is not a real file (an in-process test's capture)
+        pass
 
 
 if __name__ == "__main__":

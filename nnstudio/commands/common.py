@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
 from pathlib import Path
 from typing import Any
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.project import Project, default_project, load_project
+
+log = logging.getLogger(__name__)
 
 
 def add_project_argument(parser: argparse.ArgumentParser) -> None:
@@ -26,7 +29,10 @@ def open_project(args: argparse.Namespace) -> tuple[Project, Path | None]:
     if not args.project:
         raise NNStudioError("no project given; name a .nnstudio or .json file, or pass --demo")
     path = Path(args.project)
-    return load_project(path), path.resolve().parent
+    project = load_project(path)
+    for note in getattr(project, "notes", ()):  # what opening changed (dropped or converted weights ...)
+        log.warning(note)  # cli.main prints each as one "nnstudio CMD: note: ..." line
+    return project, path.resolve().parent
 
 
 def print_json_line(payload: dict[str, Any]) -> None:

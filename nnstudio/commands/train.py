@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from pathlib import Path
 
 from nnstudio.commands.common import add_project_argument, open_project, print_json_line
-from nnstudio.core.data.bundle import CLASSIFICATION
+from nnstudio.core.data.files import rebase_paths
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.project import save_project
+from nnstudio.core.evaluate.metrics import task_metric
+from nnstudio.core.project import Project, save_project
 from nnstudio.core.session import train_project
 from nnstudio.core.training.callbacks import Callback
+from nnstudio.core.training.config import setting
+from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.training.engine import DIVERGED, RunResult, TrainingState
+
+DIVERGED_EXIT = 1  # a run that blew up is a failure, not bad input (2); its message says what to change
 
 
 class ProgressBar(Callback):
@@ -58,6 +64,10 @@ class ProgressBar(Callback):
 
     def on_fit_end(self, state: TrainingState, result: RunResult) -> None:
         self._flush(state)
+        self.close()
+
+    def close(self) -> None:
+        """End the bar's line, so whatever is printed next starts on a line of its own."""
         if self.bar is not None:
             self.bar.close()
             self.bar = None
@@ -76,36 +86,78 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    _check_epochs(args.epochs)
     project, base_dir = open_project(args)
-    if args.epochs is not None and args.epochs < 1:
-        raise NNStudioError(f"--epochs must be at least 1 (got {args.epochs})")
     target = _save_target(args)
-    callbacks = [] if args.json else [ProgressBar(sys.stderr)]
-    result = train_project(project, epochs=args.epochs, callbacks=callbacks, base_dir=base_dir)
-    if target is not None:
-        save_project(project, target)
-    classification = "val_accuracy" in result.history
-    summary = {
+    bar = None if args.json else ProgressBar(sys.stderr)
+    control = TrainingControl()
+    try:
+        with control.stop_on_signals() as caught:
+            result = train_project(project, epochs=args.epochs, callbacks=[bar] if bar else [], control=control,
+                                   base_dir=base_dir, whole_epochs=True)
+            # A run that finished no epoch (interrupted, or diverged at once) has nothing worth keeping, and
+            # saving its starting weights could overwrite the file's earlier work.
+            saved = target if target is not None and result.epochs else None
+            if saved is not None:
+                _save(project, saved, base_dir)
+    finally:
+        if bar is not None:
+            bar.close()  # an interrupt must not glue its message to the bar
+    summary = _summary(result, saved)
+    if caught:  # SIGINT or SIGTERM: the run stopped at the next batch, its finished epochs are kept
+        signum = caught[0]
+        kept = (f"saved to {saved}" if saved is not None else "nothing was saved (no --save)" if target is None
+                else "nothing was saved")
+        print(f"nnstudio train: stopped by {signal.Signals(signum).name} after {_epochs(result.epochs)}; {kept}",
+              file=sys.stderr, flush=True)
+        if args.json:
+            print_json_line(summary)
+        return 128 + signum
+    if result.status == DIVERGED:
+        unsaved = "; nothing was saved" if target is not None and saved is None else ""
+        print(f"nnstudio train: {result.message}{unsaved}", file=sys.stderr)
+    if args.json:
+        print_json_line(summary)
+    else:
+        metric = "val_" + task_metric(result.task)
+        print(f"{result.status}: {result.epochs} epochs in {result.seconds:.1f}s, val_loss {summary['val_loss']:.4f}, {metric} {summary[metric]:.4f}")
+        if saved is not None:
+            print(f"saved to {saved}")
+    return DIVERGED_EXIT if result.status == DIVERGED else 0
+
+
+def _check_epochs(epochs: int | None) -> None:
+    """The same range as the project's epochs field, so the CLI cannot ask for a run no project could hold."""
+    if epochs is None:
+        return
+    field = setting("epochs")
+    if epochs < field.minimum:
+        raise NNStudioError(f"--epochs must be at least {field.minimum:g} (got {epochs})")
+    if epochs > field.maximum:
+        raise NNStudioError(f"--epochs must be at most {field.maximum:.0f}, as in a project's training settings (got {epochs}); "
+                            "give a smaller number")
+
+
+def _summary(result: RunResult, saved: Path | None) -> dict[str, object]:
+    metric = "val_" + task_metric(result.task)  # the data's task, even when no epoch finished
+    summary: dict[str, object] = {
         "status": result.status,
         "epochs": result.epochs,
         "seconds": round(result.seconds, 3),
         "train_loss": result.last("train_loss"),
         "val_loss": result.last("val_loss"),
-        "task": CLASSIFICATION if classification else "regression",
+        "task": result.task,
+        metric: result.last(metric),
     }
-    summary["val_accuracy" if classification else "val_rmse"] = result.last("val_accuracy" if classification else "val_rmse")
-    if target is not None:
-        summary["saved"] = str(target)
-    if result.status == DIVERGED:
-        print(f"nnstudio train: {result.message}", file=sys.stderr)
-    if args.json:
-        print_json_line(summary)
-    else:
-        metric = "val_accuracy" if classification else "val_rmse"
-        print(f"{result.status}: {result.epochs} epochs in {result.seconds:.1f}s, val_loss {summary['val_loss']:.4f}, {metric} {summary[metric]:.4f}")
-        if target is not None:
-            print(f"saved to {target}")
-    return 0 if result.status != DIVERGED else 1
+    if saved is not None:
+        summary["saved"] = str(saved)
+    return summary
+
+
+def _save(project: Project, target: Path, base_dir: Path | None) -> None:
+    """Save as the window's Save As does: relative data paths re-anchored to the new file's folder."""
+    project.data = rebase_paths(project.data, base_dir, target.resolve().parent)
+    save_project(project, target)
 
 
 def _save_target(args: argparse.Namespace) -> Path | None:
@@ -119,3 +171,7 @@ def _save_target(args: argparse.Namespace) -> Path | None:
     if args.demo or Path(args.project).suffix.lower() != ".nnstudio":
         raise NNStudioError("--save without a file name writes back into a .nnstudio project; with a .json or --demo, give --save OUT.nnstudio")
     return Path(args.project)
+
+
+def _epochs(n: int) -> str:
+    return "1 finished epoch" if n == 1 else f"{n} finished epochs"

@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import logging
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
 from nnstudio.core.arch.builder import BuiltModel, build
-from nnstudio.core.data.assemble import build as build_data
+from nnstudio.core.data import assemble
 from nnstudio.core.data.bundle import DataBundle
-from nnstudio.core.errors import ProjectFileError
+from nnstudio.core.errors import DataError, NNStudioError, ProjectFileError
 from nnstudio.core.project import Project
+from nnstudio.core.project_io import FittedState, pipeline_state, restore_pipeline
 from nnstudio.core.training.callbacks import Callback
 from nnstudio.core.training.control import TrainingControl
-from nnstudio.core.training.engine import RunResult, Trainer, new_model
+from nnstudio.core.training.engine import STOPPED, RunResult, Trainer, new_model
+
+log = logging.getLogger(__name__)
+
+DATA_CHANGED = (
+    "the data differs from the data these weights were trained on, so it is prepared with the preprocessing "
+    "statistics stored in the project (the ones the weights expect), not refitted; train again to learn from the new data"
+)
 
 
 def build_model(project: Project, bundle: DataBundle, *, load_weights: bool = True) -> BuiltModel:
@@ -52,11 +66,107 @@ def snapshot_weights(module: nn.Module) -> dict[str, torch.Tensor]:
 class Prepared:
     bundle: DataBundle
     built: BuiltModel
+    notes: list[str] = field(default_factory=list)  # what the user should know (also logged as warnings)
 
 
 def prepare(project: Project, base_dir: Path | None = None, *, load_weights: bool = True) -> Prepared:
-    bundle = build_data(project.data, base_dir)
-    return Prepared(bundle, build_model(project, bundle, load_weights=load_weights))
+    """The project's data and network; with saved weights, the data goes through the preprocessing they were
+    trained with (stored in the project), so changed data is scored as the weights expect."""
+    with_stored = load_weights and bool(project.weights)
+    bundle, notes = bundle_for(project, base_dir, use_stored=with_stored)
+    return Prepared(bundle, build_model(project, bundle, load_weights=load_weights), notes)
+
+
+def bundle_for(project: Project, base_dir: Path | None = None, *, use_stored: bool = True) -> tuple[DataBundle, list[str]]:
+    """The data bundle, prepared with the project's stored fitted preprocessing when it has one (and
+    ``use_stored``), else freshly fitted; plus a note (logged as a warning) when the data no longer matches
+    what was stored."""
+    data = assemble.prepare(project.data, base_dir)
+    stored = project.fitted_preprocessing if use_stored else None
+    if stored is None:
+        return assemble.bundle_from(data), []
+    pipeline, fresh = restore_pipeline(stored), pipeline_state(data.pipeline)
+    if not _same_steps(stored, fresh):
+        note = ("the preprocessing steps changed since these weights were trained, so the stored preprocessing "
+                "does not apply and the steps are fitted afresh; train again so weights and preprocessing agree")
+        log.warning(note)
+        return assemble.bundle_from(data), [note]
+    _check_columns(pipeline.input_names, data.pipeline.input_names)
+    try:
+        bundle = assemble.bundle_from(dataclasses.replace(data, pipeline=pipeline))
+    except NNStudioError:
+        raise
+    except (ValueError, TypeError, IndexError, KeyError) as exc:
+        raise DataError(
+            f"The data no longer fits the preprocessing stored with the weights ({type(exc).__name__}: {exc}); "
+            "restore the data file the project was trained on, or train again"
+        ) from None
+    notes = [] if same_fitted_state(stored, fresh) else [DATA_CHANGED]
+    for note in notes:
+        log.warning(note)
+    return bundle, notes
+
+
+def _check_columns(trained: list[str], now: list[str]) -> None:
+    """Refuse data whose columns are not those the weights were trained on, naming the difference."""
+    if not trained or not now or trained == now:
+        return
+    new = [c for c in now if c not in trained]
+    missing = [c for c in trained if c not in now]
+    parts = [f"{len(cols)} {what}: {', '.join(repr(c) for c in cols[:5])}{' ...' if len(cols) > 5 else ''}"
+             for what, cols in (("new", new), ("missing", missing)) if cols]
+    what = "; ".join(parts) or "the same columns in another order"
+    raise DataError(
+        f"The data's columns are not those the weights were trained on ({what}); restore the data file the "
+        "project was trained on, or train again"
+    )
+
+
+def _same_steps(a: FittedState, b: FittedState | None) -> bool:
+    """Whether two fitted states come from the same list of steps (kinds and parameters)."""
+    def steps(state: FittedState | None) -> Any:
+        return [(s.get("kind"), s.get("params")) for s in state[0].get("steps", [])] if state else None
+
+    return _canonical(steps(a)) == _canonical(steps(b))
+
+
+def same_fitted_state(a: FittedState | None, b: FittedState | None) -> bool:
+    """Whether two fitted preprocessing states learned the same thing: equal steps and names, and statistics
+    equal up to float rounding (a fit on another machine's BLAS may differ in the last bits)."""
+    if a is None or b is None:
+        return a is b
+    (meta_a, arrays_a), (meta_b, arrays_b) = a, b
+    if not _close(meta_a, meta_b) or set(arrays_a) != set(arrays_b):
+        return False
+    return all(_same_array(arrays_a[k], arrays_b[k]) for k in arrays_a)
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _close(a: Any, b: Any) -> bool:
+    """JSON-like values equal, floats up to rounding (NaN equals NaN)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) or isinstance(b, float):
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (a, b)):
+            return False
+        return (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-5, abs_tol=1e-8)
+    return a == b
+
+
+def _same_array(a: Any, b: Any) -> bool:
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape:
+        return False
+    if a.dtype.kind in "USO" or b.dtype.kind in "USO":  # category names: stored as text, fitted as objects
+        return [str(x) for x in a.reshape(-1).tolist()] == [str(x) for x in b.reshape(-1).tolist()]
+    if a.dtype.kind in "fc" or b.dtype.kind in "fc":
+        return bool(np.allclose(a, b, rtol=1e-5, atol=1e-8, equal_nan=True))
+    return bool(np.array_equal(a, b))
 
 
 def train_project(
@@ -66,11 +176,19 @@ def train_project(
     callbacks: Sequence[Callback] = (),
     control: TrainingControl | None = None,
     base_dir: Path | None = None,
+    whole_epochs: bool = False,
 ) -> RunResult:
-    """Train from fresh weights and store the weights and history back into ``project``."""
+    """Train from fresh weights and store the weights, history and fitted preprocessing back into ``project``.
+
+    With ``whole_epochs``, a run stopped mid-epoch keeps the weights of its last whole epoch, so the stored
+    weights are the ones its history describes (an interrupted CLI run saves what it had finished)."""
     prepared = prepare(project, base_dir, load_weights=False)
     trainer = Trainer(prepared.built.module, prepared.bundle, project.training)
     result = trainer.fit(epochs, callbacks, control)
+    if whole_epochs and result.status == STOPPED:
+        trainer.restore_last_epoch()
     project.weights = snapshot_weights(trainer.model)
     project.history = {k: list(v) for k, v in result.history.items()}
+    # The statistics these weights were trained with travel with them (evaluate and explain reuse them).
+    project.fitted_preprocessing = pipeline_state(prepared.bundle.pipeline)
     return result

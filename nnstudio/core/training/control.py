@@ -8,8 +8,10 @@ by the training thread at the next boundary, so the optimizer is never touched m
 
 from __future__ import annotations
 
+import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 
 class TrainingControl:
@@ -68,6 +70,32 @@ class TrainingControl:
         with self._wake:
             self._pending.append(fn)
             self._wake.notify_all()
+
+    @contextmanager
+    def stop_on_signals(self, signals: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM)) -> Iterator[list[int]]:
+        """While inside, SIGINT/SIGTERM ask the run to stop at the next batch instead of killing the process.
+
+        Yields a list that receives each caught signal's number, so the caller can tell a user's interrupt
+        from a normal end (and exit 128 + signal). A second Ctrl-C raises KeyboardInterrupt, for a user who
+        does not want to wait. Outside the main thread (where handlers cannot be set) it does nothing.
+        """
+        caught: list[int] = []
+
+        def handler(signum: int, _frame: object) -> None:
+            if signum == signal.SIGINT and signal.SIGINT in caught:
+                raise KeyboardInterrupt
+            caught.append(signum)
+            self.request_stop()  # only the events and the reentrant condition: safe in a handler
+
+        if threading.current_thread() is not threading.main_thread():
+            yield caught
+            return
+        previous = {s: signal.signal(s, handler) for s in signals}
+        try:
+            yield caught
+        finally:
+            for s, old in previous.items():
+                signal.signal(s, old)
 
     # ------------------------------------------------------------------ called by the loop
     def checkpoint(self) -> bool:

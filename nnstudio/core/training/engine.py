@@ -34,6 +34,7 @@ class RunResult:
     status: str = COMPLETED
     message: str = ""
     best_epoch: int = 0  # by the monitored validation value; 0 when no epoch finished
+    task: str = ""  # the data's task (classification or regression), known even when no epoch finished
 
     def last(self, key: str) -> float:
         values = self.history.get(key) or [math.nan]
@@ -103,6 +104,8 @@ def settings_problem(spec: TrainSpec, bundle: DataBundle, n_outputs: int) -> str
     spec.loss_params = loss_entry.validate(spec.loss_params, "training.loss_params")
     spec.optimizer_params = OPTIMIZERS.get(spec.optimizer).validate(spec.optimizer_params, "training.optimizer_params")
     spec.schedule_params = SCHEDULES.get(spec.schedule).validate(spec.schedule_params, "training.schedule_params")
+    if getattr(bundle, "problem", ""):  # NaN/inf left after preprocessing: bad data, not a learning-rate problem
+        return bundle.problem
     problem = loss_entry.obj.problem(spec.loss_params, bundle.task, n_outputs, bundle.num_classes)
     if problem:
         return problem
@@ -181,6 +184,11 @@ class Trainer:
         self._good_weights = copy.deepcopy(self.model.state_dict())
         self._good_optimizer = copy.deepcopy(self.optimizer.state_dict())
 
+    def restore_last_epoch(self) -> None:
+        """Drop the updates of an unfinished epoch: back to the weights (and optimizer state) of the last whole one."""
+        self.model.load_state_dict(self._good_weights)
+        self.optimizer.load_state_dict(self._good_optimizer)
+
     def adopt_history(self, history: dict[str, list[float]]) -> None:
         """Continue a run saved earlier: its history goes on where the saved one ended."""
         self.history = {k: list(v) for k, v in history.items()}
@@ -245,10 +253,11 @@ class Trainer:
                         self.model.load_state_dict(self._good_weights)
                         self.optimizer.load_state_dict(self._good_optimizer)
                         status = DIVERGED
+                        kept = (f"The last good weights (end of epoch {self.epochs_done}) were kept" if self.epochs_done
+                                else "No epoch had finished, so the starting weights were put back")
                         message = (
                             f"The loss became {loss_value} in epoch {state.epoch}, batch {state.batch + 1}: the weights "
-                            f"blew up. The last good weights (end of epoch {self.epochs_done}) were kept; try a lower "
-                            f"learning rate than {self._current_lr():g}, or gradient clipping"
+                            f"blew up. {kept}; try a lower learning rate than {self._current_lr():g}, or gradient clipping"
                         )
                         break
                     self.optimizer.zero_grad(set_to_none=True)
@@ -300,7 +309,7 @@ class Trainer:
             message = state.stop_reason or "Stopped by the user"
         result = RunResult(
             self.history, self.epochs_done, self.seconds, status, message,
-            best_epoch(self.history, self.spec.monitor),
+            best_epoch(self.history, self.spec.monitor), self.bundle.task,
         )
         self._emit(callbacks, "on_fit_end", state, result)
         if result.status == EARLY_STOPPED:
