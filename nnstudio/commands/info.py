@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 from nnstudio.commands.common import add_project_argument, open_project
-from nnstudio.core.arch.builder import build
+from nnstudio.core import memory
+from nnstudio.core.arch.builder import check_fits, estimate, plan
 from nnstudio.core.data.assemble import build as build_data
 from nnstudio.core.errors import format_shape
 from nnstudio.core.registry import DATASETS, LAYERS, LOSSES, OPTIMIZERS
@@ -27,10 +28,20 @@ def run(args: argparse.Namespace) -> int:
         return 0
     project, base_dir = open_project(args)
     bundle = build_data(project.data, base_dir)
-    built = build(project.architecture, bundle.input_shape)
+    built = plan(project.architecture, bundle.input_shape)  # weights on 'meta': a huge network is described, not allocated
     print(f"{project.name}: {bundle.description}")
     print(f"  {bundle.task}, input {format_shape(bundle.input_shape)}, {len(bundle.train)}/{len(bundle.validation)}/{len(bundle.test)} train/val/test")
     for info in built.layers:
         print(f"  {'  ' * info.depth}{info.index:<5} {info.title:<14} {info.summary:<22} -> {format_shape(info.out_shape):<10} {info.params:>9,} params")
     print(f"  total {built.total_params:,} parameters, {built.size_kb:.1f} KB, {built.macs:,} multiply-accumulates per example")
+    batch = project.training.batch_size
+    need = estimate(built, batch)
+    free = memory.available_bytes()
+    print(
+        f"  training needs about {memory.format_bytes(need.train_bytes)} of memory with batches of {batch}"
+        + (f" ({memory.format_bytes(free)} free now)" if free is not None else ""),
+        flush=True,
+    )
+    check_fits(built, batch)  # a network that would not fit ends here with the builder's own message (exit 2)
+    bundle.require_finite()  # so does data that training would refuse (NaN left after preprocessing)
     return 0

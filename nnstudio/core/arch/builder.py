@@ -1,18 +1,32 @@
-"""Turns an ArchitectureSpec and an input shape into a named ``nn.Module`` plus per-layer facts."""
+"""Turns an ArchitectureSpec and an input shape into a named ``nn.Module`` plus per-layer facts.
+
+Every build is planned first on torch's ``meta`` device (shapes and parameter counts, no memory), so a
+network too big for this machine is refused with a :class:`ModelTooBigError` before anything is allocated:
+the CLI, the Train button and the Architecture tab all pass through here.
+"""
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+import torch
 from torch import nn
+from torch.overrides import TorchFunctionMode
 
+from nnstudio.core import memory
 from nnstudio.core.arch.layers import LayerProblem, ResidualModule, Shape
 from nnstudio.core.arch.spec import ArchitectureSpec, LayerSpec
 from nnstudio.core.errors import ShapeError, format_shape
-from nnstudio.core.registry import LAYERS
+from nnstudio.core.registry import LAYERS, Entry
 
 BYTES_PER_PARAM = 4  # float32
+DEFAULT_BATCH_SIZE = 32  # the training spec's default, for callers that do not say
+# Training holds each weight four times (value, gradient, Adam's two moments) and each layer's output twice
+# (kept for the backward pass, and its gradient).
+COPIES_PER_PARAM = 4
+COPIES_PER_ACTIVATION = 2
 
 
 @dataclass
@@ -57,12 +71,102 @@ class BuiltModel:
         return sum(l.macs for l in self.layers if l.kind != "residual")
 
 
+@dataclass(frozen=True)
+class MemoryEstimate:
+    """What training one batch of this network needs, counted from the planned shapes."""
+
+    params: int
+    buffers: int
+    activations: int  # values one example produces across every layer's output, input included
+    batch_size: int
+
+    @property
+    def weight_bytes(self) -> int:
+        return BYTES_PER_PARAM * (COPIES_PER_PARAM * self.params + self.buffers)
+
+    @property
+    def activation_bytes(self) -> int:
+        return BYTES_PER_PARAM * COPIES_PER_ACTIVATION * self.batch_size * self.activations
+
+    @property
+    def train_bytes(self) -> int:
+        return self.weight_bytes + self.activation_bytes
+
+
+class ModelTooBigError(ShapeError):
+    """The network would need more memory than this machine has free. A ShapeError that points at the
+    layer holding most of it, so every place that shows a misfit (Architecture tab, Train button) shows it."""
+
+    def __init__(self, layer: LayerInfo, need: MemoryEstimate, available: int) -> None:
+        self.estimate, self.available = need, available
+        if need.weight_bytes >= need.activation_bytes:
+            what = f"its {layer.params:,} weights"
+            fix = "make this layer smaller (fewer features, channels or units) or use fewer layers"
+        else:
+            what = f"its output of {format_shape(layer.out_shape)} values per example"
+            fix = f"use a smaller batch size than {need.batch_size}, smaller inputs, or fewer channels in this layer"
+        super().__init__(
+            layer.index, layer.title, layer.in_shape,
+            f"makes the network too big for this computer: training it ({need.params:,} parameters) with batches of "
+            f"{need.batch_size} needs about {memory.format_bytes(need.train_bytes)}, but only "
+            f"{memory.format_bytes(available)} of memory is free; most of it is this layer's: {what}; {fix}",
+        )
+
+
+def estimate(built: BuiltModel, batch_size: int = DEFAULT_BATCH_SIZE) -> MemoryEstimate:
+    """Memory to train ``built`` (planned or real) with batches of ``batch_size``."""
+    activations = math.prod(built.input_shape) + sum(math.prod(i.out_shape) for i in built.layers)
+    buffers = sum(b.numel() for b in built.module.buffers())
+    return MemoryEstimate(built.total_params, buffers, activations, max(1, int(batch_size)))
+
+
+def _costliest(built: BuiltModel, batch_size: int) -> LayerInfo | None:
+    def cost(info: LayerInfo) -> int:
+        return COPIES_PER_PARAM * info.params + COPIES_PER_ACTIVATION * batch_size * math.prod(info.out_shape)
+
+    return max((i for i in built.layers if i.kind != "residual"), key=cost, default=None)
+
+
+def check_fits(built: BuiltModel, batch_size: int = DEFAULT_BATCH_SIZE) -> MemoryEstimate:
+    """The estimate, or a ModelTooBigError when it exceeds the memory free now (no check where unknown)."""
+    need = estimate(built, batch_size)
+    available = memory.available_bytes()
+    if available is not None and need.train_bytes > available:
+        blamed = _costliest(built, need.batch_size)
+        if blamed is not None:
+            raise ModelTooBigError(blamed, need, available)
+    return need
+
+
+class _SkipFills(TorchFunctionMode):
+    """While planning on ``meta``: in-place fills (weight initialisation: normal_, uniform_, zero_ …) have no
+    values to fill, so they are skipped; run, several would load torch's Python decompositions (seconds)."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        name = getattr(func, "__name__", "")
+        target = args[0] if args else next(iter(kwargs.values()), None)
+        if name.endswith("_") and not name.endswith("__") and name != "requires_grad_" and isinstance(target, torch.Tensor) and target.is_meta:
+            return target
+        return func(*args, **kwargs)
+
+
+def _plan_layer(entry: Entry, params: dict, shape: Shape) -> nn.Module:
+    """The layer's module with its weights on ``meta`` (shapes only). A kind without parameters is sized by
+    its input alone, which the data already holds in memory, so it is built as is (a positional encoding's
+    fixed table would otherwise go through those slow decompositions)."""
+    if not entry.params:
+        return entry.obj.build(params, shape)
+    with torch.device("meta"), _SkipFills():
+        return entry.obj.build(params, shape)
+
+
 def module_name(kind: str, position: int) -> str:
     return f"{kind}{position}"
 
 
 def _build_stack(
-    layers: list[LayerSpec], shape: Shape, prefix: str, path: str, depth: int, infos: list[LayerInfo]
+    layers: list[LayerSpec], shape: Shape, prefix: str, path: str, depth: int, infos: list[LayerInfo], meta: bool = False
 ) -> tuple[nn.Sequential, Shape]:
     modules: OrderedDict[str, nn.Module] = OrderedDict()
     for position, spec in enumerate(layers, start=1):
@@ -73,7 +177,7 @@ def _build_stack(
         if entry.extra.get("container"):
             info = LayerInfo(index, spec.kind, entry.title, full_name, f"{len(spec.children or [])} layers inside", shape, shape, 0, 0, 0, depth)
             infos.append(info)
-            body, out = _build_stack(spec.children or [], shape, f"{index}.", f"{full_name}.body.", depth + 1, infos)
+            body, out = _build_stack(spec.children or [], shape, f"{index}.", f"{full_name}.body.", depth + 1, infos, meta)
             if out != shape:
                 raise ShapeError(
                     index, entry.title, shape,
@@ -86,7 +190,7 @@ def _build_stack(
                 out = tuple(entry.obj.out_shape(spec.params, shape))
             except LayerProblem as problem:
                 raise ShapeError(index, entry.title, shape, str(problem), problem.fix) from None
-            module = entry.obj.build(spec.params, shape)
+            module = _plan_layer(entry, spec.params, shape) if meta else entry.obj.build(spec.params, shape)
             n_params = sum(p.numel() for p in module.parameters())
             infos.append(
                 LayerInfo(
@@ -102,19 +206,38 @@ def _build_stack(
     return nn.Sequential(modules), shape
 
 
-def build(spec: ArchitectureSpec, input_shape: Shape) -> BuiltModel:
-    """Build the model; raise ShapeError at the first layer that does not fit."""
+def plan(spec: ArchitectureSpec, input_shape: Shape) -> BuiltModel:
+    """The model with its weights on the ``meta`` device: every shape, parameter count and cost, nothing
+    allocated (it cannot run). Raises ShapeError at the first layer that does not fit."""
     infos: list[LayerInfo] = []
-    module, out = _build_stack(spec.layers, tuple(input_shape), "", "", 0, infos)
+    module, out = _build_stack(spec.layers, tuple(input_shape), "", "", 0, infos, meta=True)
     return BuiltModel(module, tuple(input_shape), out, infos)
 
 
-def build_partial(spec: ArchitectureSpec, input_shape: Shape) -> tuple[BuiltModel | None, list[LayerInfo], ShapeError | None]:
+def _materialize(spec: ArchitectureSpec, planned: BuiltModel) -> BuiltModel:
+    module, _ = _build_stack(spec.layers, planned.input_shape, "", "", 0, [])
+    return BuiltModel(module, planned.input_shape, planned.output_shape, planned.layers)
+
+
+def build(spec: ArchitectureSpec, input_shape: Shape, *, batch_size: int = DEFAULT_BATCH_SIZE) -> BuiltModel:
+    """Build the model; raise ShapeError at the first layer that does not fit, and ModelTooBigError (before
+    allocating) when training it with ``batch_size`` would need more memory than is free."""
+    planned = plan(spec, input_shape)
+    check_fits(planned, batch_size)
+    return _materialize(spec, planned)
+
+
+def build_partial(
+    spec: ArchitectureSpec, input_shape: Shape, *, batch_size: int = DEFAULT_BATCH_SIZE
+) -> tuple[BuiltModel | None, list[LayerInfo], ShapeError | None]:
     """Like ``build``, but never raises a ShapeError: it returns the facts of every layer before the
-    first one that does not fit, and that error, so the editor can show both."""
+    first one that does not fit (every layer, for a network too big for memory), and that error, so the
+    editor can show both."""
     infos: list[LayerInfo] = []
     try:
-        module, out = _build_stack(spec.layers, tuple(input_shape), "", "", 0, infos)
+        module, out = _build_stack(spec.layers, tuple(input_shape), "", "", 0, infos, meta=True)
+        planned = BuiltModel(module, tuple(input_shape), out, infos)
+        check_fits(planned, batch_size)
     except ShapeError as exc:
         return None, infos, exc
-    return BuiltModel(module, tuple(input_shape), out, infos), infos, None
+    return _materialize(spec, planned), infos, None

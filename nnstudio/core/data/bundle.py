@@ -56,6 +56,14 @@ class DataBundle:
     pipeline: Any = None  # the fitted preprocessing (nnstudio.core.data.preprocess.FittedPipeline)
     raw_shape: tuple[int, ...] = ()
     meta: dict[str, Any] = field(default_factory=dict)
+    problem: str = ""  # why the prepared data cannot be trained on or scored (NaN/inf left); '' when it can
+
+    def require_finite(self) -> None:
+        """Raise the DataError that names the column holding NaN or infinity (training and evaluation call it)."""
+        if self.problem:
+            from nnstudio.core.errors import DataError
+
+            raise DataError(self.problem)
 
     @property
     def num_classes(self) -> int:
