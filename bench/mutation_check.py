@@ -90,6 +90,8 @@ MUTATIONS: tuple[Mutation, ...] = (
              'F.kl_div(torch.log(target.clamp_min(1e-12)), F.softmax(out, dim=1), reduction="batchmean")', (LOSSES,)),
     Mutation("best epoch ignores the monitor's direction", "nnstudio/core/training/callbacks.py",
              "sign = -1.0 if higher_is_better(monitor) else 1.0", "sign = 1.0", (OPTIONS,)),
+    Mutation("reduce-on-plateau minimises accuracy", "nnstudio/core/training/schedules.py",
+             'mode = "max" if monitor == "val_accuracy" else "min"', 'mode = "min"', (OPTIONS,)),
     Mutation("early stopping waits one epoch too many", "nnstudio/core/training/callbacks.py",
              "if self.waited >= self.patience:", "if self.waited > self.patience:", (OPTIONS,)),
     Mutation("standardize fitted on the test split", "nnstudio/core/data/assemble.py",

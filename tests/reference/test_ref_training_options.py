@@ -255,3 +255,22 @@ def test_scaling_uses_training_statistics_only(step, scaler):
         np.testing.assert_allclose(train.min(axis=0), lo, atol=1e-5)
         np.testing.assert_allclose(train.max(axis=0), 1.0, atol=1e-5)
     assert math.isfinite(float(bundle.test.x.sum()))
+
+
+def _plateau_lrs(monitor: str, values: list[float]) -> list[float]:
+    """The learning rate after each epoch under 'reduce on plateau' (factor 0.5, patience 1)."""
+    from nnstudio.core.training.schedules import make_schedule
+
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+    schedule = make_schedule("plateau", optimizer, {"factor": 0.5, "patience": 1, "min_lr": 0.0}, 10, monitor)
+    lrs = []
+    for value in values:
+        schedule.step({monitor: value})
+        lrs.append(optimizer.param_groups[0]["lr"])
+    return lrs
+
+
+def test_reduce_on_plateau_follows_the_monitors_direction():
+    rising = [0.5, 0.6, 0.7, 0.8]
+    assert _plateau_lrs("val_accuracy", rising) == [1.0, 1.0, 1.0, 1.0]  # accuracy improving every epoch
+    assert _plateau_lrs("val_loss", rising) == [1.0, 1.0, 0.5, 0.5]  # loss worse twice: halved after patience 1
