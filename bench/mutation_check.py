@@ -94,6 +94,8 @@ MUTATIONS: tuple[Mutation, ...] = (
              'mode = "max" if monitor == "val_accuracy" else "min"', 'mode = "min"', (OPTIONS,)),
     Mutation("early stopping waits one epoch too many", "nnstudio/core/training/callbacks.py",
              "if self.waited >= self.patience:", "if self.waited > self.patience:", (OPTIONS,)),
+    Mutation("early stopping does not restore the best weights", "nnstudio/core/training/callbacks.py",
+             "            state.model.load_state_dict(self.best_weights)\n", "", (OPTIONS,)),
     Mutation("standardize fitted on the test split", "nnstudio/core/data/assemble.py",
              "fit_pipeline(spec.preprocessing, raw.x[train_idx], raw.y[train_idx]",
              "fit_pipeline(spec.preprocessing, raw.x[test_idx], raw.y[test_idx]", (OPTIONS,)),

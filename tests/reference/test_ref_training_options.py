@@ -192,6 +192,27 @@ def test_early_stopping_patience_and_min_delta_change_when_it_stops():
     assert _early_stop_epoch("val_loss", values, patience=3, min_delta=0.02) == (6, 3)
 
 
+@pytest.mark.parametrize("restore_best", [True, False])
+def test_restore_best_puts_back_the_best_epochs_weights(restore_best):
+    """Accuracy best at epoch 2 of 4, patience 2: the run stops after epoch 4 and, with restore_best, ends
+    with epoch 2's weights (the weight is set to the epoch's number here); without it, with epoch 4's."""
+    model = nn.Linear(1, 1, bias=False)
+    stopper = EarlyStopping("val_accuracy", patience=2, restore_best=restore_best)
+    state = SimpleNamespace(epoch=0, model=model, stop_reason="")
+    stopper.on_fit_start(state)
+    for epoch, accuracy in enumerate([0.5, 0.8, 0.7, 0.6], start=1):
+        state.epoch = epoch
+        with torch.no_grad():
+            model.weight.fill_(float(epoch))
+        stopper.on_epoch_end(state, {"val_accuracy": accuracy})
+    assert state.stop_reason and stopper.best_epoch == 2
+    result = SimpleNamespace(status="stopped", best_epoch=4, message=state.stop_reason)
+    stopper.on_fit_end(state, result)
+    assert result.status == "early_stopped" and result.best_epoch == 2
+    assert float(model.weight.detach()) == (2.0 if restore_best else 4.0)
+    assert ("epoch 2 were restored" in result.message) is restore_best
+
+
 def test_monitor_reaches_the_run_result():
     """The trainer's best epoch is the monitored value's best: lowest loss or highest accuracy."""
     _, _, trainer = _one_step()
