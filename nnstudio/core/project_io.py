@@ -65,6 +65,7 @@ OLD_PART_AGE = 60.0
 _writing: set[str] = set()  # temp files this process is writing now (never removed as stale)
 _writing_lock = threading.Lock()
 CHUNK = 1024 * 1024
+SHOWN_SETS = 4  # weight sets named in one note
 # Test hook: when set (to a file path), a save stops after writing part of its temp file, creates that
 # file to say so, and waits to be killed. Lets a test prove the previous file survives a crash mid-save.
 CRASH_HOOK_ENV = "NNSTUDIO_TEST_CRASH_AFTER_PARTIAL_WRITE"
@@ -462,15 +463,16 @@ def _read_zip(zf: zipfile.ZipFile, name: str) -> Project:
         raise ProjectFileError(f"{name} holds no {PROJECT_JSON}; it is not an nnstudio project")
     data = _parse_json(_read_member(zf, members[PROJECT_JSON], name), f"{name}/{PROJECT_JSON}")
     project = _from_json(data)
+    said: dict[str, list[str]] = {}  # what reading changed -> the weight sets it happened to
     if WEIGHTS in members:
-        project.weights = _usable(project, _tensors(zf, members[WEIGHTS], name, "the current weights"), "The current weights")
+        project.weights = _usable(said, _tensors(zf, members[WEIGHTS], name, "the current weights"), "the current weights")
     raw_runs = data.get("runs", []) if isinstance(data, dict) else []
     for run, raw in zip(project.runs, raw_runs, strict=False):
         if isinstance(raw, dict) and raw.get("has_weights"):
             member = members.get(run_member(run.id))
             if member is None:
                 raise ProjectFileError(f"{name}: the weights of {run.name} are missing from the file; it is damaged")
-            run.weights = _usable(project, _tensors(zf, member, name, f"the weights of {run.name}"), f"The weights of {run.name}")
+            run.weights = _usable(said, _tensors(zf, member, name, f"the weights of {run.name}"), f"the weights of {run.name}")
         epochs = raw.get("snapshot_epochs", []) if isinstance(raw, dict) else []
         if epochs:
             member = members.get(snapshots_member(run.id))
@@ -479,7 +481,7 @@ def _read_zip(zf: zipfile.ZipFile, name: str) -> Project:
             snapshots = _split_snapshots(_tensors(zf, member, name, f"the snapshots of {run.name}"), epochs, run.name)
             run.snapshots = {}
             for epoch, weights in snapshots.items():
-                kept = _usable(project, weights, f"The snapshot of {run.name} after epoch {epoch}")
+                kept = _usable(said, weights, f"the weights of {run.name} after epoch {epoch}")
                 if kept is not None:
                     run.snapshots[epoch] = kept
     if isinstance(data, dict) and data.get("schema_version") == 1 and project.runs and project.weights:
@@ -494,21 +496,34 @@ def _read_zip(zf: zipfile.ZipFile, name: str) -> Project:
         state = (data["fitted_preprocessing"], {**arrays, **_text_arrays(data.get("fitted_preprocessing_text"))})
         restore_pipeline(state)  # proves the state is usable before the project is accepted
         project.fitted_preprocessing = state
+    project.notes = _notes(said)
     return project
 
 
-def _usable(project: Project, tensors: Tensors, what: str) -> Tensors | None:
-    """``tensors`` when a network can use them (floating ones as float32); else None, with a note saying why.
-
-    Dropping one set of weights keeps the rest of the project (architecture, data, curves) openable."""
+def _usable(said: dict[str, list[str]], tensors: Tensors, what: str) -> Tensors | None:
+    """``tensors`` when a network can use them (floating ones as float32); else None. Either way what was
+    done goes into ``said`` (see :func:`_notes`). Dropping one set of weights keeps the rest of the project
+    (architecture, data, curves) openable."""
     check = usable_tensors(tensors)
     if check.problem:
         fix = "lower the learning rate and train again" if check.diverged else "train again or import weights"
-        project.notes.append(f"{what} were not loaded: {check.problem}. The rest of the project is open; {fix}")
+        said.setdefault(f"not loaded: {check.problem}. The rest of the project is open; {fix}", []).append(what)
         return None
     if check.converted:
-        project.notes.append(f"{what} were {check.converted}, the precision nnstudio computes in")
+        said.setdefault(f"{check.converted}, the precision nnstudio computes in", []).append(what)
     return check.tensors
+
+
+def _notes(said: dict[str, list[str]]) -> list[str]:
+    """One sentence per thing done, naming every weight set it was done to (the current weights are
+    usually also the last run's, so they would otherwise be said twice)."""
+    notes = []
+    for done, whats in said.items():
+        if len(whats) > SHOWN_SETS:
+            whats = [*whats[: SHOWN_SETS - 1], f"{len(whats) - SHOWN_SETS + 1} more sets of weights"]
+        named = whats[0] if len(whats) == 1 else ", ".join(whats[:-1]) + " and " + whats[-1]
+        notes.append(f"{named[0].upper()}{named[1:]} were {done}")
+    return notes
 
 
 def _tensors(zf: zipfile.ZipFile, info: zipfile.ZipInfo, archive: str, what: str) -> Tensors:

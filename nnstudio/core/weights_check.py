@@ -55,7 +55,7 @@ def usable_tensors(tensors: Mapping[str, torch.Tensor], expected: Mapping[str, t
     nonfinite: list[str] = []
     converted: dict[str, list[str]] = {}
     out: Tensors = {}
-    for name, tensor in tensors.items():
+    for name, tensor in sorted(tensors.items()):  # sorted: the same file always gives the same message
         want = expected.get(name, default_dtype(name)) if expected is not None else default_dtype(name)
         have = tensor.dtype
         if _kind(have) != _kind(want) and not (_kind(want) == "int" and _kind(have) == "int"):

@@ -238,20 +238,23 @@ def test_nan_weights_are_dropped_with_a_note_naming_the_tensor_and_the_project_o
     loaded = _with_weights(bad, tmp_path)
     assert loaded.weights is None and loaded.runs[0].weights is None
     assert loaded.runs[0].history == {"epoch": [1.0], "train_loss": [0.5]}  # the rest of the project is kept
-    (current, run) = loaded.notes
-    assert current == ("The current weights were not loaded: linear2.weight holds 3 NaN or infinite values (of 8,192), "
-                       "as a run that diverged leaves them. The rest of the project is open; lower the learning rate and train again")
-    assert run.startswith("The weights of Run 1 were not loaded: linear2.weight holds 3 NaN")
+    assert loaded.notes == [
+        "The current weights and the weights of Run 1 were not loaded: linear2.weight holds 3 NaN or infinite values "
+        "(of 8,192), as a run that diverged leaves them. The rest of the project is open; lower the learning rate and train again"
+    ]
 
 
 def test_only_the_diverged_snapshots_are_dropped(weights, tmp_path):
     project = default_project()
     nan = {k: torch.full_like(v, float("nan")) for k, v in weights.items()}
-    record_run(project, {"epoch": [1.0, 2.0], "train_loss": [0.5, 0.4]}, weights, snapshots={1: weights, 2: nan})
+    snapshots = {1: weights, **{epoch: nan for epoch in range(2, 8)}}
+    record_run(project, {"epoch": [1.0, 2.0], "train_loss": [0.5, 0.4]}, weights, snapshots=snapshots)
     save_project(project, tmp_path / "s.nnstudio", include_snapshots=True)
     loaded = load_project(tmp_path / "s.nnstudio")
     assert sorted(loaded.runs[0].snapshots) == [1] and loaded.weights is not None
-    assert loaded.notes == [loaded.notes[0]] and loaded.notes[0].startswith("The snapshot of Run 1 after epoch 2 were not loaded")
+    (note,) = loaded.notes
+    assert note.startswith("The weights of Run 1 after epoch 2, the weights of Run 1 after epoch 3, the weights of Run 1 "
+                           "after epoch 4 and 3 more sets of weights were not loaded: linear2.bias holds 128 NaN")
 
 
 @pytest.mark.parametrize("dtype", [torch.int64, torch.bool, torch.int8])
@@ -260,7 +263,7 @@ def test_integer_and_boolean_weights_are_named_not_cast(weights, tmp_path, dtype
     loaded = _with_weights(bad, tmp_path)
     assert loaded.weights is None
     name = str(dtype).removeprefix("torch.")
-    assert loaded.notes[0].startswith(f"The current weights were not loaded: linear4.bias is stored as {name}, "
+    assert loaded.notes[0].startswith(f"The current weights and the weights of Run 1 were not loaded: linear4.bias is stored as {name}, "
                                       "but a network's weights are floating-point numbers")
 
 
@@ -269,12 +272,12 @@ def test_other_float_weights_are_converted_and_the_conversion_is_said(weights, t
     loaded = _with_weights({k: v.to(dtype) for k, v in weights.items()}, tmp_path)
     assert all(v.dtype == torch.float32 for v in loaded.weights.values())
     name = str(dtype).removeprefix("torch.")
-    assert loaded.notes[0] == (f"The current weights were stored as {name} (all 4 tensors) and converted to float32, "
-                               "the precision nnstudio computes in")
+    assert loaded.notes == [f"The current weights and the weights of Run 1 were stored as {name} (all 4 tensors) and "
+                            "converted to float32, the precision nnstudio computes in"]
 
 
 def test_a_batch_counter_may_be_an_integer(weights, tmp_path):
-    loaded = _with_weights({**weights, "bn.num_batches_tracked": torch.tensor(7)}, tmp_path)
+    loaded = _with_weights({**weights, "bn.num_batches_tracked": torch.tensor(7)}, tmp_path)  # BatchNorm's counter
     assert loaded.notes == [] and loaded.weights["bn.num_batches_tracked"].dtype == torch.int64
 
 

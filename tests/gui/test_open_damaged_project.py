@@ -77,7 +77,8 @@ def test_a_project_with_nan_weights_opens_and_says_the_weights_were_dropped(main
     _open_with_the_menu(main_window, monkeypatch, path)
     assert _visible(main_window, "errorDialog") == []
     (text,) = _visible(main_window, "openNotes")
-    assert text.startswith("The current weights were not loaded: linear4.bias holds 10 NaN or infinite values (of 10)")
+    assert text.startswith("The current weights and the weights of Run 1 were not loaded: linear4.bias holds 10 NaN or "
+                           "infinite values (of 10)")
     assert "lower the learning rate and train again" in text
     assert main_window.document.project.name == "diverged" and main_window.document.project.weights is None
     assert len(main_window.document.project.runs) == 1
