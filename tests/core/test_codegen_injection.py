@@ -177,7 +177,7 @@ def test_help_shows_the_project_name_as_it_is(tmp_path, monkeypatch, capsys, nam
     # argparse %-formats a description holding "%(prog)": a name like this one made --help crash.
     written = export_project(tiny_project(name=name), tmp_path / "net.py")
     monkeypatch.setattr(sys, "argv", ["net.py", "--help"])
-    with pytest.raises(SystemExit) as info:
+    with pytest.raises(SystemExit, match="^0$") as info:  # --help exits with code 0
         runpy.run_path(str(written[0]), run_name="__main__")
     assert info.value.code == 0
     assert f"{name}: Tiny, exported from nnstudio" in " ".join(capsys.readouterr().out.split())

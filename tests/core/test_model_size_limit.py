@@ -42,7 +42,7 @@ def test_plan_counts_a_trillion_weights_without_allocating_them():
 
 def test_build_refuses_it_before_allocating_naming_the_layer_the_size_and_the_fix(monkeypatch):
     free(monkeypatch, 16 * 1024**3)
-    with pytest.raises(ModelTooBigError) as caught:
+    with pytest.raises(ModelTooBigError, match="makes the network too big for this computer") as caught:
         build(HUGE, (64,))  # without the check: "DefaultCPUAllocator: can't allocate memory: ... 4000000000000 bytes"
     message = str(caught.value)
     assert message.startswith("Layer 2 (Linear) makes the network too big for this computer")
