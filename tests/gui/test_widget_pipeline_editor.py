@@ -37,10 +37,15 @@ def close_popups() -> None:
 def add_from_menu(qtbot, panel, category: str, title: str) -> None:
     """Press Add step, then pick ``category`` > ``title`` with the keyboard, as a student would."""
     done: list[str] = []
+    tries: list[int] = []
 
     def in_submenu() -> None:
+        sub = QApplication.activePopupWidget()
+        if not (isinstance(sub, QMenu) and sub.title() == category) and len(tries) < 100:
+            tries.append(1)  # a loaded machine may open the submenu a little later: look again
+            QTimer.singleShot(20, in_submenu)
+            return
         try:
-            sub = QApplication.activePopupWidget()
             assert isinstance(sub, QMenu) and sub.title() == category, sub
             sub.setActiveAction(next(a for a in sub.actions() if a.text() == title))
             qtbot.keyClick(sub, Qt.Key.Key_Return)
