@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,9 +18,11 @@ from pathlib import Path
 from nnstudio.core.errors import ProjectFileError
 from nnstudio.core.pids import pid_alive as _pid_alive
 from nnstudio.core.project import Project, load_project, save_project
-from nnstudio.core.project_io import atomic_write
+from nnstudio.core.project_io import atomic_write, remove_stale_parts
 
 PREFIX = "recovery-"
+# The temp file of a recovery copy's save that was killed: ".recovery-<pid>.nnstudio.<...>.part".
+PART_OF_COPY = re.compile(rf"\.({PREFIX}(\d+)\.(?:nnstudio|json))\..+\.part")
 
 
 @dataclass
@@ -52,11 +55,19 @@ class RecoveryStore:
     def save(self, project: Project, source: Path | None) -> Path:
         """Write this process's recovery copy (atomically, like every save)."""
         self.folder.mkdir(parents=True, exist_ok=True)
+        self._remove_dead_parts()
         save_project(project, self.path, include_snapshots=project.keep_snapshots)
         note = {"pid": self.pid, "saved_at": time.time(), "source": str(source) if source else None, "name": project.name}
         text = json.dumps(note).encode("utf-8")
         atomic_write(self.path.with_suffix(".json"), lambda fh: fh.write(text))
         return self.path
+
+    def _remove_dead_parts(self) -> None:
+        """Temp files of copies whose process died mid-save: no later save of that name would remove them."""
+        for part in self.folder.glob(f".{PREFIX}*.part"):
+            match = PART_OF_COPY.fullmatch(part.name)
+            if match and int(match.group(2)) != self.pid and not _pid_alive(int(match.group(2))):
+                remove_stale_parts(self.folder, match.group(1))
 
     def discard(self) -> None:
         """Clean exit (or the work was saved): remove this process's copy."""
@@ -111,3 +122,4 @@ class RecoveryStore:
     def remove(entry: RecoveryEntry) -> None:
         for p in (entry.path, entry.note):
             p.unlink(missing_ok=True)
+            remove_stale_parts(p.parent, p.name)  # a copy is never saved again under a dead pid's name

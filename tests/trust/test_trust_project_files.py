@@ -73,7 +73,7 @@ def _ints(weights: dict) -> dict:
 def _embedded(tmp: Path) -> Path:
     project = default_project()
     project.data.source = "csv"
-    table = "x1,x2,label\n" + "1.5,2.5,a\n3.5,4.5,b\n" * 85_000  # 1.7 MB, deflates ~700x
+    table = "x1,x2,label\n" + "1.5,2.5,a\n3.5,4.5,b\n" * 57_000  # 1.1 MB, deflates ~500x
     data = project.to_dict()
     data["data"] = {"source": "csv", "params": {"path": "table.csv", "embedded": table, "target": "label"}}
     data["architecture"]["layers"] = [{"kind": "linear", "in_features": 2, "out_features": 2}]
