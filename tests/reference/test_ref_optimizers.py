@@ -107,7 +107,7 @@ def _cases(name: str) -> list[tuple[float, float, dict[str, Any]]]:
     return [(LR, 0.0, {}), (LR, WEIGHT_DECAY, {}), (0.01, 0.0, {})] + [(LR, 0.0, m) for m in MOVED[name]]
 
 
-@pytest.mark.parametrize("name", sorted(REFERENCES))
+@pytest.mark.parametrize("name", OPTIMIZERS.names())
 def test_first_two_steps_match_torch_optim(name):
     for lr, wd, moved in _cases(name):
         try:
@@ -116,7 +116,7 @@ def test_first_two_steps_match_torch_optim(name):
             raise AssertionError(f"{name} with lr {lr}, weight decay {wd}, {moved}: {exc}") from None
 
 
-@pytest.mark.parametrize("name", sorted(REFERENCES))
+@pytest.mark.parametrize("name", OPTIMIZERS.names())
 def test_every_setting_changes_the_first_two_steps(name):
     """Learning rate, L2 and each parameter moved off its default give other weights than the defaults: an
     optimizer that ignored one of them could not match both references above."""
