@@ -197,6 +197,22 @@ def test_the_checks_above_tell_sum_from_mean_and_squared_from_absolute():
     )
 
 
+def test_label_smoothing_spreads_over_every_class_as_its_help_says():
+    """Smoothing 0.3 over 3 classes: the target is 0.1 for each class plus 0.7 for the true one (not 0.15 for
+    each wrong class, which "over the wrong classes" would mean, and which KL's smoothing does)."""
+    eps, c = 0.3, 3
+    fn = LOSSES.get("cross_entropy").obj.make({"label_smoothing": eps}, CLASSIFICATION, c)
+    logp = torch.log_softmax(LOGITS, dim=1)
+    every = torch.full_like(LOGITS, eps / c)
+    every[torch.arange(3), LABELS] += 1 - eps
+    wrong_only = torch.full_like(LOGITS, eps / (c - 1))
+    wrong_only[torch.arange(3), LABELS] = 1 - eps
+    assert float(fn(LOGITS, LABELS)) == pytest.approx(float(-(every * logp).sum(1).mean()))
+    assert float(fn(LOGITS, LABELS)) != pytest.approx(float(-(wrong_only * logp).sum(1).mean()))
+    words = LOSSES.get("cross_entropy").param("label_smoothing").help
+    assert "evenly over every class" in words and "wrong classes" not in words
+
+
 def test_regression_loss_reads_a_column_of_outputs_against_a_flat_target():
     """(N, 1) outputs against (N,) targets: broadcasting them to (N, N) would give a different MSE."""
     fn = LOSSES.get("mse").obj.make({"one_hot": True}, REGRESSION, 0)

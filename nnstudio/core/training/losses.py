@@ -27,7 +27,7 @@ class LossKind:
 
 @LOSSES.register(
     "cross_entropy", title="Cross-entropy", category="Classification",
-    params=(Param("label_smoothing", float, 0.0, "Spread this much probability over the wrong classes.", 0.0, 0.5),),
+    params=(Param("label_smoothing", float, 0.0, "Take this much probability from the true class and spread it evenly over every class (the true one included).", 0.0, 0.5),),
     help="""
 Measures how surprised the model is by the true class: minus the log of the probability it gave it. Takes
 raw scores (it applies softmax itself) and one output per class. The standard choice for classification:
