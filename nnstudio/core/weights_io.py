@@ -88,7 +88,7 @@ def _read_torch(path: Path) -> Tensors:
             f"{path.name} was refused: it holds more than tensors (Python objects or code, which nnstudio never "
             f"runs). Save just the state_dict: torch.save(model.state_dict(), path). Details: {str(exc).splitlines()[0]}"
         ) from None
-    except (RuntimeError, EOFError, ValueError, OSError, AttributeError, TypeError, KeyError) as exc:
+    except Exception as exc:  # noqa: BLE001 - a damaged file makes torch.load raise almost anything (IndexError, AssertionError ...)
         raise WeightsError(f"{path.name} is not a readable PyTorch file ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})") from None
     return _as_state_dict(obj, path.name)
 

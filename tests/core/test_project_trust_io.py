@@ -5,6 +5,7 @@ import io
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import time
@@ -354,3 +355,18 @@ def test_a_recovery_copys_temp_file_left_by_a_dead_process_is_removed_by_the_nex
     RecoveryStore(tmp_path).save(default_project(), None)
     assert not any(p.exists() for p in parts)
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"recovery-{os.getpid()}.json", f"recovery-{os.getpid()}.nnstudio"]
+
+
+def test_a_damaged_legacy_torch_file_is_a_weights_error_not_an_assertion(tmp_path):
+    """torch.load of the pre-1.6 format asserts on a storage key the file does not hold (found by fuzzing)."""
+    buffer = io.BytesIO()
+    torch.save({"linear4.bias": torch.zeros(10)}, buffer, _use_new_zipfile_serialization=False)
+    raw = buffer.getvalue()
+    key = max(re.findall(rb"\d{6,}", raw), key=len)
+    at = raw.rindex(key)  # the storage list after the pickle names the key again
+    path = tmp_path / "old.pt"
+    path.write_bytes(raw[:at] + (b"1" if raw[at:at + 1] != b"1" else b"2") + raw[at + 1:])
+    with pytest.raises(AssertionError):
+        torch.load(path, weights_only=True)
+    with pytest.raises(WeightsError, match=r"old.pt is not a readable PyTorch file \(AssertionError: storage key"):
+        import_weights(path, prepare(default_project()).built.module)
