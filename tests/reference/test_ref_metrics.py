@@ -120,6 +120,13 @@ def test_report_metrics_match_scikit_learn(binary):
         assert m.roc_auc == pytest.approx(skm.roc_auc_score(y, proba, multi_class="ovr", average="macro"))
         aps = [skm.average_precision_score(y == c, proba[:, c]) for c in labels]
         assert m.average_precision == pytest.approx(np.mean(aps))
+    for c, (roc, pr) in zip([1] if binary else labels, zip(m.roc, m.pr, strict=True), strict=True):
+        fpr, tpr, _ = skm.roc_curve(y == c, proba[:, c])
+        precision, recall, _ = skm.precision_recall_curve(y == c, proba[:, c])
+        np.testing.assert_allclose(roc.x, fpr)
+        np.testing.assert_allclose(roc.y, tpr)
+        np.testing.assert_allclose(pr.x, recall)
+        np.testing.assert_allclose(pr.y, precision)
     assert m.majority_class == 1
     assert m.majority_baseline == pytest.approx(np.mean(y == 1))
     assert m.predicted_classes == len(np.unique(pred))
