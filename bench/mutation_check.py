@@ -2,8 +2,8 @@
 catch them. A bug that survives means the tests check that something happens, not that the number is right.
 
 Each mutation is (file, exact old text, new text, test files). The old text must occur exactly once in the
-file, or the script stops before running anything: a mutation that silently matches nothing would report a
-survivor as "caught" by an unchanged program, or hide one. ``nnstudio/`` and ``tests/`` are copied to a
+file, or the script stops before running anything: one that matched nothing would leave the program
+unchanged and prove nothing, one that matched twice would plant two bugs. ``nnstudio/`` and ``tests/`` are copied to a
 temporary folder; that copy (not the editable install) is what the tests import, which is checked first.
 The named tests must pass on the unmutated copy, then each mutation is applied, its tests run with
 ``-x -q`` under a timeout, and the file restored.
