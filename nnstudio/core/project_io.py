@@ -394,7 +394,8 @@ def read_project(path: Path, *, check_weights: bool = False) -> Project:
                 raise ProjectFileError(f"{path.name} is not an nnstudio project (not a zip archive); open a .nnstudio or .json file")
             with zipfile.ZipFile(path) as zf:
                 project = _read_zip(zf, path.name)
-    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, struct.error) as exc:
+    # struct.error, ValueError, OverflowError: a zip header whose fields do not parse (zipfile lets them through)
+    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, struct.error, ValueError, OverflowError) as exc:
         raise ProjectFileError(f"{path.name} is damaged or truncated ({exc}); open a backup or the recovery copy") from None
     except zlib.error as exc:  # a damaged deflate stream: zipfile passes zlib's own error through
         raise ProjectFileError(
