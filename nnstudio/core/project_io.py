@@ -95,26 +95,40 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> int:
 
     A crash at any moment leaves either the old file or the new one, never a half-written file.
     Returns the size written."""
+    size = 0
+
+    def save(tmp: Path) -> None:
+        nonlocal size
+        with open(tmp, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+            size = fh.tell()
+
+    atomic_save(path, save)
+    return size
+
+
+def atomic_save(path: Path, save: Callable[[Path], None], error: type[NNStudioError] = ProjectFileError) -> None:
+    """Let ``save`` write a temp file beside ``path`` (by its path: exporters want one), then rename it over
+    ``path`` with the old file's mode. Stale temp files of killed saves of ``path`` are removed first; this
+    save's own is removed if it fails. An OSError becomes ``error`` naming the file."""
     path = Path(path)
     folder = path.resolve().parent
     remove_stale_parts(folder, path.name)
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}-", suffix=".part", dir=folder)
+        os.close(fd)
         with _writing_lock:
             _writing.add(tmp)
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-            size = fh.tell()
+        save(Path(tmp))
         _copy_mode(path, Path(tmp))
         os.replace(tmp, path)
         tmp = None
         _fsync_folder(folder)
-        return size
     except OSError as exc:
-        raise ProjectFileError(f"Cannot write {path}: {exc.strerror or exc}; choose another folder or name") from None
+        raise error(f"Cannot write {path}: {exc.strerror or exc}; choose another folder or name") from None
     finally:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)

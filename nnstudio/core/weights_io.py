@@ -4,9 +4,7 @@ safetensors, ONNX (optional extra) and a ``torch.export`` program."""
 from __future__ import annotations
 
 import importlib.util
-import os
 import pickle
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -16,7 +14,7 @@ from torch import nn
 
 from nnstudio import __version__
 from nnstudio.core.errors import NNStudioError, ProjectFileError
-from nnstudio.core.project_io import _copy_mode, atomic_write, looks_like_pickle
+from nnstudio.core.project_io import atomic_save, atomic_write, looks_like_pickle
 from nnstudio.core.weights_check import usable_tensors
 
 Tensors = dict[str, torch.Tensor]
@@ -167,7 +165,7 @@ def export_program(module: nn.Module, example: torch.Tensor, path: str | Path) -
             program = torch.export.export(module, (example,), dynamic_shapes=_dynamic_batch(example))
     except Exception as exc:  # noqa: BLE001 - torch.export raises many kinds; the user needs one message
         raise ExportError(f"torch.export could not trace this network ({type(exc).__name__}: {str(exc).splitlines()[0]})") from None
-    _write_via_temp(path, lambda tmp: torch.export.save(program, tmp))
+    atomic_save(path, lambda tmp: torch.export.save(program, tmp), ExportError)
     return path
 
 
@@ -182,24 +180,8 @@ def export_onnx(module: nn.Module, example: torch.Tensor, path: str | Path) -> P
             program = torch.onnx.export(module, (example,), dynamo=True, dynamic_shapes=_dynamic_batch(example), verbose=False)
     except Exception as exc:  # noqa: BLE001 - exporter errors come in many types
         raise ExportError(f"ONNX export failed for this network ({type(exc).__name__}: {str(exc).splitlines()[0]})") from None
-    _write_via_temp(path, lambda tmp: program.save(tmp))
+    atomic_save(path, lambda tmp: program.save(tmp), ExportError)
     return path
-
-
-def _write_via_temp(path: Path, save) -> None:
-    """Exporters write to a path; write beside the target, then rename, so a failure leaves no half file."""
-    tmp = None
-    try:  # the temp file too: a missing or read-only folder is the user's to fix, not an unexpected error
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".part{path.suffix}", dir=path.resolve().parent)
-        os.close(fd)
-        save(tmp)
-        _copy_mode(path, Path(tmp))  # mkstemp's file is owner-only; honour the umask like every other save
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise ExportError(f"Cannot write {path}: {exc.strerror or exc}; choose another folder or name") from None
-    finally:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
 
 
 def example_input(x: torch.Tensor, rows: int = 2) -> torch.Tensor:
