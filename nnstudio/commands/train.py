@@ -87,8 +87,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     _check_epochs(args.epochs)
-    project, base_dir = open_project(args)
     target = _save_target(args)
+    project, base_dir = open_project(args)
     bar = None if args.json else ProgressBar(sys.stderr)
     control = TrainingControl()
     try:
@@ -167,7 +167,14 @@ def _save_target(args: argparse.Namespace) -> Path | None:
         target = Path(args.save)
         if target.suffix.lower() != ".nnstudio":
             raise NNStudioError(f"--save needs a .nnstudio file name (got {args.save})")
+        # Checked before training, so a typo does not cost the whole run.
+        if target.is_dir():
+            raise NNStudioError(f"--save {args.save} is a folder; give a file name inside it, such as {target / 'model.nnstudio'}")
+        if not target.resolve().parent.is_dir():
+            raise NNStudioError(f"--save {args.save}: the folder {target.resolve().parent} does not exist; create it or choose another")
         return target
+    if not args.demo and not args.project:
+        return None  # open_project says that a project is needed
     if args.demo or Path(args.project).suffix.lower() != ".nnstudio":
         raise NNStudioError("--save without a file name writes back into a .nnstudio project; with a .json or --demo, give --save OUT.nnstudio")
     return Path(args.project)

@@ -17,13 +17,14 @@ from torch import nn
 
 from nnstudio.core.arch.builder import BuiltModel, build
 from nnstudio.core.data import assemble
-from nnstudio.core.data.bundle import DataBundle
+from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle
 from nnstudio.core.errors import DataError, NNStudioError, ProjectFileError
 from nnstudio.core.project import Project
 from nnstudio.core.project_io import FittedState, pipeline_state, restore_pipeline
+from nnstudio.core.registry import LOSSES
 from nnstudio.core.training.callbacks import Callback
 from nnstudio.core.training.control import TrainingControl
-from nnstudio.core.training.engine import STOPPED, RunResult, Trainer, new_model
+from nnstudio.core.training.engine import STOPPED, RunResult, Trainer, new_model, output_size
 
 log = logging.getLogger(__name__)
 
@@ -74,13 +75,36 @@ def prepare(project: Project, base_dir: Path | None = None, *, load_weights: boo
     trained with (stored in the project), so changed data is scored as the weights expect."""
     with_stored = load_weights and bool(project.weights)
     bundle, notes = bundle_for(project, base_dir, use_stored=with_stored)
-    return Prepared(bundle, build_model(project, bundle, load_weights=load_weights), notes)
+    built = build_model(project, bundle, load_weights=load_weights)
+    if with_stored:
+        _check_classes_fit(project, bundle, built.module)
+    for note in notes:  # only once the data is usable: a refusal is the one thing to read
+        log.warning(note)
+    return Prepared(bundle, built, notes)
+
+
+def _check_classes_fit(project: Project, bundle: DataBundle, module: nn.Module) -> None:
+    """Trained weights on data whose classes changed (a CSV that gained a class) would fail deep inside the
+    metrics; name the mismatch here, in the loss's own words."""
+    if bundle.task != CLASSIFICATION or len(bundle.train) == 0:
+        return
+    try:
+        n_outputs = output_size(module, bundle.train.x[:2])
+    except Exception:  # noqa: BLE001 - a network that cannot run this data is reported where it runs
+        return
+    entry = LOSSES.get(project.training.loss)
+    problem = entry.obj.problem(entry.validate(project.training.loss_params, "training.loss_params"),
+                                bundle.task, n_outputs, bundle.num_classes)
+    if problem:
+        classes = ", ".join(repr(c) for c in bundle.class_names[:8]) + (" ..." if len(bundle.class_names) > 8 else "")
+        raise DataError(f"The trained weights do not fit this data ({bundle.num_classes} classes: {classes}): {problem}; "
+                        "restore the data they were trained on, or train again")
 
 
 def bundle_for(project: Project, base_dir: Path | None = None, *, use_stored: bool = True) -> tuple[DataBundle, list[str]]:
     """The data bundle, prepared with the project's stored fitted preprocessing when it has one (and
-    ``use_stored``), else freshly fitted; plus a note (logged as a warning) when the data no longer matches
-    what was stored."""
+    ``use_stored``), else freshly fitted; plus a note when the data no longer matches what was stored
+    (:func:`prepare` logs it as a warning, which the CLI prints)."""
     data = assemble.prepare(project.data, base_dir)
     stored = project.fitted_preprocessing if use_stored else None
     if stored is None:
@@ -89,7 +113,6 @@ def bundle_for(project: Project, base_dir: Path | None = None, *, use_stored: bo
     if not _same_steps(stored, fresh):
         note = ("the preprocessing steps changed since these weights were trained, so the stored preprocessing "
                 "does not apply and the steps are fitted afresh; train again so weights and preprocessing agree")
-        log.warning(note)
         return assemble.bundle_from(data), [note]
     _check_columns(pipeline.input_names, data.pipeline.input_names)
     try:
@@ -101,10 +124,7 @@ def bundle_for(project: Project, base_dir: Path | None = None, *, use_stored: bo
             f"The data no longer fits the preprocessing stored with the weights ({type(exc).__name__}: {exc}); "
             "restore the data file the project was trained on, or train again"
         ) from None
-    notes = [] if same_fitted_state(stored, fresh) else [DATA_CHANGED]
-    for note in notes:
-        log.warning(note)
-    return bundle, notes
+    return bundle, [] if same_fitted_state(stored, fresh) else [DATA_CHANGED]
 
 
 def _check_columns(trained: list[str], now: list[str]) -> None:

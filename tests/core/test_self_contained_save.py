@@ -111,3 +111,14 @@ def test_train_save_beside_the_data_stays_relative(example, capsys):
     saved = example.parent / "sub" / "out.nnstudio"
     assert run_cli(["train", str(example), "--epochs", "1", "--save", str(saved), "--json"], capsys)[0] == 0
     assert load_project(saved).data.params["path"] == "exam.csv"  # relative to its new folder, so the folder can move
+
+
+def test_a_class_the_weights_never_saw_is_refused_naming_it(example, capsys):
+    saved = example.parent / "exam.nnstudio"
+    assert run_cli(["train", str(example), "--epochs", "1", "--save", str(saved), "--json"], capsys)[0] == 0
+    csv = example.parent / "exam.csv"
+    csv.write_text(csv.read_text().replace(",pass\n", ",ok\n", 3))
+    code, _out, err = run_cli(["evaluate", str(saved)], capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert "the trained weights do not fit this data (3 classes: 'fail', 'ok', 'pass')" in err.lower()
+    assert "restore the data they were trained on, or train again" in err and "unexpected error" not in err

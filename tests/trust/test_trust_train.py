@@ -32,6 +32,11 @@ def diverging_project(tmp: Path) -> Path:
     return path
 
 
+def _folder(path: Path) -> Path:
+    path.mkdir()
+    return path
+
+
 def missing(tmp: Path) -> str:
     """A project that does not exist: the bound on --epochs must be checked before anything is read or trained."""
     return str(tmp / "missing.nnstudio")
@@ -50,6 +55,12 @@ CASES = [
          ("at least 1",)),
     Case("save target not a project file", lambda t: ["train", "--demo", "--epochs", "1", "--save", str(t / "out.txt")], 2,
          ("--save needs a .nnstudio file name",)),
+    Case("save into a folder that does not exist",
+         lambda t: ["train", missing(t), "--epochs", "1", "--save", str(t / "nowhere" / "out.nnstudio")], 2,
+         ("--save", "nowhere", "does not exist; create it")),
+    Case("save onto a folder", lambda t: ["train", missing(t), "--save", str(_folder(t / "dir.nnstudio"))], 2,
+         ("is a folder; give a file name inside it",)),
+    Case("save without any project", lambda t: ["train", "--save"], 2, ("no project given",)),
     Case("save back into a .json project", lambda t: ["train", str(diverging_project(t)), "--save"], 2,
          ("give --save OUT.nnstudio",)),
     Case("a run that diverges", lambda t: ["train", str(diverging_project(t)), "--json"], 1,

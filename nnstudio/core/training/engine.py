@@ -94,6 +94,18 @@ def locate_failure(model: nn.Module, x: torch.Tensor) -> str:
     return ""
 
 
+def output_size(model: nn.Module, probe: torch.Tensor) -> int:
+    """Outputs per example of ``model`` on ``probe`` (a couple of examples), in eval mode; raises what it raises."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            out = model(probe)
+    finally:
+        model.train(was_training)
+    return 1 if out.ndim == 1 else int(out.shape[-1]) if out.ndim == 2 else int(math.prod(out.shape[1:]))
+
+
 def settings_problem(spec: TrainSpec, bundle: DataBundle, n_outputs: int) -> str | None:
     """Why ``spec`` cannot train a model with ``n_outputs`` outputs on ``bundle``, or None when it can.
 
@@ -167,17 +179,11 @@ class Trainer:
 
     def _output_size(self, model: nn.Module) -> int:
         probe = self.bundle.train.x[:2]
-        was_training = model.training
-        model.eval()
         try:
-            with torch.no_grad():
-                out = model(probe)
+            return output_size(model, probe)
         except Exception as exc:  # noqa: BLE001
             detail = locate_failure(model, probe) or str(exc)
             raise TrainingError(f"The network cannot process this dataset: {detail}") from None
-        finally:
-            model.train(was_training)
-        return 1 if out.ndim == 1 else int(out.shape[-1]) if out.ndim == 2 else int(math.prod(out.shape[1:]))
 
     def _snapshot_good(self) -> None:
         """The weights (and optimizer state) the NaN guard falls back to: those of the last whole epoch."""
