@@ -30,7 +30,7 @@ def open_project(args: argparse.Namespace) -> tuple[Project, Path | None]:
         raise NNStudioError("no project given; name a .nnstudio or .json file, or pass --demo")
     path = Path(args.project)
     project = load_project(path)
-    for note in getattr(project, "notes", ()):  # what opening changed (dropped or converted weights ...)
+    for note in project.notes:  # what opening changed (dropped or converted weights ...)
         log.warning(note)  # cli.main prints each as one "nnstudio CMD: note: ..." line
     return project, path.resolve().parent
 
