@@ -36,21 +36,35 @@ class LRFinderResult:
 
 def suggest(lrs: np.ndarray, smoothed: np.ndarray) -> float:
     """Where the loss falls most steeply (per decade of learning rate) before its minimum, but at most a
-    tenth of the rate at the minimum: near the minimum the loss is about to blow up (fastai's two rules)."""
+    tenth of the rate at the minimum: near the minimum the loss is about to blow up (fastai's two rules).
+    The steepest fall is looked for among the rates at or below that cap, so the answer always sits on a
+    falling stretch of the curve, never on a bump between the cap and the minimum."""
     if len(lrs) < 8:
         return math.nan
     finite = np.isfinite(smoothed)
     lrs, smoothed = lrs[finite], smoothed[finite]
     lowest = int(np.argmin(smoothed))
+    cap = float(lrs[lowest]) / 10
     skip = max(1, len(lrs) // 20)  # the first few points are still warming up the smoothing
     if lowest - skip < 3:
-        return float(lrs[lowest] / 10) if lowest > 0 else math.nan
+        return cap if lowest > 0 else math.nan
     window = max(3, len(lrs) // 12)  # slopes of single noisy batches would point anywhere
-    curve = np.convolve(smoothed, np.ones(window) / window, mode="same")
+    curve = moving_average(smoothed, window)
     span = slice(skip, lowest + 1)
-    slope = np.gradient(curve[span], np.log10(lrs[span]))
-    steepest = float(lrs[skip + int(np.argmin(slope))])
-    return min(steepest, float(lrs[lowest]) / 10)
+    rates = lrs[span]
+    slope = np.gradient(curve[span], np.log10(rates))
+    falling = (rates <= cap * (1 + 1e-9)) & (slope < 0)
+    if not falling.any():
+        return cap
+    return float(rates[falling][int(np.argmin(slope[falling]))])
+
+
+def moving_average(values: np.ndarray, window: int) -> np.ndarray:
+    """A centred mean over ``window`` points that averages only the points that exist: ``np.convolve(mode="same")``
+    alone pads both ends with zeros, which bends the curve down there and makes its last points look like the
+    steepest fall (a sweep stopped just after its minimum then suggested a tenth of the minimum, whatever the curve)."""
+    kernel = np.ones(window)
+    return np.convolve(values, kernel, mode="same") / np.convolve(np.ones(len(values)), kernel, mode="same")
 
 
 def lr_range_test(
