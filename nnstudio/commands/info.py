@@ -6,7 +6,7 @@ import argparse
 
 from nnstudio.commands.common import add_project_argument, open_project
 from nnstudio.core import memory
-from nnstudio.core.arch.builder import check_fits, estimate, plan
+from nnstudio.core.arch.builder import check_fits, check_output, estimate, output_need, plan
 from nnstudio.core.data.assemble import build as build_data
 from nnstudio.core.errors import format_shape
 from nnstudio.core.registry import DATASETS, LAYERS, LOSSES, OPTIMIZERS
@@ -42,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
         + (f" ({memory.format_bytes(free)} free now)" if free is not None else ""),
         flush=True,
     )
+    check_output(built, output_need(bundle))  # so does one whose output cannot be what the task needs (exit 2)
     check_fits(built, batch)  # a network that would not fit ends here with the builder's own message (exit 2)
     bundle.require_finite()  # so does data that training would refuse (NaN left after preprocessing)
     return 0

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from torch import nn
 
-from nnstudio.core.arch.builder import BuiltModel, build
+from nnstudio.core.arch.builder import BuiltModel, build, output_need
 from nnstudio.core.arch.spec import ArchitectureSpec
 from nnstudio.core.data.assemble import build as build_data
 from nnstudio.core.data.bundle import DataBundle
@@ -121,8 +121,10 @@ class ProjectDocument:
             self.project_replaced.emit()
 
     def built(self) -> BuiltModel:
-        """The architecture built for the current data (fresh weights); raises ShapeError when it does not fit."""
-        return build(self.project.architecture, self.bundle().input_shape)
+        """The architecture built for the current data (fresh weights); raises ShapeError when it does not fit
+        the data or its output does not fit the task."""
+        bundle = self.bundle()
+        return build(self.project.architecture, bundle.input_shape, need=output_need(bundle))
 
     def trained_model(self) -> nn.Module | None:
         """A new module holding the project's trained weights, in eval mode, or None before training."""

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from nnstudio.core.arch.builder import BuiltModel, build
+from nnstudio.core.arch.builder import BuiltModel, build, output_need
 from nnstudio.core.data import assemble
 from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle
 from nnstudio.core.errors import DataError, NNStudioError, ProjectFileError
@@ -36,7 +36,7 @@ DATA_CHANGED = (
 
 def build_model(project: Project, bundle: DataBundle, *, load_weights: bool = True) -> BuiltModel:
     """The project's network for this data, freshly seeded, or with the project's saved weights."""
-    built = build(project.architecture, bundle.input_shape)
+    built = build(project.architecture, bundle.input_shape, need=output_need(bundle))
     new_model(built.module, project.training.seed)
     if load_weights and project.weights:
         apply_weights(built.module, project.weights)

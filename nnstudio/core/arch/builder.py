@@ -2,7 +2,10 @@
 
 Every build is planned first on torch's ``meta`` device (shapes and parameter counts, no memory), so a
 network too big for this machine is refused with a :class:`ModelTooBigError` before anything is allocated:
-the CLI, the Train button and the Architecture tab all pass through here.
+the CLI, the Train button and the Architecture tab all pass through here. Given what the task needs
+(:class:`OutputNeed`, from :func:`output_need`), a network whose output cannot be that (a Linear after a
+Conv2d with no Flatten between) is refused with an :class:`OutputShapeError` on the layer that should
+have flattened.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from torch.overrides import TorchFunctionMode
 from nnstudio.core import memory
 from nnstudio.core.arch.layers import LayerProblem, ResidualModule, Shape
 from nnstudio.core.arch.spec import ArchitectureSpec, LayerSpec
+from nnstudio.core.data.bundle import CLASSIFICATION, REGRESSION
 from nnstudio.core.errors import ShapeError, format_shape
 from nnstudio.core.registry import LAYERS, Entry
 
@@ -113,6 +117,71 @@ class ModelTooBigError(ShapeError):
         )
 
 
+@dataclass(frozen=True)
+class OutputNeed:
+    """What the task needs the network to give for each example: ``size`` values as one vector (classes
+    or regression targets). Regression losses reshape the output to the targets, so there any shape with
+    ``size`` values fits (an autoencoder may end with the input's own 1x8x8)."""
+
+    task: str  # CLASSIFICATION or REGRESSION
+    size: int
+    reconstruction: bool = False
+
+    def fits(self, out: Shape) -> bool:
+        return len(out) <= 1 or (self.task == REGRESSION and math.prod(out) == self.size)
+
+    def describe(self) -> str:
+        if self.task == CLASSIFICATION:
+            return f"{self.size} outputs (one per class)"
+        if self.reconstruction:
+            return f"{self.size} outputs (the input's {self.size} values, to rebuild it)"
+        return "1 output (the target)" if self.size == 1 else f"{self.size} outputs (one per target)"
+
+
+def output_need(bundle) -> OutputNeed | None:
+    """What ``bundle``'s task needs from the network (None where the bundle cannot say)."""
+    try:
+        size = bundle.output_size
+    except (ValueError, IndexError, AttributeError):
+        return None
+    if not size:
+        return None
+    return OutputNeed(bundle.task, int(size), bool(getattr(bundle, "meta", {}).get("reconstruction")))
+
+
+class OutputShapeError(ShapeError):
+    """The network builds, but its output cannot be what the task needs: a Linear acting on the last
+    dimension of an image (no Flatten before it) gives a 16x6x10 grid, not 10 class scores.
+
+    ``flatten_at`` is the 0-based top-level position where a Flatten goes (before ``index``), or None
+    when no Linear received the multi-dimensional input and the network needs Flatten and a Linear at its end."""
+
+    def __init__(self, blamed: LayerInfo, output: Shape, need: OutputNeed, position: int, linear: bool) -> None:
+        self.output, self.need = tuple(output), need
+        self.flatten_at: int | None = position if linear else None
+        ends = f"the network ends with {format_shape(output)} values per example where this {need.task} task needs {need.describe()}"
+        if linear:
+            message = (f"receives {format_shape(blamed.in_shape)}, a multi-dimensional input, and acts only on its last "
+                       f"dimension, so {ends}; insert Flatten before layer {blamed.index}")
+        else:
+            message = (f"receives {format_shape(blamed.in_shape)} and {ends}; insert Flatten and a Linear with "
+                       f"{need.size} outputs after layer {blamed.index}")
+        super().__init__(blamed.index, blamed.title, blamed.in_shape, message)
+
+
+def check_output(built: BuiltModel, need: OutputNeed | None) -> None:
+    """Raise OutputShapeError when ``built``'s output cannot be what ``need`` asks; nothing without a need."""
+    if need is None or need.fits(built.output_shape):
+        return
+    top = [i for i in built.layers if i.depth == 0]
+    if not top:
+        return
+    position, blamed = next(
+        ((n, i) for n, i in enumerate(top) if i.kind == "linear" and len(i.in_shape) > 1), (len(top) - 1, top[-1])
+    )
+    raise OutputShapeError(blamed, built.output_shape, need, position, blamed.kind == "linear" and len(blamed.in_shape) > 1)
+
+
 def estimate(built: BuiltModel, batch_size: int = DEFAULT_BATCH_SIZE) -> MemoryEstimate:
     """Memory to train ``built`` (planned or real) with batches of ``batch_size``."""
     activations = math.prod(built.input_shape) + sum(math.prod(i.out_shape) for i in built.layers)
@@ -206,12 +275,15 @@ def _build_stack(
     return nn.Sequential(modules), shape
 
 
-def plan(spec: ArchitectureSpec, input_shape: Shape) -> BuiltModel:
+def plan(spec: ArchitectureSpec, input_shape: Shape, *, need: OutputNeed | None = None) -> BuiltModel:
     """The model with its weights on the ``meta`` device: every shape, parameter count and cost, nothing
-    allocated (it cannot run). Raises ShapeError at the first layer that does not fit."""
+    allocated (it cannot run). Raises ShapeError at the first layer that does not fit, and, given ``need``,
+    OutputShapeError when the output cannot be what the task needs."""
     infos: list[LayerInfo] = []
     module, out = _build_stack(spec.layers, tuple(input_shape), "", "", 0, infos, meta=True)
-    return BuiltModel(module, tuple(input_shape), out, infos)
+    planned = BuiltModel(module, tuple(input_shape), out, infos)
+    check_output(planned, need)
+    return planned
 
 
 def _materialize(spec: ArchitectureSpec, planned: BuiltModel) -> BuiltModel:
@@ -219,24 +291,28 @@ def _materialize(spec: ArchitectureSpec, planned: BuiltModel) -> BuiltModel:
     return BuiltModel(module, planned.input_shape, planned.output_shape, planned.layers)
 
 
-def build(spec: ArchitectureSpec, input_shape: Shape, *, batch_size: int = DEFAULT_BATCH_SIZE) -> BuiltModel:
-    """Build the model; raise ShapeError at the first layer that does not fit, and ModelTooBigError (before
-    allocating) when training it with ``batch_size`` would need more memory than is free."""
-    planned = plan(spec, input_shape)
+def build(
+    spec: ArchitectureSpec, input_shape: Shape, *, batch_size: int = DEFAULT_BATCH_SIZE, need: OutputNeed | None = None
+) -> BuiltModel:
+    """Build the model; raise ShapeError at the first layer that does not fit, OutputShapeError (given
+    ``need``) when the output cannot be what the task needs, and ModelTooBigError (before allocating) when
+    training it with ``batch_size`` would need more memory than is free."""
+    planned = plan(spec, input_shape, need=need)
     check_fits(planned, batch_size)
     return _materialize(spec, planned)
 
 
 def build_partial(
-    spec: ArchitectureSpec, input_shape: Shape, *, batch_size: int = DEFAULT_BATCH_SIZE
+    spec: ArchitectureSpec, input_shape: Shape, *, batch_size: int = DEFAULT_BATCH_SIZE, need: OutputNeed | None = None
 ) -> tuple[BuiltModel | None, list[LayerInfo], ShapeError | None]:
     """Like ``build``, but never raises a ShapeError: it returns the facts of every layer before the
-    first one that does not fit (every layer, for a network too big for memory), and that error, so the
-    editor can show both."""
+    first one that does not fit (every layer, for a network too big for memory or whose output does not
+    fit the task), and that error, so the editor can show both."""
     infos: list[LayerInfo] = []
     try:
         module, out = _build_stack(spec.layers, tuple(input_shape), "", "", 0, infos, meta=True)
         planned = BuiltModel(module, tuple(input_shape), out, infos)
+        check_output(planned, need)
         check_fits(planned, batch_size)
     except ShapeError as exc:
         return None, infos, exc

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.arch.builder import BuiltModel, build_partial
+from nnstudio.core.arch.builder import BuiltModel, OutputShapeError, build_partial, output_need
 from nnstudio.core.arch.commands import (
     EditCommand,
     InsertLayer,
@@ -273,7 +273,7 @@ class ArchitecturePanel(QWidget):
             self.bundle = None
             data_problem = str(exc)
         if self.bundle is not None:
-            self.built, infos, self.shape_error = build_partial(self.spec, self.bundle.input_shape)
+            self.built, infos, self.shape_error = build_partial(self.spec, self.bundle.input_shape, need=output_need(self.bundle))
         # Signals stay blocked while the rows are rebuilt: a transient "nothing selected" would tear down
         # the property form, possibly the very spin box whose key press caused this refresh.
         self.stack.blockSignals(True)
@@ -325,8 +325,14 @@ class ArchitecturePanel(QWidget):
             if fix:
                 text += f"<br>Suggested fix: set {html.escape(fix)}."
             self.error_label.setText(text)
-            self.fix_button.setVisible(bool(exc.fix))
-            self.fix_button.setToolTip(f"Set {fix} on layer {exc.index}" if fix else "")
+            # An output that does not fit the task is fixed by a layer, not by a value: offered, never applied by itself.
+            flatten = isinstance(exc, OutputShapeError) and fix_command(exc) is not None
+            self.fix_button.setText("Insert Flatten" if flatten else "Apply fix")
+            self.fix_button.setVisible(bool(exc.fix) or flatten)
+            self.fix_button.setToolTip(
+                f"Insert a Flatten layer before layer {exc.index} (undo with Ctrl+Z)" if flatten
+                else f"Set {fix} on layer {exc.index}" if fix else ""
+            )
             self.error_frame.show()
         else:
             self.error_label.clear()

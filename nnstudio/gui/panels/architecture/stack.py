@@ -10,7 +10,7 @@ from PySide6.QtCore import QMimeData, QPoint, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
-from nnstudio.core.arch.builder import LayerInfo
+from nnstudio.core.arch.builder import LayerInfo, OutputShapeError
 from nnstudio.core.arch.commands import Path, index_from_path
 from nnstudio.core.arch.spec import LayerSpec
 from nnstudio.core.errors import ShapeError, format_shape
@@ -89,7 +89,9 @@ class LayerStackView(QTreeWidget):
                 for col in (COL_SHAPE, COL_PARAMS):
                     item.setTextAlignment(col, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if path == error_path:
-                    item.setText(COL_SHAPE, "does not fit")
+                    # The whole network built, but its output is not what the task needs: show the shape it gives.
+                    reached = info is not None and isinstance(error, OutputShapeError)
+                    item.setText(COL_SHAPE, f"{format_shape(info.out_shape)} · does not fit" if reached else "does not fit")
                     for col in range(len(COLUMNS)):
                         item.setBackground(col, QBrush(ERROR_BACKGROUND))
                         item.setForeground(col, QBrush(ERROR_FOREGROUND))
