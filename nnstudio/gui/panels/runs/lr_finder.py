@@ -74,14 +74,17 @@ class LRFinderPage(TaskPage):
         self.plot = pg.PlotWidget(axisItems={"bottom": LogAxis("bottom")})
         self.plot.setObjectName("lrPlot")
         self.plot.setBackground("w")
-        self.plot.setTitle("Loss against learning rate", color="#333", size="11pt")
+        self.plot.setTitle("Loss against learning rate (pale: each batch, dark: smoothed)", color="#333", size="11pt")
         self.plot.setLabel("bottom", "learning rate (log scale)")
-        self.plot.setLabel("left", "loss (smoothed)")
+        self.plot.setLabel("left", "loss")
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         self.plot.setLogMode(x=True, y=False)
         self.plot.getAxis("left").enableAutoSIPrefix(False)
-        self.raw_curve = self.plot.plot([], [], pen=pg.mkPen("#c6dbef", width=1))
+        self.raw_curve = self.plot.plot([], [], pen=pg.mkPen("#8fb6d9", width=1))
         self.curve = self.plot.plot([], [], pen=pg.mkPen("#1f77b4", width=2.5))
+        # The suggestion as a dot on the smoothed curve, so it is plain which point of the curve was chosen.
+        self.suggested_point = self.plot.plot([], [], pen=None, symbol="o", symbolSize=11,
+                                              symbolBrush="#2ca02c", symbolPen=pg.mkPen("#1a5e1a", width=1.5))
         self.marker = pg.InfiniteLine(angle=90, pen=pg.mkPen("#2ca02c", width=2, style=Qt.PenStyle.DashLine),
                                       label="", labelOpts={"position": 0.9, "color": "#1a7a1a"})
         self.marker.hide()
@@ -124,22 +127,33 @@ class LRFinderPage(TaskPage):
         raw = finite & np.isfinite(result.losses)
         self.raw_curve.setData(result.lrs[raw], result.losses[raw])
         self.curve.setData(result.lrs[finite], result.smoothed[finite])
-        if len(result.smoothed[finite]):
-            # Frame the fall of the loss, not the explosion at the largest rates.
-            lo, hi = float(np.min(result.smoothed[finite])), float(np.max(result.smoothed[finite][: max(1, len(finite) // 2)]))
-            self.plot.setYRange(lo - 0.05 * abs(lo), max(hi, lo) * 1.3 + 1e-6)
+        self._frame(result, finite, raw)
         ok = math.isfinite(result.suggestion)
-        if ok:
+        if ok and finite.any():
+            self.marker.show()  # first: a hidden line's label ignores new text, and the first suggestion showed none
             self.marker.setValue(math.log10(result.suggestion))
             self.marker.label.setFormat(f"suggested {result.suggestion:.2g}")
-            self.marker.show()
+            at = float(np.interp(math.log10(result.suggestion), np.log10(result.lrs[finite]), result.smoothed[finite]))
+            self.suggested_point.setData([result.suggestion], [at])
             self.status.setText(f"Suggested learning rate: <b>{result.suggestion:.2g}</b> (where the loss falls "
                                 f"fastest). Apply it, then Train." + (" (cancelled early)" if result.cancelled else ""))
             self.apply_button.setText(f"Apply {result.suggestion:.2g}")
         else:
             self.marker.hide()
+            self.suggested_point.setData([], [])
             self.status.setText("No clear suggestion: the loss did not fall. Try more batches, or check the data.")
         self.apply_button.setEnabled(ok)
+
+    def _frame(self, result: LRFinderResult, finite: np.ndarray, raw: np.ndarray) -> None:
+        """Frame the fall of the loss, raw batches included, up to the smoothed minimum: not the explosion at the
+        largest rates, which would flatten everything before it."""
+        if not finite.any():
+            return
+        fall = np.arange(len(finite)) <= int(np.argmin(np.where(finite, result.smoothed, np.inf)))
+        values = np.concatenate([result.smoothed[finite & fall], result.losses[raw & fall]])
+        lo, hi = float(np.min(values)), float(np.max(values))
+        pad = 0.06 * (hi - lo) + 1e-6
+        self.plot.setYRange(lo - pad, hi + pad, padding=0)
 
     @Slot()
     def apply(self) -> None:
