@@ -52,7 +52,8 @@ def format_report(report: EvaluationReport) -> str:
     """A plain-text table: one column per split, then the main split's per-class figures and the gaps."""
     names = list(report.splits)
     width = max(12, *(len(n) + 2 for n in names))
-    lines = [f"{'':<22}" + "".join(f"{n:>{width}}" for n in names)]
+    lines = [f"note: {note}" for note in report.notes]  # first, so the numbers are read knowing it
+    lines.append(f"{'':<22}" + "".join(f"{n:>{width}}" for n in names))
     if report.is_classification:
         rows = [
             ("examples", lambda m: str(m.n)),

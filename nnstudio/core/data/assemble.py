@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle, RawDataset, Split
+from nnstudio.core.data.checks import not_finite
 from nnstudio.core.data.preprocess import FittedPipeline, fit_pipeline
 from nnstudio.core.data.spec import DataSpec
 from nnstudio.core.errors import DataError
@@ -104,18 +105,22 @@ def bundle_from(prepared: Prepared) -> DataBundle:
 
     test = make(raw.x[test_idx], raw.y[test_idx]) if raw.fixed_test is None else make(*raw.fixed_test)
     train = make(raw.x[train_idx], raw.y[train_idx])
+    validation = make(raw.x[val_idx], raw.y[val_idx])
+    extra = {name: make(x, y) for name, (x, y) in raw.extra.items()}
+    names = _feature_names(raw, pipeline, tuple(train.x.shape[1:]))
     return DataBundle(
         task=raw.task,
         train=train,
-        validation=make(raw.x[val_idx], raw.y[val_idx]),
+        validation=validation,
         test=test,
         input_shape=tuple(train.x.shape[1:]),
         class_names=list(raw.class_names),
-        feature_names=_feature_names(raw, pipeline, tuple(train.x.shape[1:])),
+        feature_names=names,
         description=raw.description,
         input_kind=raw.input_kind,
-        extra={name: make(x, y) for name, (x, y) in raw.extra.items()},
+        extra=extra,
         pipeline=pipeline,
         raw_shape=tuple(raw.x.shape[1:]),
         meta=dict(raw.meta),
+        problem=not_finite({"training": train, "validation": validation, "test": test, **extra}, names),
     )

@@ -13,8 +13,10 @@ import gzip
 import io
 import math
 import pickle
+import stat
 import threading
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,11 +25,17 @@ from typing import Any
 
 import numpy as np
 
+from nnstudio.core import memory
 from nnstudio.core.errors import DataError
 
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a", "?"})
 MAX_EMBED_BYTES = 2 * 1024 * 1024
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm"})
+# Memory a reader needs per byte of file, at least: parsing CSV text into Python cells and columns peaked at
+# about 27x the file's size (a 24 MB, 1,000,000-row table), so 10x never refuses a table that would fit.
+# Binary images and labels are read, then copied as float32 (4 bytes per pixel byte).
+TEXT_MEMORY_FACTOR = 10
+BINARY_MEMORY_FACTOR = 5
 
 
 class LoadCancelled(DataError):
@@ -89,7 +97,40 @@ def project_relative(path: Path, base_dir: Path | None) -> str:
     return str(path)
 
 
-def _read_bytes(path: Path) -> bytes:
+_NOT_REGULAR = (
+    (stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a disk device"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+)
+
+
+def fits_in_memory(size: int, factor: int, available: int | None) -> bool:
+    """Whether reading ``size`` bytes, which needs ``factor`` times as much memory, fits what is free
+    (always True where the free memory is unknown)."""
+    return available is None or size * factor <= available
+
+
+def checked_size(path: Path, factor: int = 1) -> int:
+    """The size of the regular file ``path``; a DataError for a device, FIFO or folder (which would be read
+    without end, or block) and for a file whose reading needs more memory than is free. Never opens the file."""
+    try:
+        mode, size = (st := path.stat()).st_mode, st.st_size
+    except OSError as exc:
+        raise DataError(f"Cannot read {path}: {exc.strerror or exc}; check the path and its permissions") from None
+    for test, what in _NOT_REGULAR:
+        if test(mode):
+            raise DataError(f"{path} is {what}, not a data file; choose a file saved on disk")
+    available = memory.available_bytes()
+    if not fits_in_memory(size, factor, available):
+        raise DataError(
+            f"{path.name} is {memory.format_bytes(size)}; reading it needs about {memory.format_bytes(size * factor)} "
+            f"of memory, but only {memory.format_bytes(available or 0)} is free; use a smaller file (fewer rows or "
+            f"columns, or a sample of it) or close other programs"
+        )
+    return size
+
+
+def _read_bytes(path: Path, factor: int = 1) -> bytes:
+    checked_size(path, factor)
     try:
         return path.read_bytes()
     except OSError as exc:
@@ -215,7 +256,7 @@ def parse_table(text: str, name: str, delimiter: str = "auto") -> Table:
 
 
 def read_table(path: Path, delimiter: str = "auto") -> Table:
-    return parse_table(decode_text(_read_bytes(path), path.name), path.name, delimiter)
+    return parse_table(decode_text(_read_bytes(path, TEXT_MEMORY_FACTOR), path.name), path.name, delimiter)
 
 
 PEEK_BYTES = 256 * 1024
@@ -226,6 +267,8 @@ def peek_columns(path: Path | None, text: str = "", delimiter: str = "auto") -> 
     without reading a big file on the GUI thread. Kind is NUMERIC, CATEGORICAL or '' when unclear."""
     if path is not None:
         try:
+            if not stat.S_ISREG(path.stat().st_mode):
+                return []  # opening a FIFO would block the GUI thread until something writes to it
             with path.open("rb") as f:
                 raw = f.read(PEEK_BYTES)
         except OSError:
@@ -248,13 +291,13 @@ def peek_columns(path: Path | None, text: str = "", delimiter: str = "auto") -> 
 
 def embed_text(path: Path) -> str:
     """The file's text for embedding into a project; refused above a couple of MB (link those instead)."""
-    raw = _read_bytes(path)
-    if len(raw) > MAX_EMBED_BYTES:
+    size = checked_size(path)  # before reading: a big file is refused without loading it
+    if size > MAX_EMBED_BYTES:
         raise DataError(
-            f"{path.name} is {len(raw) / 1024**2:.1f} MB; only tables up to {MAX_EMBED_BYTES // 1024**2} MB can be "
+            f"{path.name} is {size / 1024**2:.1f} MB; only tables up to {MAX_EMBED_BYTES // 1024**2} MB can be "
             f"embedded in a project; keep it as a linked file instead"
         )
-    return decode_text(raw, path.name)
+    return decode_text(_read_bytes(path), path.name)
 
 
 def guess_task(column: Column) -> str:
@@ -285,6 +328,14 @@ def table_dataset(table: Table, target: str, task: str, features: list[str]) -> 
     if not chosen:
         raise DataError(f"{table.name} has no columns left as features besides the target '{target}'; choose a file with inputs")
     x_cols = [table.column(n) for n in chosen]
+    empty = [c.name for c in x_cols if c.missing == table.n_rows]
+    if empty:
+        listed = ", ".join(f"'{n}'" for n in empty)
+        raise DataError(
+            f"The column{'s' if len(empty) > 1 else ''} {listed} of {table.name} {'have' if len(empty) > 1 else 'has'} "
+            f"no value at all (every cell is empty or NA); drop {'them' if len(empty) > 1 else 'it'} from the features "
+            f"(untick it on the Data tab, or list the other columns under 'features') or fill it in the file"
+        )
     if y_col.missing:
         raise DataError(
             f"The target column '{target}' has {y_col.missing} missing value(s) (first on line {y_col.first_missing_line}); "
@@ -376,12 +427,18 @@ def read_image_folder(folder: Path, size: int, rgb: bool) -> tuple[np.ndarray, n
 
 # ---------------------------------------------------------------------------- idx (MNIST family)
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+_IDX_TYPE_NAMES = {0x09: "signed bytes", 0x0B: "16-bit integers", 0x0C: "32-bit integers", 0x0D: "32-bit floats", 0x0E: "64-bit floats"}
 
 
 def parse_idx(raw: bytes, name: str) -> np.ndarray:
     """The idx format of MNIST: a 4-byte magic (0, 0, type, dims), the sizes, then the values."""
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
         raise DataError(f"{name} is not an idx file (its first bytes are not an idx header); it is damaged or the wrong file")
+    if raw[2] != 0x08:  # what torchvision's MNIST readers accept: pixels 0-255 and labels as unsigned bytes
+        raise DataError(
+            f"{name} holds {_IDX_TYPE_NAMES[raw[2]]} (idx type byte 0x{raw[2]:02x}); MNIST-family images and labels "
+            f"must be unsigned bytes (type 0x08); this file is from another dataset or damaged, get the original files"
+        )
     ndim = raw[3]
     header = 4 + 4 * ndim
     if ndim == 0 or len(raw) < header:
@@ -398,12 +455,20 @@ def parse_idx(raw: bytes, name: str) -> np.ndarray:
 
 
 def read_idx(path: Path) -> np.ndarray:
-    raw = _read_bytes(path)
+    raw = _read_bytes(path, BINARY_MEMORY_FACTOR)
     if path.suffix == ".gz":
+        available = memory.available_bytes()
+        limit = None if available is None else available // BINARY_MEMORY_FACTOR
         try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
+            with gzip.GzipFile(fileobj=io.BytesIO(raw)) as gz:
+                raw = gz.read() if limit is None else gz.read(limit + 1)  # bounded: a small .gz may expand hugely
+        except (OSError, EOFError, zlib.error) as exc:
             raise DataError(f"{path.name} is not a valid gzip file ({exc}); it is damaged, get a fresh copy") from None
+        if limit is not None and len(raw) > limit:
+            raise DataError(
+                f"{path.name} unpacks to more than {memory.format_bytes(limit)}, more than this computer's free memory "
+                f"can hold as images; close other programs, or use a smaller dataset"
+            )
     return parse_idx(raw, path.name)
 
 
@@ -456,7 +521,7 @@ def _latin1_encode(text: str, encoding: str = "latin1") -> bytes:
 
 def read_cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """One CIFAR-10 python batch: (N x 3 x 32 x 32 uint8 images, N labels)."""
-    raw = _read_bytes(path)
+    raw = _read_bytes(path, BINARY_MEMORY_FACTOR)
     try:
         batch = _BatchUnpickler(io.BytesIO(raw), encoding="latin1").load()
     except _Refused as exc:
@@ -483,6 +548,7 @@ def read_cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
 # ---------------------------------------------------------------------------- NumPy .npz
 def read_npz(path: Path) -> dict[str, np.ndarray]:
     """Arrays from an .npz archive; object arrays (which would need pickle) are refused."""
+    checked_size(path)  # before is_zipfile opens it: a FIFO would block, a device be read without end
     if not zipfile.is_zipfile(path):
         raise DataError(f"{path.name} is not an .npz archive; save your arrays with np.savez(path, X=..., y=...)")
     try:

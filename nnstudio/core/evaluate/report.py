@@ -27,6 +27,10 @@ from nnstudio.core.evaluate.predict import predict_outputs, probabilities
 # about 34.5 nats instead of infinity.
 PROBA_EPS = 1e-15
 SPLIT_ORDER = ("train", "validation", "test")
+NO_HELD_OUT = (
+    "No held-out data: the validation and test splits are empty, so these are training metrics, which overstate "
+    "how the model does on new examples; give validation or test a fraction of the data (Data tab, or data.split)"
+)
 
 
 @dataclass
@@ -115,6 +119,7 @@ class EvaluationReport:
     skipped: dict[str, str] = field(default_factory=dict)  # split -> why it has no metrics
     gaps: list[Any] = field(default_factory=list)  # nnstudio.core.evaluate.gaps.Gap
     target_names: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what a reader must know to trust the numbers
 
     @property
     def is_classification(self) -> bool:
@@ -136,6 +141,7 @@ class EvaluationReport:
             "splits": {name: split_to_dict(s, self.class_names, curves) for name, s in self.splits.items()},
             "skipped": dict(self.skipped),
             "gaps": [g.to_dict() for g in self.gaps],
+            "notes": list(self.notes),
         }
         return _json_clean(out)
 
@@ -309,6 +315,7 @@ def evaluate(
     """
     from nnstudio.core.evaluate.gaps import find_gaps
 
+    bundle.require_finite()  # NaN inputs would surface as sklearn's "Input contains NaN"
     available = bundle.splits()
     wanted = list(available) if splits is None else splits
     for name in wanted:
@@ -336,6 +343,8 @@ def evaluate(
         raise NNStudioError("Every split is empty, so there is nothing to evaluate; check the split fractions on the Data tab")
     targets = [] if bundle.task == CLASSIFICATION else _target_names(bundle)
     report = EvaluationReport(bundle.task, list(bundle.class_names), out, skipped, target_names=targets)
+    if report.main_split == "train" and not len(bundle.validation) and not len(bundle.test):
+        report.notes.append(NO_HELD_OUT)
     report.gaps = find_gaps(report, bundle)
     return report
 

@@ -12,6 +12,21 @@ from nnstudio.core.errors import DataError
 from nnstudio.core.registry import PREPROCESSING, Param
 
 
+def _categorical_columns(names: list[str], info: Info, width: int) -> list[int]:
+    """Columns the source says hold category codes: a mean there (0.48 between 'female' and 'male') would
+    invent a category that one-hot encoding then turns into a column of its own."""
+    known = info.get("categorical") or {}
+    return [j for j, n in enumerate(names) if n in known] if len(names) == width else []
+
+
+def _most_frequent(column: np.ndarray, default: float) -> float:
+    present = column[~np.isnan(column)]
+    if not present.size:
+        return default
+    values, counts = np.unique(present, return_counts=True)
+    return float(values[counts.argmax()])  # ties: the smallest code, as scikit-learn's most_frequent
+
+
 @PREPROCESSING.register(
     "impute", title="Fill missing values", category="Missing values",
     params=(
@@ -23,7 +38,8 @@ from nnstudio.core.registry import PREPROCESSING, Param
     help="""
 Real tables have holes. A network cannot compute with a missing value, so each one is replaced by the
 column's mean or median (robust to outliers) or its most frequent value (also works for categories), or by
-a constant, all learned from the training split only. Dropping rows keeps only complete examples: honest,
+a constant, all learned from the training split only. A category column always gets its most frequent
+category: the mean of 'female' and 'male' codes is no category at all. Dropping rows keeps only complete examples: honest,
 but it throws data away and cannot predict for a new example that has a hole.""",
 )
 class Impute(StepKind):
@@ -49,6 +65,8 @@ class Impute(StepKind):
             with np.errstate(all="ignore"), warnings.catch_warnings(action="ignore", category=RuntimeWarning):
                 fill = (np.nanmean if strategy == "mean" else np.nanmedian)(values, axis=0)
             fill = np.where(np.isnan(fill), p["fill_value"], fill).astype(np.float32)
+            for j in _categorical_columns(names, info, flat.shape[1]):
+                fill[j] = _most_frequent(values[:, j], fill[j])
         return {"fill": np.asarray(fill)}
 
     @classmethod
