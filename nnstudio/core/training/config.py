@@ -15,6 +15,8 @@ from nnstudio.core.registry import Param
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 MONITORS = ("val_loss", "val_accuracy", "val_rmse")
+# Far above any useful rate on purpose: a class must be able to watch what a huge learning rate does.
+LR_MAX = 1000.0
 
 
 @dataclass
@@ -72,7 +74,7 @@ class TrainSpec:
 # The plain (non-registry) settings, in the order the Training tab shows them.
 SETTINGS: tuple[Param, ...] = (
     Param("lr", float, 1e-3, "How big a step the optimizer takes against the gradient. Too large: the loss jumps "
-          "around or explodes; too small: learning crawls. 0.001 suits Adam, 0.01-0.1 suits SGD.", 1e-7, 10.0,
+          "around or explodes; too small: learning crawls. 0.001 suits Adam, 0.01-0.1 suits SGD.", 1e-7, LR_MAX,
           label="Learning rate"),
     Param("batch_size", int, 32, "Examples per weight update. Small batches give noisy but frequent steps; large "
           "batches give smooth, fewer steps and use the hardware better.", 1, 1_000_000, label="Batch size"),

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QGroupBox, QLabel, QWidget
 
 from nnstudio.core.data.spec import SplitSpec
+from nnstudio.core.training.config import setting
+from nnstudio.gui.widgets.param_form import CheckedDoubleSpinBox, CheckedSpinBox, RefusalNote
 
 
 class SplitEditor(QGroupBox):
@@ -15,19 +17,18 @@ class SplitEditor(QGroupBox):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Split and batches", parent)
         self.setObjectName("splitEditor")
-        self.validation = self._fraction("validationSpin", "Share of examples held out to choose models and epochs (never trained on)")
-        self.test = self._fraction("testSpin", "The vault: examples kept back until the very end, never used for training or choosing")
+        self.validation = self._fraction("validationSpin", "Validation share", "Share of examples held out to choose models and epochs (never trained on)")
+        self.test = self._fraction("testSpin", "Test share", "The vault: examples kept back until the very end, never used for training or choosing")
         self.stratify = QCheckBox("Stratify (same class proportions in every split)")
         self.stratify.setObjectName("stratifyCheck")
-        self.seed = QSpinBox()
+        self.seed = CheckedSpinBox("Seed")
         self.seed.setObjectName("splitSeedSpin")
-        self.seed.setRange(0, 1_000_000)
+        self.seed.setRange(0, 2**31 - 1)  # the format takes any seed from 0; a project's own stays as it is
         self.seed.setToolTip("The same seed gives the same split (and the same generated data) every time")
-        self.seed.setKeyboardTracking(False)
-        self.batch = QSpinBox()
+        batch = setting("batch_size")  # the project format's range, as on the Training tab
+        self.batch = CheckedSpinBox(batch.title)
         self.batch.setObjectName("batchSizeSpin")
-        self.batch.setRange(1, 65536)
-        self.batch.setKeyboardTracking(False)
+        self.batch.setRange(int(batch.minimum), int(batch.maximum))
         self.batch.setToolTip("Examples per gradient step: small batches give noisy but frequent updates")
         self.counts = QLabel()
         self.counts.setObjectName("splitCounts")
@@ -39,19 +40,23 @@ class SplitEditor(QGroupBox):
         form.addRow("Seed", self.seed)
         form.addRow("Batch size", self.batch)
         form.addRow(self.counts)
+        self.note = RefusalNote()  # why a typed value was refused
+        self.note.setObjectName("splitRefusal")
+        for w in (self.validation, self.test, self.seed, self.batch):
+            self.note.watch(w)
+        form.addRow(self.note)
         for w in (self.validation, self.test, self.seed):
             w.valueChanged.connect(self._emit_split)
         self.stratify.toggled.connect(self._emit_split)
         self.batch.valueChanged.connect(lambda v: self.batch_size_edited.emit(int(v)))
 
     @staticmethod
-    def _fraction(name: str, tip: str) -> QDoubleSpinBox:
-        spin = QDoubleSpinBox()
+    def _fraction(name: str, title: str, tip: str) -> CheckedDoubleSpinBox:
+        spin = CheckedDoubleSpinBox(title)
         spin.setObjectName(name)
         spin.setRange(0.0, 0.8)
         spin.setSingleStep(0.05)
         spin.setDecimals(2)
-        spin.setKeyboardTracking(False)
         spin.setToolTip(tip)
         return spin
 

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSlider,
-    QSpinBox,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -43,6 +42,7 @@ from nnstudio.gui.context import AppContext
 from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.panels.training_settings import TrainingSettingsForm, editor_for
 from nnstudio.gui.widgets.live_plot import LivePlot
+from nnstudio.gui.widgets.param_form import CheckedSpinBox, RefusalNote
 from nnstudio.gui.worker import RunOutcome, TrainingRunner
 
 # Seconds slept after each batch, slowest last: a class can watch a small 2-D run unfold.
@@ -104,7 +104,7 @@ class TrainingPanel(QWidget):
         self.train_button = button("Train", "trainButton", "Train a new run from fresh weights", self.start_training, "Ctrl+T")
         self.train_button.setStyleSheet("font-weight: bold;")
         self.continue_button = button("Continue", "continueButton", "Train the current run for more epochs, keeping its weights", self.continue_training)
-        self.continue_epochs = QSpinBox()
+        self.continue_epochs = CheckedSpinBox("More epochs")
         self.continue_epochs.setObjectName("continueEpochs")
         self.continue_epochs.setRange(1, 100_000)
         self.continue_epochs.setValue(5)
@@ -165,6 +165,13 @@ class TrainingPanel(QWidget):
         self.frozen_note.setWordWrap(True)
         self.frozen_note.setStyleSheet("background: #fff6d5; border: 1px solid #e0c060; padding: 4px; color: #5a4500;")
         self.frozen_note.hide()
+        # Why a number typed here (Continue's epochs, the paused run's values) was refused.
+        self.refusal_note = RefusalNote()
+        self.refusal_note.setObjectName("trainingRefusal")
+        for box in (self.continue_epochs, self.live_lr, self.live_l2, self.live_l1):
+            self.refusal_note.watch(box)
+        self.refusal_note.shown.connect(self._show_refusal)
+        self.settings_form.refused.connect(self._show_refusal)  # the form's groups show it beside the field
         self.problem_label = QLabel()
         self.problem_label.setObjectName("trainingProblem")
         self.problem_label.setWordWrap(True)
@@ -201,6 +208,7 @@ class TrainingPanel(QWidget):
         rl = QVBoxLayout(right)
         rl.setContentsMargins(6, 0, 0, 0)
         rl.addLayout(controls)
+        rl.addWidget(self.refusal_note)
         rl.addLayout(speed_row)
         rl.addWidget(self.live_box)
         rl.addWidget(self.problem_label)
@@ -313,6 +321,10 @@ class TrainingPanel(QWidget):
         self.reset_button.setEnabled(not running and has_run)
         self.live_box.setEnabled(running and paused)
         self.ctx.set_training_active(running)
+
+    def _show_refusal(self, message: str) -> None:
+        """A refused number is also said in the status bar, where the eye goes after typing."""
+        self.ctx.status_message.emit(message, 8000)
 
     def _speed_changed(self, index: int) -> None:
         delay = SPEEDS[index]

@@ -25,42 +25,20 @@ from PySide6.QtWidgets import (
 from nnstudio.core.registry import LOSSES, OPTIMIZERS, Param, Registry
 from nnstudio.core.training.config import TrainSpec, setting
 from nnstudio.core.training.schedules import SCHEDULES
+from nnstudio.gui.widgets.param_form import CheckedDoubleSpinBox, CheckedSpinBox, RefusalNote
 from nnstudio.gui.widgets.wrapped_label import WrappedLabel
 
 STEPS_125 = (1.0, 2.0, 5.0)
 
 
-class ScientificSpinBox(QDoubleSpinBox):
+class ScientificSpinBox(CheckedDoubleSpinBox):
     """A number box that shows 0.001 or 1e-05 as typed and steps 1-2-5 (0.001, 0.002, 0.005, 0.01 ...):
-    learning rates and regularization strengths live on a log scale."""
+    learning rates and regularization strengths live on a log scale. Like every number box of the app it
+    refuses a typed value outside its range with the reason instead of clamping it."""
 
-    def __init__(self, minimum: float, maximum: float, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setDecimals(12)
+    def __init__(self, minimum: float, maximum: float, title: str = "This value", parent: QWidget | None = None) -> None:
+        super().__init__(title, general=True, parent=parent)
         self.setRange(minimum, maximum)
-        self.setKeyboardTracking(False)
-
-    def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt's name
-        return f"{value:g}"
-
-    def valueFromText(self, text: str) -> float:  # noqa: N802
-        try:
-            return float(text)
-        except ValueError:
-            return self.value()
-
-    def validate(self, text: str, pos: int):  # noqa: ANN201 - Qt's signature
-        from PySide6.QtGui import QValidator
-
-        stripped = text.strip()
-        if not stripped or stripped in ("-", ".", "e", "-.") or stripped.endswith(("e", "e-", "e+")):
-            return QValidator.State.Intermediate, text, pos
-        try:
-            value = float(stripped)
-        except ValueError:
-            return QValidator.State.Invalid, text, pos
-        ok = self.minimum() <= value <= self.maximum()
-        return (QValidator.State.Acceptable if ok else QValidator.State.Intermediate), text, pos
 
     def stepBy(self, steps: int) -> None:  # noqa: N802
         value = self.value()
@@ -86,22 +64,20 @@ def editor_for(param: Param, value: Any) -> QWidget:
         widget: QWidget = QCheckBox()
         widget.setChecked(bool(value))
     elif param.type is int:
-        widget = QSpinBox()
+        widget = CheckedSpinBox(param.title)
         widget.setRange(int(param.minimum if param.minimum is not None else -(2**31)),
                         int(min(param.maximum if param.maximum is not None else 2**31 - 1, 2**31 - 1)))
-        widget.setKeyboardTracking(False)
         widget.setValue(int(value))
     elif param.type is float:
         low = param.minimum if param.minimum is not None else -1e9
         high = param.maximum if param.maximum is not None else 1e9
         if high - low > 50 or abs(param.default) < 0.01 or param.name in ("lr", "min_lr"):
-            widget = ScientificSpinBox(low, high)
+            widget = ScientificSpinBox(low, high, param.title)
         else:
-            widget = QDoubleSpinBox()
+            widget = CheckedDoubleSpinBox(param.title)
             widget.setDecimals(4)
             widget.setRange(low, high)
             widget.setSingleStep(10.0 ** (math.floor(math.log10(high - low)) - 1))
-            widget.setKeyboardTracking(False)
         widget.setValue(float(value))
     else:
         widget = QComboBox()
@@ -147,10 +123,11 @@ def _connect_changed(widget: QWidget, slot) -> None:
 class ParamRows:
     """Editors for a list of Params added to a QFormLayout; rebuilt when the chosen entry changes."""
 
-    def __init__(self, layout: QFormLayout, first_row: int, on_change) -> None:
+    def __init__(self, layout: QFormLayout, first_row: int, on_change, note: RefusalNote | None = None) -> None:
         self.layout = layout
         self.first_row = first_row
         self.on_change = on_change
+        self.note = note  # where a refused value's reason shows
         self.editors: dict[str, QWidget] = {}
 
     def rebuild(self, params: tuple[Param, ...], values: dict[str, Any]) -> None:
@@ -160,6 +137,8 @@ class ParamRows:
         for offset, param in enumerate(params):
             editor = editor_for(param, values.get(param.name, param.default))
             _connect_changed(editor, self.on_change)
+            if self.note is not None:
+                self.note.watch(editor)
             label = QLabel(param.title + ":")
             label.setToolTip(param.help)
             self.layout.insertRow(self.first_row + offset, label, editor)
@@ -189,7 +168,9 @@ class RegistryChoice(QGroupBox):
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.form.addRow(self.combo)
         self.form.addRow(self.help)
-        self.rows = ParamRows(self.form, 2, self._param_edited)
+        self.note = RefusalNote()  # last row: the parameter rows are inserted above it
+        self.form.addRow(self.note)
+        self.rows = ParamRows(self.form, 2, self._param_edited, self.note)
         self.combo.currentIndexChanged.connect(self._entry_changed)
 
     @property
@@ -233,6 +214,7 @@ class TrainingSettingsForm(QWidget):
     """Edits a TrainSpec. ``changed`` fires on every user edit; ``spec()`` reads the form back."""
 
     changed = Signal()
+    refused = Signal(str)  # a typed value was refused: the sentence its group shows
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -250,6 +232,8 @@ class TrainingSettingsForm(QWidget):
         # The learning rate sits with the optimizer, above the optimizer's own parameters.
         self.optimizer.form.insertRow(2, lr_label, self.editors["lr"])
         self.optimizer.rows.first_row = 3
+        self.optimizer.note.watch(self.editors["lr"])
+        self.notes = [self.loss.note, self.optimizer.note, self.schedule.note]
         layout.addWidget(self.loss)
         layout.addWidget(self.optimizer)
         layout.addWidget(self.schedule)
@@ -257,19 +241,25 @@ class TrainingSettingsForm(QWidget):
             box = QGroupBox(title)
             form = QFormLayout(box)
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            note = RefusalNote()
             for name in names:
                 param = setting(name)
                 editor = editor_for(param, param.default)
                 label = QLabel(param.title + ":")
                 label.setToolTip(param.help)
                 form.addRow(label, editor)
+                note.watch(editor)
                 self.editors[name] = editor
+            form.addRow(note)
+            self.notes.append(note)
             layout.addWidget(box)
         layout.addStretch(1)
         for choice in (self.loss, self.optimizer, self.schedule):
             choice.changed.connect(self._edited)
         for editor in self.editors.values():
             _connect_changed(editor, self._edited)
+        for note in self.notes:  # the loss's and optimizer's rows are rebuilt; their groups' notes stay
+            note.shown.connect(self.refused)
         self.set_spec(TrainSpec())
 
     def set_spec(self, spec: TrainSpec) -> None:
