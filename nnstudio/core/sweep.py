@@ -101,7 +101,8 @@ def run_sweep(
     control: TrainingControl | None = None,
 ) -> list[Run]:
     """Train every trial in turn. ``control.request_stop()`` cancels (the current trial stops at its next
-    batch and is kept as stopped). Failing trials are kept with status 'failed' and the reason."""
+    batch and is kept as stopped). Failing trials are kept with status 'failed' and the reason as their
+    message (the reason, then the trial's settings in brackets)."""
     store = store or RunStore()
     control = control or TrainingControl()
     plan = trials(spec, base)
@@ -123,7 +124,8 @@ def run_sweep(
             trainer.fit(spec.epochs, [RunRecorder(run, snapshots=False)], control)
         except NNStudioError as exc:
             run.status, run.message = "failed", str(exc)
-        run.message = trial.label() + (f". {run.message}" if run.message else "")
+        # The reason first (the runs table shows the start of it beside the status), then the trial.
+        run.message = f"{run.message} ({trial.label()})" if run.message else trial.label()
         done.append(run)
         store.add(run)
         if on_run is not None:

@@ -106,6 +106,14 @@ def output_size(model: nn.Module, probe: torch.Tensor) -> int:
     return 1 if out.ndim == 1 else int(out.shape[-1]) if out.ndim == 2 else int(math.prod(out.shape[1:]))
 
 
+def batch_problem(batch_size: int, n_train: int) -> str | None:
+    """Why ``batch_size`` cannot train on ``n_train`` examples, or None."""
+    if batch_size > n_train > 0:
+        return (f"The batch size ({batch_size}) is larger than the training split ({n_train} examples); "
+                f"lower the batch size to at most {n_train} or use more data")
+    return None
+
+
 def settings_problem(spec: TrainSpec, bundle: DataBundle, n_outputs: int) -> str | None:
     """Why ``spec`` cannot train a model with ``n_outputs`` outputs on ``bundle``, or None when it can.
 
@@ -118,6 +126,9 @@ def settings_problem(spec: TrainSpec, bundle: DataBundle, n_outputs: int) -> str
     spec.schedule_params = SCHEDULES.get(spec.schedule).validate(spec.schedule_params, "training.schedule_params")
     if getattr(bundle, "problem", ""):  # NaN/inf left after preprocessing: bad data, not a learning-rate problem
         return bundle.problem
+    problem = batch_problem(spec.batch_size, len(bundle.train))
+    if problem:  # told before Train is pressed, next to the button
+        return problem
     problem = loss_entry.obj.problem(spec.loss_params, bundle.task, n_outputs, bundle.num_classes)
     if problem:
         return problem
@@ -140,11 +151,9 @@ class Trainer:
         n_train = len(bundle.train)
         if n_train == 0:
             raise TrainingError("The training split is empty; lower the validation and test fractions or use more data")
-        if spec.batch_size > n_train:
-            raise TrainingError(
-                f"The batch size ({spec.batch_size}) is larger than the training split ({n_train} examples); "
-                f"lower the batch size to at most {n_train} or use more data"
-            )
+        problem = batch_problem(spec.batch_size, n_train)
+        if problem:
+            raise TrainingError(problem)
         self.problem_check(model)
         loss_entry = LOSSES.get(self.spec.loss)
         self.loss_fn = loss_entry.obj.make(self.spec.loss_params, bundle.task, bundle.num_classes)

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -24,6 +23,7 @@ from nnstudio.core.runs import Run, RunsError, RunStore
 from nnstudio.core.sweep import SweepSpec, hidden_linear_layers, run_sweep, trials
 from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.panels.runs.tasks import Task, TaskContext, TaskPage
+from nnstudio.gui.widgets.param_form import CheckedSpinBox, RefusalNote
 
 
 def parse_numbers(text: str, kind: type, what: str) -> list:
@@ -73,6 +73,8 @@ class SweepPage(TaskPage):
         self.batches = QLineEdit("")
         self.batches.setObjectName("sweepBatches")
         self.batches.setPlaceholderText("the project's batch size")
+        self.batches.setToolTip("Batch sizes to try, separated by commas; a batch larger than the training split "
+                                "fails that trial, with the reason in the table")
         self.layer = QComboBox()
         self.layer.setObjectName("sweepLayer")
         self.layer.setToolTip("A hidden Linear layer whose width (number of neurons) the sweep varies")
@@ -83,11 +85,11 @@ class SweepPage(TaskPage):
         self.mode.setObjectName("sweepMode")
         self.mode.addItems(["grid", "random"])
         self.mode.setToolTip("Grid: every combination. Random: a random sample of them (often as good, much faster).")
-        self.trials = QSpinBox()
+        self.trials = CheckedSpinBox("Random trials")
         self.trials.setObjectName("sweepTrials")
         self.trials.setRange(1, 64)
         self.trials.setValue(6)
-        self.epochs = QSpinBox()
+        self.epochs = CheckedSpinBox("Epochs per trial")
         self.epochs.setObjectName("sweepEpochs")
         self.epochs.setRange(1, 10_000)
         self.epochs.setValue(10)
@@ -98,6 +100,11 @@ class SweepPage(TaskPage):
         form.addRow("Search:", self.mode)
         form.addRow("Random trials:", self.trials)
         form.addRow("Epochs per trial:", self.epochs)
+        self.note = RefusalNote()  # why a typed number was refused
+        self.note.setObjectName("sweepRefusal")
+        for box in (self.trials, self.epochs):
+            self.note.watch(box)
+        form.addRow(self.note)
         right = QVBoxLayout()
         explain = QLabel("The sweep trains one run per combination, one after another, with the project's other "
                          "settings. Each run appears in the table above as it finishes; the best by validation "
@@ -185,4 +192,8 @@ class SweepPage(TaskPage):
     def finished(self, result: int) -> None:
         best = self.store.best([r for r in self.store.runs if r.origin == "sweep" and r.status != "failed"])
         self.progress.setValue(result)
-        self.status.setText(f"Sweep finished: {result} runs." + (f" Best: {best.name}." if best else ""))
+        mine = [r for r in self.store.runs if r.origin == "sweep"][-result:] if result else []
+        failed = [r for r in mine if r.status == "failed"]
+        # A failed trial's reason is in the table's Status column and its tooltip; the first one is said here.
+        why = (f" {len(failed)} failed; the first: {failed[0].message}" if failed else "")
+        self.status.setText(f"Sweep finished: {result} runs." + (f" Best: {best.name}." if best else "") + why)

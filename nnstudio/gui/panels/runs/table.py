@@ -16,6 +16,8 @@ METRIC_COLUMN = COLUMNS.index("Val acc./RMSE")
 RUN_ROLE = Qt.ItemDataRole.UserRole  # the run's id, on the first cell of its row
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 BEST_BACKGROUND = QColor("#dcf3dc")
+STATUS_COLUMN = COLUMNS.index("Status")
+REASON_CHARS = 60  # of a failed run's reason shown beside its status; the whole reason is the tooltip
 
 
 class SortItem(QTableWidgetItem):
@@ -37,12 +39,23 @@ def _num(value: float | None, fmt: str = "{:.4f}") -> tuple[str, float]:
     return ("—", math.nan) if value is None or not math.isfinite(value) else (fmt.format(value), float(value))
 
 
+def _status_text(run: Run) -> str:
+    """'failed' alone says nothing: a run that failed or diverged shows the start of its reason."""
+    shown = run.status.replace("_", " ")
+    if run.status in ("failed", "diverged") and run.message:
+        reason = run.message
+        if len(reason) > REASON_CHARS:
+            reason = reason[: REASON_CHARS - 1].rstrip() + "…"
+        shown += f": {reason}"
+    return shown
+
+
 def _cells(run: Run, best: bool, metric: str) -> list[tuple[str, float | str]]:
     """One row: the shown text and the sort key of each column."""
     final = run.final_metrics()
     return [
         ((("★ " if best else "") + run.name), run.id),
-        (run.status.replace("_", " "), run.status),
+        (_status_text(run), run.status),
         (str(run.epochs), float(run.epochs)),
         (f"{run.training.lr:g}", run.training.lr),
         (str(run.training.batch_size), float(run.training.batch_size)),
@@ -92,6 +105,8 @@ class RunsTable(QTableWidget):
                 if col == 0:
                     item.setData(RUN_ROLE, run.id)
                     item.setToolTip(run.message or run.name)
+                if col == STATUS_COLUMN:
+                    item.setToolTip(run.message or text)
                 if col == METRIC_COLUMN:
                     item.setToolTip(metric.replace("_", " "))
                 if run is best:
