@@ -1,4 +1,6 @@
-"""Export as PyTorch code: the script regenerates the same data, and trains like the app does."""
+"""Export as PyTorch code with ``exact``: the script regenerates the same data, and trains like the app does.
+
+The default, idiomatic export is tested in test_codegen_idiomatic.py."""
 
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ EPOCHS = 2
 
 
 def exported(tmp_path, project, name="net"):
-    written = export_project(project, tmp_path / f"{name}.py")
+    written = export_project(project, tmp_path / f"{name}.py", exact=True)
     return written, runpy.run_path(str(written[0]), run_name="exported")
 
 
@@ -70,7 +72,7 @@ def run_script(path, epochs):
 def test_exported_script_trains_like_the_app(tmp_path, name):
     project = TEMPLATES[name].project()
     project.training.device = "cpu"
-    written = export_project(project, tmp_path / f"{name}.py")
+    written = export_project(project, tmp_path / f"{name}.py", exact=True)
     script = run_script(written[0], EPOCHS)
     result = train_project(project, epochs=EPOCHS)
     if "val_accuracy" in result.history:
@@ -111,6 +113,9 @@ def test_cli_export_code(tmp_path, capsys):
     target = tmp_path / "demo.py"
     assert cli_main(["export-code", "--demo", "-o", str(target)]) == 0
     assert "class SimpleNN(nn.Module)" in target.read_text()
+    assert "DataLoader(train_set" in target.read_text() and "reset_weights" not in target.read_text()
+    assert cli_main(["export-code", "--demo", "--exact", "-o", str(target)]) == 0
+    assert "reset_weights(SimpleNN(), SEED)" in target.read_text() and "DataLoader" not in target.read_text()
     path = tmp_path / "p.json"
     save_project(TEMPLATES["deep_relu"].project(), path)
     assert cli_main(["export-code", str(path), "-o", str(tmp_path / "deep.py")]) == 0

@@ -1,4 +1,4 @@
-"""Exported code trains like the app, loss included: for every template, the exported script's validation
+"""Exported code (``exact``) trains like the app, loss included: for every template, the exported script's validation
 loss (and accuracy or RMSE) after each epoch equals the app's, not only its final accuracy.
 
 The script is run in this process (``runpy``), so both runs share the thread settings and the comparison
@@ -27,7 +27,7 @@ def test_exported_script_has_the_apps_validation_loss(tmp_path, name):
     project = TEMPLATES[name].project()
     project.training.device = "cpu"
     app = train_project(project, epochs=EPOCHS).history
-    written = export_project(project, tmp_path / f"{name}.py")
+    written = export_project(project, tmp_path / f"{name}.py", exact=True)
     script = runpy.run_path(str(written[0]), run_name="exported")
     threads = torch.get_num_threads()
     try:

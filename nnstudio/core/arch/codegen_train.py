@@ -1,0 +1,297 @@
+"""The training part of an exported script: the loss, the optimizer and the loop.
+
+``exact`` is the app's own loop spelled out (its seeds, its batch order, every option's branch) so a run of
+the script follows the app's run number for number; the idiomatic spelling is the lecture's: a
+``DataLoader``, ``train_one_epoch``/``evaluate`` functions and a test score at the end, with only the
+code the project's settings use.
+"""
+
+from __future__ import annotations
+
+from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.project import Project
+from nnstudio.core.registry import LOSSES, OPTIMIZERS
+
+
+# ----------------------------------------------------------------------------- loss, optimizer, loop
+def loss_code_exact(project: Project, bundle: DataBundle) -> str:
+    t = project.training
+    p = LOSSES.get(t.loss).validate(t.loss_params, "training.loss_params")
+    n = bundle.num_classes
+    classification = bundle.task == CLASSIFICATION
+
+    def elementwise(expr: str) -> str:
+        if classification:
+            return f"    target = F.one_hot(y, {n!r}).to(out.dtype)\n    return {expr.format(o='out', y='target')}"
+        return f"    return {expr.format(o='out.reshape(y.shape)', y='y')}"
+
+    if t.loss == "cross_entropy":
+        body = f"    return F.cross_entropy(out, y, label_smoothing={p.get('label_smoothing', 0.0)!r})"
+    elif t.loss == "bce":
+        body = "    return F.binary_cross_entropy_with_logits(out.reshape(-1), y.to(out.dtype))"
+    elif t.loss == "mse":
+        body = elementwise("F.mse_loss({o}, {y})")
+    elif t.loss == "mae":
+        body = elementwise("F.l1_loss({o}, {y})")
+    elif t.loss == "huber":
+        body = elementwise(f"F.huber_loss({{o}}, {{y}}, delta={p.get('delta', 1.0)!r})")
+    elif t.loss == "hinge":
+        body = f"    return F.multi_margin_loss(out, y, margin={p.get('margin', 1.0)!r})"
+    else:
+        raise NNStudioError(f"The {t.loss} loss cannot be exported as code yet; choose cross-entropy, MSE, MAE or Huber")
+    return f"def loss_fn(out, y):\n{body}\n"
+
+
+def optimizer_code_exact(project: Project) -> str:
+    t = project.training
+    p = OPTIMIZERS.get(t.optimizer).validate(t.optimizer_params, "training.optimizer_params")
+    common = f"lr={t.lr!r}, weight_decay={t.weight_decay!r}"
+    if t.optimizer == "sgd":
+        nesterov = bool(p["nesterov"] and p["momentum"] > 0)
+        return f"torch.optim.SGD(model.parameters(), {common}, momentum={p['momentum']!r}, nesterov={nesterov})"
+    if t.optimizer in ("adam", "adamw"):
+        cls = "Adam" if t.optimizer == "adam" else "AdamW"
+        return f"torch.optim.{cls}(model.parameters(), {common}, betas=({p['beta1']!r}, {p['beta2']!r}))"
+    if t.optimizer == "rmsprop":
+        return f"torch.optim.RMSprop(model.parameters(), {common}, alpha={p['alpha']!r}, momentum={p['momentum']!r})"
+    if t.optimizer == "adagrad":
+        return (f"torch.optim.Adagrad(model.parameters(), {common}, lr_decay={p['lr_decay']!r}, "
+                f"initial_accumulator_value={p['initial_accumulator']!r})")
+    raise NNStudioError(f"The {t.optimizer} optimizer cannot be exported as code yet; choose SGD, Adam, AdamW, RMSprop or Adagrad")
+
+
+LOOP_EXACT = '''
+def reset_weights(model, seed):
+    """Initialise every layer from ``seed``, in the same order as nnstudio, so runs are repeatable."""
+    torch.manual_seed(seed)
+    for module in model.modules():
+        if module is not model and hasattr(module, "reset_parameters"):
+            module.reset_parameters()
+    return model
+
+
+@torch.no_grad()
+def evaluate(model, x, y):
+    model.eval()
+    out = torch.cat([model(x[i : i + 2048]) for i in range(0, len(x), 2048)])
+    model.train()
+    result = {"loss": float(loss_fn(out, y))}
+    if CLASSIFICATION:
+        predicted = (out.reshape(-1) > 0).long() if out.ndim == 1 or out.shape[-1] == 1 else out.argmax(dim=-1)
+        result["accuracy"] = float((predicted == y).float().mean())
+    else:
+        result["rmse"] = float(torch.sqrt(torch.mean((out.reshape(y.shape) - y) ** 2)))
+    return result
+
+
+def train(epochs=EPOCHS):
+    x_train, y_train, x_val, y_val, x_test, y_test = load_data()
+    model = reset_weights(MODEL_CLASS(), SEED)
+    torch.manual_seed(SEED)
+    optimizer = OPTIMIZER
+    weights = [p for p in model.parameters() if p.ndim > 1]
+    n = len(x_train)
+    generator = torch.Generator().manual_seed(SEED * 1_000_003)
+    history = []
+    for epoch in range(1, epochs + 1):
+        model.train()
+        perm = torch.randperm(n, generator=generator)
+        xs, ys = x_train[perm], y_train[perm]
+        total = 0.0
+        for start in range(0, n, BATCH_SIZE):
+            xb, yb = xs[start : start + BATCH_SIZE], ys[start : start + BATCH_SIZE]
+            loss = loss_fn(model(xb), yb)
+            if L1:
+                loss = loss + L1 * sum(w.abs().sum() for w in weights)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if GRAD_CLIP:
+                nn.utils.clip_grad_norm_(model.parameters(), GRAD_CLIP)
+            optimizer.step()
+            total += loss.item() * len(yb)
+        val = evaluate(model, x_val, y_val)
+        history.append(val)
+        shown = "  ".join(f"val_{k} {v:.4f}" for k, v in val.items())
+        print(f"epoch {epoch:>3}/{epochs}  train_loss {total / n:.4f}  {shown}", flush=True)
+    return model, history
+
+
+if __name__ == "__main__":
+    import argparse
+    import json
+
+    first_line = __doc__.splitlines()[0]
+    # argparse fills in %(prog)s where the text holds it; then doubling every % keeps the text as it is
+    parser = argparse.ArgumentParser(description=first_line.replace("%", "%%") if "%(prog)" in first_line else first_line)
+    parser.add_argument("--epochs", type=int, default=EPOCHS)
+    args = parser.parse_args()
+    model, history = train(args.epochs)
+    print("FINAL " + json.dumps({f"val_{k}": v for k, v in history[-1].items()}))
+'''
+
+
+# ----------------------------------------------------------------------------- the idiomatic spelling
+def loss_code_idiomatic(project: Project, bundle: DataBundle) -> str:
+    """Cross-entropy as torch's loss object, with a line on what it does; other losses as in ``exact``."""
+    t = project.training
+    if t.loss != "cross_entropy":
+        return loss_code_exact(project, bundle)
+    smoothing = LOSSES.get(t.loss).validate(t.loss_params, "training.loss_params").get("label_smoothing", 0.0)
+    args = f"label_smoothing={smoothing!r}" if smoothing else ""
+    return ("# Cross-entropy: softmax turns the network's raw scores into probabilities, and the loss is the\n"
+            "# negative log of the probability given to the right class.\n"
+            f"loss_fn = nn.CrossEntropyLoss({args})\n")
+
+
+def _non_default(pairs: list[tuple[str, object, object]]) -> str:
+    """``, name=value`` for every argument whose value differs from torch's default."""
+    return "".join(f", {name}={value!r}" for name, value, default in pairs if value != default)
+
+
+def optimizer_code_idiomatic(project: Project) -> str:
+    """The optimizer with only the arguments that differ from torch's defaults."""
+    t = project.training
+    p = OPTIMIZERS.get(t.optimizer).validate(t.optimizer_params, "training.optimizer_params")
+    start = "model.parameters(), lr=LEARNING_RATE"
+    wd = [("weight_decay", t.weight_decay, 0.0)]
+    if t.optimizer == "sgd":
+        nesterov = bool(p["nesterov"] and p["momentum"] > 0)
+        extra = _non_default([("momentum", p["momentum"], 0.0), ("nesterov", nesterov, False), *wd])
+        return f"torch.optim.SGD({start}{extra})"
+    if t.optimizer in ("adam", "adamw"):
+        betas = (p["beta1"], p["beta2"])
+        if t.optimizer == "adam":
+            return f"torch.optim.Adam({start}{_non_default([('betas', betas, (0.9, 0.999)), *wd])})"
+        # AdamW's own default weight decay is 0.01, so the project's value is always written out.
+        return f"torch.optim.AdamW({start}{_non_default([('betas', betas, (0.9, 0.999))])}, weight_decay={t.weight_decay!r})"
+    if t.optimizer == "rmsprop":
+        return f"torch.optim.RMSprop({start}{_non_default([('alpha', p['alpha'], 0.99), ('momentum', p['momentum'], 0.0), *wd])})"
+    if t.optimizer == "adagrad":
+        extra = _non_default([("lr_decay", p["lr_decay"], 0.0), ("initial_accumulator_value", p["initial_accumulator"], 0.0), *wd])
+        return f"torch.optim.Adagrad({start}{extra})"
+    return optimizer_code_exact(project)  # raises: no other optimizer can be exported
+
+
+def schedule_code(project: Project, has_val: bool) -> tuple[str, str] | None:
+    """(the line creating the scheduler, the line stepping it after each epoch), or None when it cannot be
+    exported; ("", "") when the learning rate is constant."""
+    from nnstudio.core.training.schedules import SCHEDULES
+
+    t = project.training
+    if t.schedule == "none":
+        return "", ""
+    p = SCHEDULES.get(t.schedule).validate(t.schedule_params, "training.schedule_params")
+    lr = "torch.optim.lr_scheduler"
+    if t.schedule == "step":
+        return (f"# Multiply the learning rate by {p['gamma']!r} every {p['step_size']!r} epochs.\n"
+                f"scheduler = {lr}.StepLR(optimizer, step_size={p['step_size']!r}, gamma={p['gamma']!r})",
+                "scheduler.step()")
+    if t.schedule == "cosine":
+        period = repr(p["period"]) if p["period"] else "epochs"
+        eta = f", eta_min={p['min_lr']!r}" if p["min_lr"] else ""
+        return (f"# Lower the learning rate along half a cosine wave, down to {p['min_lr']!r} after {period} epochs.\n"
+                f"scheduler = {lr}.CosineAnnealingLR(optimizer, T_max={period}{eta})", "scheduler.step()")
+    if t.schedule == "plateau" and has_val:
+        key = t.monitor.removeprefix("val_")
+        mode = "max" if key == "accuracy" else "min"
+        floor = f", min_lr={p['min_lr']!r}" if p["min_lr"] else ""
+        return (f"# Multiply the learning rate by {p['factor']!r} when the validation {key} stops improving.\n"
+                f"scheduler = {lr}.ReduceLROnPlateau(optimizer, mode={mode!r}, factor={p['factor']!r}, "
+                f"patience={p['patience']!r}{floor})", f"scheduler.step(val[{key!r}])")
+    return None
+
+
+def _train_one_epoch(project: Project) -> str:
+    t = project.training
+    l1 = ("        # L1: the sum of absolute weights joins the loss, so weights the task does not need shrink to 0.\n"
+          "        loss = loss + L1 * sum(w.abs().sum() for w in model.parameters() if w.ndim > 1)\n") if t.l1 else ""
+    clip = ("        nn.utils.clip_grad_norm_(model.parameters(), GRAD_CLIP)  # one bad batch cannot throw the weights far\n"
+            if t.grad_clip else "")
+    return f'''
+def train_one_epoch(model, loader, optimizer):
+    """One pass over the training set, one optimizer step per batch; returns the average loss."""
+    model.train()  # training mode: dropout is on, batch norm learns its statistics
+    total_loss, count = 0.0, 0
+    for xb, yb in loader:
+        loss = loss_fn(model(xb), yb)
+{l1}        optimizer.zero_grad()  # forget the previous batch's gradients
+        loss.backward()  # the gradient of the loss with respect to every weight
+{clip}        optimizer.step()  # move every weight a small step against its gradient
+        total_loss += loss.item() * len(yb)
+        count += len(yb)
+    return total_loss / count
+'''
+
+
+def _evaluate(project: Project, bundle: DataBundle) -> str:
+    if bundle.task == CLASSIFICATION:
+        predicted, note = (("(out.reshape(-1) > 0).long()", "one output: a positive score means class 1")
+                           if project.training.loss == "bce" else ("out.argmax(dim=1)", "the class with the highest score"))
+        what, init = "accuracy", "total_loss, correct, count = 0.0, 0, 0"
+        score = f"        correct += ({predicted} == yb).sum().item()  # {note}\n"
+        result = '{"loss": total_loss / count, "accuracy": correct / count}'
+    else:
+        what, init = "root-mean-square error", "total_loss, squared, count, values = 0.0, 0.0, 0, 0"
+        score = ("        squared += ((out.reshape(yb.shape) - yb) ** 2).sum().item()\n"
+                 "        values += yb.numel()\n")
+        result = '{"loss": total_loss / count, "rmse": (squared / values) ** 0.5}'
+    return f'''
+@torch.no_grad()  # scoring needs no gradients: faster, and less memory
+def evaluate(model, loader):
+    """The average loss and {what} of ``model`` over the examples of ``loader``."""
+    model.eval()  # evaluation mode: dropout is off, batch norm uses the statistics it learnt
+    {init}
+    for xb, yb in loader:
+        out = model(xb)
+        total_loss += loss_fn(out, yb).item() * len(yb)
+{score}        count += len(yb)
+    return {result}
+'''
+
+
+def loop_code_idiomatic(
+    project: Project, bundle: DataBundle, class_name: str, schedule: tuple[str, str], has_val: bool, has_test: bool,
+) -> str:
+    """``train_one_epoch``, ``evaluate``, ``main`` and the command line."""
+    metric = "accuracy" if bundle.task == CLASSIFICATION else "rmse"
+    create, step = schedule
+    lines = [
+        '"""Train the network for ``epochs`` epochs, then score it on the test set."""',
+        "torch.manual_seed(SEED)  # the same starting weights and batch order on every run",
+        "train_set, val_set, test_set = load_data()",
+        "# The training loader shuffles the examples every epoch and hands them out BATCH_SIZE at a time.",
+        "train_loader = DataLoader(train_set, batch_size=BATCH_SIZE, shuffle=True)",
+    ]
+    if has_val:
+        lines.append("val_loader = DataLoader(val_set, batch_size=1024)  # scoring: no shuffling, large batches")
+    if has_test:
+        lines.append("test_loader = DataLoader(test_set, batch_size=1024)")
+    lines += ["", f"model = {class_name}()", "print(model)", f"optimizer = {optimizer_code_idiomatic(project)}"]
+    if create:
+        lines += create.split("\n")
+    lines += ["", "for epoch in range(1, epochs + 1):", "    train_loss = train_one_epoch(model, train_loader, optimizer)"]
+    shown = 'f"epoch {epoch:>3}/{epochs}  train loss {train_loss:.4f}'
+    if has_val:
+        lines.append("    val = evaluate(model, val_loader)")
+        shown += f"  val loss {{val['loss']:.4f}}  val {metric} {{val[{metric!r}]:.4f}}"
+    lines.append(f'    print({shown}")')
+    if step:
+        lines.append(f"    {step}")
+    if has_test:
+        lines += ["", "# The test set was kept aside until now: it tells how well the final network does on new data.",
+                  "test = evaluate(model, test_loader)",
+                  f"print(f\"test loss {{test['loss']:.4f}}  test {metric} {{test[{metric!r}]:.4f}}\")",
+                  "return model, test"]
+    else:
+        lines.append("return model, val  # no test set in this project" if has_val else 'return model, {"loss": train_loss}')
+    body = "\n".join(f"    {line}" if line else "" for line in lines)
+    description = f"Train {class_name}, then score it on the test set."
+    return (
+        f"{_train_one_epoch(project)}\n{_evaluate(project, bundle)}\n\n"
+        f"def main(epochs=EPOCHS):\n{body}\n\n\n"
+        'if __name__ == "__main__":\n'
+        f"    parser = argparse.ArgumentParser(description={description!r})\n"
+        '    parser.add_argument("--epochs", type=int, default=EPOCHS, help="passes over the training set")\n'
+        "    main(parser.parse_args().epochs)\n"
+    )
