@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
 from nnstudio.core.registry import Entry, Param
 
 INT_LIMIT = 2_147_483_647
-REFUSED_STYLE = "border: 2px solid #d03030; background: #fde8e8;"
+# On the box's text field only: a style sheet on the spin box itself would redraw its arrows without a style.
+REFUSED_STYLE = "background: #fbd4d4; color: #8a1010;"
 # Keys after which Qt interprets what was typed: checked first, so Qt never sees an out-of-range value.
 _COMMIT_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp,
                 Qt.Key.Key_PageDown, Qt.Key.Key_Tab, Qt.Key.Key_Backtab)
@@ -43,7 +44,7 @@ class _Checked:
     """What both number boxes share. Qt's boxes swallow keystrokes that would leave the range and, when
     editing ends, silently put the previous value back (or the nearest bound). Here any number may be typed;
     on Enter, Tab, an arrow key or focus loss a value out of range (or too precise for the box) is refused:
-    the box turns red, its tooltip and ``refused`` say why, and the previous value stays."""
+    the box's text turns red, its tooltip and ``refused`` say why, and the previous value stays."""
 
     title = "This value"
     integer = False
@@ -128,14 +129,14 @@ class _Checked:
 
     def show_refusal(self, message: str) -> None:
         self.refusal = message
-        self.setStyleSheet(REFUSED_STYLE)
+        self.lineEdit().setStyleSheet(REFUSED_STYLE)
         self.setToolTip(self._help)
         self.refused.emit(message)
 
     def _clear_refusal(self, *_: object) -> None:
         if self.refusal:
             self.refusal = ""
-            self.setStyleSheet("")
+            self.lineEdit().setStyleSheet("")
             self.setToolTip(self._help)
             self.accepted.emit()
 
