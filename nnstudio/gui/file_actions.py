@@ -329,12 +329,15 @@ class FileActions(QObject):
             panel_dialog()
             return
         from nnstudio.core.arch.codegen import export_project
+        from nnstudio.gui import code_export_dialog
 
-        path = self._ask_export_path("Export PyTorch code", ".py", "Python (*.py)")
-        if path is None:
+        start = str(Path(self.settings.default_folder("exports")) / f"{self.document.project.name}.py")
+        chosen = code_export_dialog.ask_code_export(self.window, start, "Export PyTorch code")
+        if chosen is None:
             return
+        path, exact = chosen
         try:
-            export_project(self.document.project, path, self.document.base_dir)
+            export_project(self.document.project, path, self.document.base_dir, exact=exact)
         except NNStudioError as exc:
             show_error(self.window, "Cannot export code", exc)
             return

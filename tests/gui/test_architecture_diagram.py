@@ -42,6 +42,6 @@ def test_diagram_follows_edits_and_exports(main_window, monkeypatch, tmp_path):
 def test_export_code_from_the_tab(main_window, monkeypatch, tmp_path):
     panel = main_window.architecture_panel
     target = tmp_path / "simple.py"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    monkeypatch.setattr("nnstudio.gui.code_export_dialog.ask_code_export", lambda *a, **k: (target, False))
     panel.export_code_action.trigger()
     assert "class SimpleNN(nn.Module)" in target.read_text()

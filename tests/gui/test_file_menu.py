@@ -434,6 +434,6 @@ def test_snapshot_choice_is_remembered_by_plain_save_and_autosave(main_window, t
 def test_export_code_is_offered_in_the_file_menu(main_window, tmp_path, monkeypatch):
     action = main_window.file_actions.export_code_action
     assert action is not None and action in main_window.file_actions.export_menu.actions()
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(tmp_path / "net.py"), "")))
+    monkeypatch.setattr("nnstudio.gui.code_export_dialog.ask_code_export", lambda *a, **k: (tmp_path / "net.py", False))
     action.trigger()
     assert "class" in (tmp_path / "net.py").read_text()

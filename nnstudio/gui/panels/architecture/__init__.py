@@ -531,13 +531,15 @@ class ArchitecturePanel(QWidget):
     @Slot()
     def export_code_dialog(self) -> None:
         from nnstudio.core.arch.codegen import export_project
+        from nnstudio.gui import code_export_dialog
 
         start = str(FilePath(self._folder()) / f"{self.spec.name.replace(' ', '_').lower() or 'network'}.py")
-        path, _ = QFileDialog.getSaveFileName(self, "Export as PyTorch code", start, "Python file (*.py)")
-        if not path:
+        chosen = code_export_dialog.ask_code_export(self, start)  # the file, and idiomatic or exact
+        if chosen is None:
             return
+        path, exact = chosen
         try:
-            written = export_project(self.document.project, FilePath(path), self.document.base_dir)
+            written = export_project(self.document.project, FilePath(path), self.document.base_dir, exact=exact)
         except NNStudioError as exc:
             show_error(self, "Cannot export the code", exc)
             return
