@@ -71,9 +71,14 @@ def format_report(report: EvaluationReport) -> str:
         rows = [
             ("examples", lambda m: str(m.n)),
             ("MSE", lambda m: _fmt(m.mse)),
+            ("  always the mean", lambda m: _fmt(m.baseline_mse)),
             ("RMSE", lambda m: _fmt(m.rmse)),
+            ("  always the mean", lambda m: _fmt(m.baseline_rmse)),
             ("MAE", lambda m: _fmt(m.mae)),
+            ("  always the mean", lambda m: _fmt(m.baseline_mae)),
             ("R²", lambda m: _fmt(m.r2)),
+            ("  always the mean", lambda m: _fmt(m.baseline_r2)),
+            ("spread vs targets", lambda m: _fmt(m.spread_ratio, True)),
         ]
     for title, get in rows:
         lines.append(f"{title:<22}" + "".join(f"{get(report.splits[n].metrics):>{width}}" for n in names))

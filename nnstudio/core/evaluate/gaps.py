@@ -4,19 +4,29 @@
 * test vs a split it never saw (the tank set's "new photos"): a collapse means the model learned a
   shortcut of the original data, not the concept;
 * accuracy vs the majority-class baseline: on imbalanced data, always answering the most common class
-  already scores high; on any data, a network no better than that has learned nothing yet.
+  already scores high; on any data, a network no better than that has learned nothing yet;
+* regression error vs the predict-the-training-mean baseline, and the spread of the predictions vs the
+  targets': a network that does worse than the mean, or squeezes its answers into a narrow band, has not
+  learned the task, however its R² or RMSE alone reads.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle
-from nnstudio.core.evaluate.report import ClassificationMetrics, EvaluationReport, RegressionMetrics
+from nnstudio.core.evaluate.report import (
+    ClassificationMetrics,
+    EvaluationReport,
+    RegressionMetrics,
+    SplitEvaluation,
+    training_mean,
+)
 
 INFO, WARNING, ALERT = "info", "warning", "alert"
 
@@ -28,16 +38,22 @@ COLLAPSE_RMSE_RATIO = 1.5
 IMBALANCE_SHARE = 0.6  # the largest class holds at least this share of the training data...
 IMBALANCE_RATIO = 3.0  # ...or is at least this many times the smallest class
 BASELINE_MARGIN = 0.05  # accuracy within this of the baseline: the model has learned (almost) nothing
+SQUEEZED_SPREAD = 0.5  # predictions whose std is under this share of the targets' are squeezed together
 
 
 @dataclass
 class Gap:
-    kind: str  # "overfitting", "collapse", "imbalance", "baseline"
+    kind: str  # "overfitting", "collapse", "imbalance", "baseline", "spread"
     severity: str  # INFO, WARNING, ALERT
     title: str
     message: str
     splits: tuple[str, ...]
     values: tuple[float, ...]
+
+    @property
+    def sentence(self) -> str:
+        """The message's first sentence: what is wrong, with its numbers (the rest says what to do)."""
+        return re.split(r"(?<=[.!?])\s+", self.message.strip(), maxsplit=1)[0]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -64,7 +80,59 @@ def find_gaps(report: EvaluationReport, bundle: DataBundle) -> list[Gap]:
         gap = _imbalance(bundle, test, test_name, report.class_names) or _baseline(test, test_name, report.class_names)
         if gap:
             gaps.append(gap)
+    if isinstance(test, RegressionMetrics):
+        mean = training_mean(bundle)
+        found = (_mean_baseline(test, test_name, mean), _squeezed(splits[test_name], test, test_name, report.target_names))
+        gaps += [g for g in found if g]
     return gaps
+
+
+def _num(value: float) -> str:
+    """Four significant digits without exponents for the sizes targets have (23,736 rather than 2.374e+04)."""
+    return f"{value:,.0f}" if 1e4 <= abs(value) < 1e12 else f"{value:.4g}"
+
+
+def _number(values: Any) -> str:
+    flat = [float(v) for v in np.asarray(values).reshape(-1)]
+    return ", ".join(_num(v) for v in flat[:4]) + (", …" if len(flat) > 4 else "")
+
+
+def _mean_baseline(test: RegressionMetrics, test_name: str, mean: np.ndarray | None) -> Gap | None:
+    """The regression twin of :func:`_baseline`: a network whose error is no smaller than always predicting the
+    training mean has learned nothing from the inputs (R² at or below the baseline's, about 0)."""
+    if not (math.isfinite(test.baseline_mse) and test.mse >= test.baseline_mse):
+        return None
+    value = f" ({_number(mean)})" if mean is not None else ""
+    return Gap(
+        "baseline", ALERT, "Worse than always predicting the mean",
+        f"The MSE on the {test_name} split is {_num(test.mse)}, but always predicting the training mean{value} would "
+        f"give {_num(test.baseline_mse)} (R² {test.r2:.2f}; the mean's {test.baseline_r2:.2f}). The network does worse than "
+        "ignoring its inputs: train longer, change the learning rate, or check the architecture and the scaling of "
+        "the inputs and targets.",
+        (test_name,), (test.mse, test.baseline_mse),
+    )
+
+
+def _squeezed(split: SplitEvaluation, test: RegressionMetrics, test_name: str, target_names: list[str]) -> Gap | None:
+    """Predictions bunched into a narrow band: a sign of a network that has not yet learned to follow the inputs
+    (too few epochs, a learning rate too small, unscaled targets), whatever its average error."""
+    if not (math.isfinite(test.spread_ratio) and test.spread_ratio < SQUEEZED_SPREAD):
+        return None
+    true = split.y_true.reshape(len(split.y_true), -1)
+    pred = split.y_pred.reshape(len(split.y_pred), -1)
+    spread = np.std(true, axis=0)
+    ratios = np.where(spread > 0, np.std(pred, axis=0) / np.where(spread > 0, spread, 1.0), np.inf)
+    k = int(np.argmin(ratios))
+    which = f" for \u201c{target_names[k]}\u201d" if true.shape[1] > 1 and k < len(target_names) else ""
+    return Gap(
+        "spread", WARNING, "Predictions squeezed into a narrow band",
+        f"On the {test_name} split the predictions{which} range from {_num(pred[:, k].min())} to {_num(pred[:, k].max())} "
+        f"(standard deviation {_num(pred[:, k].std())}) while the targets range from {_num(true[:, k].min())} to "
+        f"{_num(true[:, k].max())} (standard deviation {_num(true[:, k].std())}): the spread is {test.spread_ratio:.0%} of "
+        "the targets'. The network has not learned to follow the inputs yet; train longer or with a larger learning "
+        "rate, and look at the Predicted vs actual plot.",
+        (test_name,), (test.spread_ratio,),
+    )
 
 
 def _baseline(test: ClassificationMetrics, test_name: str, class_names: list[str]) -> Gap | None:
@@ -101,7 +169,7 @@ def _overfitting(train: Any, test: Any, test_name: str) -> Gap | None:
     times = f"{test.rmse / train.rmse:.1f} times" if train.rmse > 1e-12 else "far"
     return Gap(
         "overfitting", WARNING, "Training vs test: signs of overfitting",
-        f"The typical error (RMSE) is {train.rmse:.4g} on the training examples but {test.rmse:.4g} on the "
+        f"The typical error (RMSE) is {_num(train.rmse)} on the training examples but {_num(test.rmse)} on the "
         f"{test_name} examples, {times} larger. The network fits its training points "
         "better than new ones; try more data, a smaller network or regularisation.",
         ("train", test_name), (train.rmse, test.rmse),
@@ -127,7 +195,7 @@ def _collapse(test: Any, extra: Any, test_name: str, name: str) -> Gap | None:
         return None
     return Gap(
         "collapse", ALERT, f"Test vs \u201c{name}\u201d: much larger errors on data it never saw",
-        f"RMSE grows from {test.rmse:.4g} on the {test_name} split to {extra.rmse:.4g} on \u201c{name}\u201d: the "
+        f"RMSE grows from {_num(test.rmse)} on the {test_name} split to {_num(extra.rmse)} on \u201c{name}\u201d: the "
         "network does not carry over to data collected differently.",
         (test_name, name), (test.rmse, extra.rmse),
     )

@@ -73,6 +73,13 @@ class RegressionMetrics:
     rmse: float
     mae: float
     r2: float
+    # The same metrics for always predicting the training split's mean: the regression twin of the majority-class
+    # baseline. A model must beat it to have learned anything (its R² is about 0, or below 0 on other splits).
+    baseline_mse: float = math.nan
+    baseline_rmse: float = math.nan
+    baseline_mae: float = math.nan
+    baseline_r2: float = math.nan
+    spread_ratio: float = math.nan  # std of the predictions / std of the targets (the smallest over targets)
 
 
 @dataclass
@@ -133,6 +140,13 @@ class EvaluationReport:
                 return name
         return next(iter(self.splits))
 
+    @property
+    def warnings(self) -> list[str]:
+        """One sentence per warning sign (every gap of warning or alert severity), for the CLI and scripts."""
+        from nnstudio.core.evaluate.gaps import INFO
+
+        return [g.sentence for g in self.gaps if g.severity != INFO]
+
     def to_dict(self, curves: bool = False) -> dict[str, Any]:
         out = {
             "task": self.task,
@@ -141,6 +155,7 @@ class EvaluationReport:
             "splits": {name: split_to_dict(s, self.class_names, curves) for name, s in self.splits.items()},
             "skipped": dict(self.skipped),
             "gaps": [g.to_dict() for g in self.gaps],
+            "warnings": self.warnings,
             "notes": list(self.notes),
         }
         return _json_clean(out)
@@ -151,7 +166,7 @@ class EvaluationReport:
         for name, s in self.splits.items():
             m = s.metrics
             if isinstance(m, RegressionMetrics):
-                rows += [(name, key, "", float(getattr(m, key))) for key in ("n", "mse", "rmse", "mae", "r2")]
+                rows += [(name, key, "", float(getattr(m, key))) for key in REGRESSION_KEYS]
                 continue
             rows += [(name, key, "", float(getattr(m, key))) for key in (
                 "n", "accuracy", "balanced_accuracy", "majority_baseline", "log_loss", "roc_auc", "average_precision"
@@ -261,14 +276,31 @@ def _mean_area(curves: list[Curve | None]) -> float:
     return float(np.mean(areas)) if areas else math.nan
 
 
-def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> RegressionMetrics:
+REGRESSION_KEYS = ("n", "mse", "rmse", "mae", "r2", "baseline_mse", "baseline_rmse", "baseline_mae", "baseline_r2",
+                   "spread_ratio")
+
+
+def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray, train_mean: np.ndarray | None = None) -> RegressionMetrics:
+    """MSE, RMSE, MAE and R² from scikit-learn; with ``train_mean`` (the training targets' mean, per target) also
+    the same figures for always predicting it, and how widely the predictions spread compared with the targets."""
     from sklearn import metrics as skm
 
     y_true = np.asarray(y_true, dtype=np.float64)
     y_pred = np.asarray(y_pred, dtype=np.float64).reshape(y_true.shape)
     mse = float(skm.mean_squared_error(y_true, y_pred))
     r2 = float(skm.r2_score(y_true, y_pred)) if len(y_true) >= 2 else math.nan
-    return RegressionMetrics(len(y_true), mse, math.sqrt(mse), float(skm.mean_absolute_error(y_true, y_pred)), r2)
+    out = RegressionMetrics(len(y_true), mse, math.sqrt(mse), float(skm.mean_absolute_error(y_true, y_pred)), r2)
+    if train_mean is not None and len(y_true):
+        constant = np.broadcast_to(np.asarray(train_mean, dtype=np.float64).reshape((1,) + y_true.shape[1:]), y_true.shape)
+        out.baseline_mse = float(skm.mean_squared_error(y_true, constant))
+        out.baseline_rmse = math.sqrt(out.baseline_mse)
+        out.baseline_mae = float(skm.mean_absolute_error(y_true, constant))
+        out.baseline_r2 = float(skm.r2_score(y_true, constant)) if len(y_true) >= 2 else math.nan
+    if len(y_true) >= 2:
+        spread = np.std(y_true.reshape(len(y_true), -1), axis=0)
+        ratios = np.std(y_pred.reshape(len(y_true), -1), axis=0)[spread > 0] / spread[spread > 0]
+        out.spread_ratio = float(ratios.min()) if ratios.size else math.nan
+    return out
 
 
 def threshold_metrics(y_true: np.ndarray, p_positive: np.ndarray, threshold: float) -> dict[str, Any]:
@@ -290,7 +322,8 @@ def threshold_metrics(y_true: np.ndarray, p_positive: np.ndarray, threshold: flo
 
 
 # ---------------------------------------------------------------------------- whole report
-def evaluate_split(name: str, outputs: np.ndarray, y: np.ndarray, bundle: DataBundle, majority: int) -> SplitEvaluation:
+def evaluate_split(name: str, outputs: np.ndarray, y: np.ndarray, bundle: DataBundle, majority: int,
+                   train_mean: np.ndarray | None = None) -> SplitEvaluation:
     if bundle.task == CLASSIFICATION:
         proba = probabilities(outputs)
         y_true = np.asarray(y, dtype=np.int64)
@@ -298,7 +331,7 @@ def evaluate_split(name: str, outputs: np.ndarray, y: np.ndarray, bundle: DataBu
         return SplitEvaluation(name, y_true, outputs, proba.argmax(axis=1), proba, metrics)
     y_true = np.asarray(y, dtype=np.float64)
     y_pred = outputs.reshape(y_true.shape)
-    return SplitEvaluation(name, y_true, outputs, y_pred, None, regression_metrics(y_true, y_pred))
+    return SplitEvaluation(name, y_true, outputs, y_pred, None, regression_metrics(y_true, y_pred, train_mean))
 
 
 def evaluate(
@@ -322,6 +355,7 @@ def evaluate(
         if name not in available:
             raise NNStudioError(f"There is no split called {name!r}; the data has: {', '.join(available)}")
     majority = majority_class(bundle)
+    mean = training_mean(bundle)
     total = sum(len(available[n]) for n in wanted)
     done = 0
     out: dict[str, SplitEvaluation] = {}
@@ -337,7 +371,7 @@ def evaluate(
                 progress(base + n_done, total, name)
 
         outputs = predict_outputs(model, split.x, cancel=cancel, progress=step)
-        out[name] = evaluate_split(name, outputs, split.y.numpy(), bundle, majority)
+        out[name] = evaluate_split(name, outputs, split.y.numpy(), bundle, majority, mean)
         done += len(split)
     if not out:
         raise NNStudioError("Every split is empty, so there is nothing to evaluate; check the split fractions on the Data tab")
@@ -353,6 +387,14 @@ def majority_class(bundle: DataBundle) -> int:
     if bundle.task != CLASSIFICATION or len(bundle.train) == 0:
         return 0
     return int(np.bincount(bundle.train.y.numpy().astype(np.int64), minlength=bundle.num_classes).argmax())
+
+
+def training_mean(bundle: DataBundle) -> np.ndarray | None:
+    """The training targets' mean, per target: what the predict-the-mean baseline always answers."""
+    if bundle.task == CLASSIFICATION or len(bundle.train) == 0:
+        return None
+    y = bundle.train.y.numpy().astype(np.float64)
+    return y.reshape(len(y), -1).mean(axis=0)
 
 
 def _target_names(bundle: DataBundle) -> list[str]:
@@ -404,7 +446,7 @@ def _value(v: Any) -> Any:
 def split_to_dict(s: SplitEvaluation, class_names: list[str], curves: bool = False) -> dict[str, Any]:
     m = s.metrics
     if isinstance(m, RegressionMetrics):
-        return {"n": m.n, "mse": m.mse, "rmse": m.rmse, "mae": m.mae, "r2": m.r2}
+        return {key: getattr(m, key) for key in REGRESSION_KEYS}
     out: dict[str, Any] = {
         "n": m.n,
         "accuracy": m.accuracy,

@@ -41,13 +41,23 @@ CLASSIFICATION_ROWS: list[Row] = [
     ("roc_auc", "ROC AUC", lambda m: m.roc_auc, False,
      "Chance that a random positive example scores above a random negative one (one class vs the rest, averaged)."),
 ]
+MEAN_HELP = ("The same figure for always predicting the training split's mean, whatever the input. A model must beat "
+             "this to have learned anything from its inputs.")
 REGRESSION_ROWS: list[Row] = [
     ("n", "Examples", lambda m: m.n, False, "How many examples the split holds."),
     ("mse", "MSE", lambda m: m.mse, False, "Mean squared error: large errors count quadratically."),
+    ("baseline_mse", "MSE of always the mean", lambda m: m.baseline_mse, False, MEAN_HELP),
     ("rmse", "RMSE", lambda m: m.rmse, False, "Root of the MSE, in the target's own units: a typical error size."),
+    ("baseline_rmse", "RMSE of always the mean", lambda m: m.baseline_rmse, False, MEAN_HELP),
     ("mae", "MAE", lambda m: m.mae, False, "Mean absolute error: the average distance from the truth."),
+    ("baseline_mae", "MAE of always the mean", lambda m: m.baseline_mae, False, MEAN_HELP),
     ("r2", "R²", lambda m: m.r2, False, "Share of the target's variation the model explains: 1 is perfect, 0 is no better than the mean."),
+    ("baseline_r2", "R² of always the mean", lambda m: m.baseline_r2, False, MEAN_HELP),
+    ("spread_ratio", "Prediction spread", lambda m: m.spread_ratio, True,
+     "Standard deviation of the predictions as a share of the targets'. Far under 100%: the predictions are squeezed "
+     "into a narrow band and the network does not follow its inputs yet."),
 ]
+BASELINE_KEYS = {"majority_baseline", "baseline_mse", "baseline_rmse", "baseline_mae", "baseline_r2"}
 ALERT_BG, WARNING_BG = QColor("#fde2e1"), QColor("#fff1d6")
 
 
@@ -92,6 +102,8 @@ class SplitMetricsTable(QTableWidget):
         for r, (_key, title, _, _, help_text) in enumerate(self.rows):
             header = QTableWidgetItem(title)
             header.setToolTip(help_text)
+            if _key in BASELINE_KEYS:  # baselines read as the yardstick beside the metric above them
+                header.setForeground(QBrush(QColor("#666")))
             self.setVerticalHeaderItem(r, header)
         marks = _gap_marks(report.gaps)
         for c, name in enumerate(self.split_names):
@@ -100,7 +112,7 @@ class SplitMetricsTable(QTableWidget):
                 item = QTableWidgetItem(fmt(get(m), percent, integer=key == "n"))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 item.setToolTip(help_text)
-                if key == "majority_baseline":
+                if key in BASELINE_KEYS:
                     item.setForeground(QBrush(QColor("#666")))
                 severity = marks.get((name, key))
                 if severity:
@@ -119,7 +131,9 @@ def _gap_marks(gaps: list[Gap]) -> dict[tuple[str, str], str]:
     """(split, metric) cells to tint for each gap."""
     marks: dict[tuple[str, str], str] = {}
     for gap in gaps:
-        keys = {"imbalance": ("accuracy", "majority_baseline"), "baseline": ("accuracy", "majority_baseline")}.get(gap.kind, ("accuracy", "rmse"))
+        keys = {"imbalance": ("accuracy", "majority_baseline"),
+                "baseline": ("accuracy", "majority_baseline", "mse", "baseline_mse", "r2"),
+                "spread": ("spread_ratio",)}.get(gap.kind, ("accuracy", "rmse"))
         for split in gap.splits:
             for key in keys:
                 marks[(split, key)] = gap.severity
@@ -166,7 +180,7 @@ class ClassTable(QTableWidget):
 
 
 class GapNotes(QWidget):
-    """One coloured note per gap; a green one when nothing looks wrong."""
+    """One coloured note per gap (after the report's notes on the data); a green one when nothing looks wrong."""
 
     STYLE = {
         ALERT: "background:#fde2e1; border-left:5px solid #c62828;",
@@ -187,7 +201,7 @@ class GapNotes(QWidget):
         for label in self.labels:
             label.deleteLater()
         self.labels = []
-        notes = [(g.severity, g.title, g.message) for g in gaps]
+        notes = [("info", "Note", note) for note in report.notes] + [(g.severity, g.title, g.message) for g in gaps]
         if not notes:
             main = report.main_split
             notes = [("ok", "No warning signs", f"Training and {main} scores are close, and no split the model never saw "

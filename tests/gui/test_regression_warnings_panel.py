@@ -1,0 +1,47 @@
+"""The Evaluation tab tells the truth about a regression model worse than predicting the mean."""
+
+from __future__ import annotations
+
+import copy
+import html
+
+import pytest
+
+from nnstudio.core.arch.spec import ArchitectureSpec, layer
+from nnstudio.core.data.spec import DataSpec, StepSpec
+from nnstudio.core.project import Project
+from nnstudio.core.session import train_project
+from nnstudio.core.training.config import TrainSpec
+
+
+@pytest.fixture(scope="module")
+def short_diabetes() -> Project:
+    """Diabetes after two epochs: predictions squeezed far below targets of 50-300, R² well under 0."""
+    project = Project(
+        name="diabetes", data=DataSpec("diabetes", {}, [StepSpec("standardize")]),
+        architecture=ArchitectureSpec([layer("linear", in_features=0, out_features=16), layer("relu"),
+                                       layer("linear", in_features=0, out_features=1)]),
+        training=TrainSpec(loss="mse", epochs=2, lr=0.01, device="cpu"),
+    )
+    train_project(project)
+    return project
+
+
+def test_panel_shows_the_mean_baseline_and_the_warnings(qtbot, main_window, short_diabetes):
+    panel = main_window.evaluation_panel
+    main_window.show_tab("evaluation")
+    with qtbot.waitSignal(panel.evaluation_finished, timeout=60_000, check_params_cb=lambda report: report is not None):
+        main_window.document.replace(copy.deepcopy(short_diabetes))
+    report = panel.report
+    test = report.splits["test"].metrics
+    assert test.mse > test.baseline_mse and test.r2 < 0
+    notes = [html.unescape(t) for t in panel.gap_notes.texts()]
+    assert not any("No warning signs" in t for t in notes)
+    assert any(t.startswith("<b>Worse than always predicting the mean</b>") for t in notes)
+    assert any(report.warnings[0] in t for t in notes)  # the sentence naming the baseline, with its numbers
+    assert any("Predictions squeezed into a narrow band" in t for t in notes)
+    assert panel.gap_notes.labels[0].objectName() == "gap_alert"
+    table = panel.metrics_table
+    assert table.value_text("test", "baseline_mse") == f"{test.baseline_mse:.4f}"
+    assert table.value_text("test", "baseline_r2") == f"{test.baseline_r2:.4f}"
+    assert table.value_text("test", "spread_ratio") == f"{test.spread_ratio:.1%}"
