@@ -45,3 +45,28 @@ def test_panel_shows_the_mean_baseline_and_the_warnings(qtbot, main_window, shor
     assert table.value_text("test", "baseline_mse") == f"{test.baseline_mse:.4f}"
     assert table.value_text("test", "baseline_r2") == f"{test.baseline_r2:.4f}"
     assert table.value_text("test", "spread_ratio") == f"{test.spread_ratio:.1%}"
+
+
+def test_report_notes_replace_the_all_clear(qtbot):
+    """A report that has nothing held out says so on the tab, instead of "No warning signs"."""
+    import torch
+    from torch import nn
+
+    from nnstudio.core.data.bundle import REGRESSION, DataBundle, Split
+    from nnstudio.core.evaluate.report import NO_HELD_OUT, evaluate
+    from nnstudio.gui.panels.evaluation.tables import GapNotes
+
+    x = torch.linspace(-1, 1, 20)[:, None]
+    empty = Split(torch.zeros(0, 1), torch.zeros(0))
+    bundle = DataBundle(REGRESSION, Split(x, x[:, 0] * 2), empty, empty, (1,))
+    model = nn.Linear(1, 1)
+    with torch.no_grad():
+        model.weight.fill_(2.0)
+        model.bias.zero_()
+    report = evaluate(model, bundle)
+    notes = GapNotes()
+    qtbot.addWidget(notes)
+    notes.show_gaps(report.gaps, report)
+    texts = [html.unescape(t) for t in notes.texts()]
+    assert texts == [f"<b>Note</b><br>{NO_HELD_OUT}"]
+    assert notes.labels[0].objectName() == "gap_info"
