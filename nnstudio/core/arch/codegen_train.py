@@ -132,11 +132,23 @@ if __name__ == "__main__":
 
 
 # ----------------------------------------------------------------------------- the idiomatic spelling
+# One line on what each loss measures, above its code in the idiomatic script.
+_LOSS_NOTES = {
+    "mse": "# Mean squared error: the average of the squared differences (output - target)",
+    "mae": "# Mean absolute error: the average of |output - target| over every value",
+    "huber": "# Huber: squared error for small misses, absolute error for large ones (robust to outliers)",
+    "bce": "# Binary cross-entropy on one output: a sigmoid turns the raw score into the probability of class 1",
+    "hinge": "# Multi-class hinge: the right class's score must beat every other class's by the margin",
+}
+_ELEMENTWISE = ("mse", "mae", "huber")
+
+
 def loss_code_idiomatic(project: Project, bundle: DataBundle) -> str:
     """Cross-entropy as torch's loss object, with a line on what it does; other losses as in ``exact``."""
     t = project.training
     if t.loss != "cross_entropy":
-        return loss_code_exact(project, bundle)
+        one_hot = "; the target class as a one-hot vector" if bundle.task == CLASSIFICATION and t.loss in _ELEMENTWISE else ""
+        return f"{_LOSS_NOTES.get(t.loss, '')}{one_hot}\n{loss_code_exact(project, bundle)}".lstrip("\n")
     smoothing = LOSSES.get(t.loss).validate(t.loss_params, "training.loss_params").get("label_smoothing", 0.0)
     args = f"label_smoothing={smoothing!r}" if smoothing else ""
     return ("# Cross-entropy: softmax turns the network's raw scores into probabilities, and the loss is the\n"
@@ -189,8 +201,9 @@ def schedule_code(project: Project, has_val: bool) -> tuple[str, str] | None:
                 "scheduler.step()")
     if t.schedule == "cosine":
         period = repr(p["period"]) if p["period"] else "epochs"
+        when = f"after {period} epochs" if p["period"] else "by the last epoch"
         eta = f", eta_min={p['min_lr']!r}" if p["min_lr"] else ""
-        return (f"# Lower the learning rate along half a cosine wave, down to {p['min_lr']!r} after {period} epochs.\n"
+        return (f"# Lower the learning rate along half a cosine wave, down to {p['min_lr']!r} {when}.\n"
                 f"scheduler = {lr}.CosineAnnealingLR(optimizer, T_max={period}{eta})", "scheduler.step()")
     if t.schedule == "plateau" and has_val:
         key = t.monitor.removeprefix("val_")
