@@ -80,6 +80,8 @@ def _fill_table(table: QTableWidget, header: list[str], rows: list[list[str]]) -
     table.clear()
     table.setColumnCount(len(header))
     table.setHorizontalHeaderLabels(header)
+    for c, name in enumerate(header):
+        table.horizontalHeaderItem(c).setToolTip(name)  # the full name, should a narrow pane cut the header
     table.setRowCount(len(rows))
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
@@ -267,6 +269,7 @@ class DataPreview(QTabWidget):
         for widget, title in self.pages.values():
             self.addTab(widget, title)
         self._trace: list[tuple[np.ndarray, np.ndarray]] | None = None
+        self._kind = ""  # the kind of data shown last (data_kind)
 
     # ------------------------------------------------------------------ data in
     def show_step_page(self) -> None:
@@ -287,8 +290,11 @@ class DataPreview(QTabWidget):
         }
         for key, (widget, _title) in self.pages.items():
             self.setTabVisible(self.indexOf(widget), visible[key])
-        if not self.isTabVisible(self.currentIndex()):
+        if kind != self._kind or not self.isTabVisible(self.currentIndex()):
+            # New kind of data: open on its own picture (the scatter for 2-D toys), not on whichever page Qt
+            # moved to when the old one was hidden (Class balance).
             self.setCurrentIndex(next(self.indexOf(w) for k, (w, _) in self.pages.items() if visible[k]))
+        self._kind = kind
         self._fill_scatter_axes()
         can_draw = kind == "table" and raw.task == CLASSIFICATION and raw.x.shape[1] == 2 and len(raw.class_names) <= MAX_CLASSES
         is_drawn = bool(raw.meta.get("drawn"))

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.data import files
 from nnstudio.core.data.assemble import build as build_data
 from nnstudio.core.data.bundle import DataBundle
+from nnstudio.core.data.drawn import decode_points
 from nnstudio.core.data.spec import DataSpec
 from nnstudio.core.document import DataPendingError
 from nnstudio.core.errors import NNStudioError, format_shape
@@ -47,6 +48,7 @@ from nnstudio.core.registry import DATASETS, Entry, Param
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.threads import Report, ThreadRunner
+from nnstudio.gui.widgets.param_form import CheckedDoubleSpinBox, CheckedSpinBox, RefusalNote
 
 FILE_CATEGORY = "Your files"
 MAX_CLASSES_SHOWN = 24
@@ -108,6 +110,7 @@ class DataSourceWidget(QWidget):
         self.ctx = ctx
         self.entry: Entry | None = None
         self.editors: dict[str, QWidget] = {}
+        self._hidden_values: dict[str, Any] = {}  # parameters edited outside the form, passed through
         self._columns: list[tuple[str, str]] = []  # a table's (name, kind), for the column choices
         self._embedded_text = ""
         self.loader = DataLoader(self)
@@ -274,6 +277,7 @@ class DataSourceWidget(QWidget):
         while self.form.rowCount():
             self.form.removeRow(0)
         self.editors = {}
+        self._hidden_values = {}
         values = {**entry.defaults(), **values}
         self._embedded_text = values.get("embedded", "") if entry.name == "csv" else ""
         if entry.name == "csv":
@@ -285,10 +289,22 @@ class DataSourceWidget(QWidget):
             label = QLabel(p.title)
             label.setToolTip(p.help)
             self.form.addRow(label, editor)
-        if not self.form.rowCount():
+        self.note = RefusalNote()  # why a typed number was refused (a plain spin box would clamp it silently)
+        for editor in self.editors.values():
+            self.note.watch(editor)
+        self.form.addRow(self.note)
+        if self.form.rowCount() == 1:
             self.form.addRow(QLabel("This dataset has no settings."))
 
     def _make_editor(self, entry: Entry, p: Param, value: Any) -> QWidget | None:
+        if p.name in entry.extra.get("hidden_params", ()):
+            # Edited elsewhere (a drawing's points on the preview canvas): a summary, never the raw string.
+            self._hidden_values[p.name] = value
+            note = QLabel(hidden_param_summary(entry, p, value))
+            note.setObjectName(f"param_{p.name}")
+            note.setWordWrap(True)
+            note.setToolTip(p.help)
+            return note
         if p.name == "path" and "file_mode" in entry.extra:
             line = QLineEdit(str(value))
             line.setObjectName("param_path")
@@ -325,13 +341,13 @@ class DataSourceWidget(QWidget):
             editor = QCheckBox()
             editor.setChecked(bool(value))
         elif p.type is int:
-            editor = QSpinBox()
+            editor = CheckedSpinBox(p.title)
             editor.setRange(int(p.minimum if p.minimum is not None else -(2**31)), int(p.maximum if p.maximum is not None else 2**31 - 1))
             editor.setValue(int(value))
             if p.minimum == 0 and p.name == "limit":
                 editor.setSpecialValueText("all")
         elif p.type is float:
-            editor = QDoubleSpinBox()
+            editor = CheckedDoubleSpinBox(p.title)
             editor.setDecimals(3)
             editor.setSingleStep(0.05 if (p.maximum or 10) <= 2 else 0.1)
             editor.setRange(p.minimum if p.minimum is not None else -1e9, p.maximum if p.maximum is not None else 1e9)
@@ -369,6 +385,7 @@ class DataSourceWidget(QWidget):
                 continue
             item = QListWidgetItem(f"{name}  ({KIND_LABELS.get(kind, 'unclear')})")
             item.setData(Qt.ItemDataRole.UserRole, name)
+            item.setToolTip(item.text())  # the whole name: the settings column is narrow and cuts long ones
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if not chosen or name in chosen else Qt.CheckState.Unchecked)
             box.addItem(item)
@@ -390,7 +407,7 @@ class DataSourceWidget(QWidget):
 
     def values(self) -> dict[str, Any]:
         """The form's parameter values, as the DataSpec stores them."""
-        out: dict[str, Any] = {}
+        out: dict[str, Any] = dict(self._hidden_values)
         for name, editor in self.editors.items():
             if name == "features" and isinstance(editor, QListWidget):
                 out[name] = self._features_value()
@@ -520,6 +537,19 @@ class DataSourceWidget(QWidget):
     def shutdown(self) -> None:
         """Join a load in progress (the window is closing)."""
         self.loader.shutdown()
+
+
+def hidden_param_summary(entry: Entry, p: Param, value: Any) -> str:
+    """What a parameter edited outside the form holds, in words (a drawing: its points and classes)."""
+    if entry.name == "drawn" and p.name == "points":
+        try:
+            _xy, labels = decode_points(str(value))
+        except NNStudioError:
+            return "The drawing cannot be read; clear it and draw again on the canvas."
+        classes = len(set(labels.tolist()))
+        return (f"{len(labels)} point{'s' if len(labels) != 1 else ''} in {classes} class{'es' if classes != 1 else ''}"
+                " — edit them on the canvas")
+    return "Edited outside this form."
 
 
 def summary_html(entry: Entry, bundle: DataBundle) -> str:

@@ -16,6 +16,8 @@ from nnstudio.core.errors import ShapeError, format_shape
 from nnstudio.core.registry import LAYERS
 
 BOX_W, BOX_H, GAP, INDENT = 260.0, 46.0, 26.0, 28.0
+MAX_BOX_W = 560.0  # boxes widen with the pane up to this (a 260-pixel column looked lost in a wide pane)
+PAD = 4.0  # inside a box, around and between its two lines
 CATEGORY_COLOURS = {
     "Core": "#dbe9f6", "Convolution": "#d9f0d3", "Normalization": "#fdf0c8", "Activations": "#f3dcf0",
     "Sequence": "#ffe1c6", "Attention": "#e0dcf6", "Structure": "#eeeeee",
@@ -32,20 +34,26 @@ class NetworkDiagram(QGraphicsView):
         self.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         self.setBackgroundBrush(QBrush(QColor("white")))
         self.box_texts: list[str] = []  # what each box says, in drawing order (tests read it)
+        self.box_rects: list[QRectF] = []  # each box's outline, in drawing order
         self.skip_count = 0
+        self.box_width = BOX_W
+        self._shown: tuple | None = None  # the last show_network arguments, redrawn when the pane's width changes
 
     # ------------------------------------------------------------------ drawing
     def show_network(self, input_shape: tuple[int, ...] | None, layers: list[LayerSpec], infos: list[LayerInfo], error: ShapeError | None) -> None:
+        self._shown = (input_shape, layers, infos, error)
+        self.box_width = self._fitting_width()
+        box_w = self.box_width
         scene = self.scene()
         scene.clear()
-        self.box_texts, self.skip_count = [], 0
+        self.box_texts, self.box_rects, self.skip_count = [], [], 0
         by_index = {i.index: i for i in infos}
         error_index = error.index if error else None
         y = 0.0
         x = 0.0
-        top = self._box(x, y, "Input", format_shape(input_shape) if input_shape is not None else "no data", "#ffffff")
-        y += BOX_H
-        bottom_of_previous = QPointF(top.x(), top.y() + BOX_H)
+        top = self._box(x, y, "Input", format_shape(input_shape) if input_shape is not None else "no data", "#ffffff", box_w)
+        y = top.bottom()
+        bottom_of_previous = QPointF(top.center().x(), top.bottom())
 
         def draw(specs: list[LayerSpec], prefix: tuple[int, ...], x: float, y: float, prev: QPointF) -> tuple[float, QPointF]:
             for i, spec in enumerate(specs):
@@ -53,7 +61,7 @@ class NetworkDiagram(QGraphicsView):
                 index = index_from_path(path)
                 entry = LAYERS.get(spec.kind)
                 info = by_index.get(index)
-                width = BOX_W - 2 * INDENT * len(prefix)
+                width = box_w - 2 * INDENT * len(prefix)
                 y += GAP
                 if spec.children is not None:
                     # A residual block: its layers inside a dashed frame, the skip arrow around them, then "+".
@@ -80,22 +88,22 @@ class NetworkDiagram(QGraphicsView):
                 summary = entry.obj.summary(spec.params)
                 title = f"{index}  {entry.title}" + (f"  ·  {summary}" if summary else "")
                 if index == error_index:
-                    shape_text, fill = "does not fit: " + (error.problem[:60] + "…" if len(error.problem) > 60 else error.problem), ERROR_FILL
+                    shape_text, fill = "does not fit: " + error.problem, ERROR_FILL  # whole: the box grows to hold it
                 elif info is not None:
                     shape_text, fill = f"→ {format_shape(info.out_shape)}   ({info.params:,} params)", CATEGORY_COLOURS.get(entry.category, "#eeeeee")
                 else:
                     shape_text, fill = "→ ?", "#f4f4f4"
                 box = self._box(x, y, title, shape_text, fill, width)
-                self._arrow(prev, QPointF(box.x(), y))
-                y += BOX_H
-                prev = QPointF(box.x(), y)
+                self._arrow(prev, QPointF(box.center().x(), y))
+                y = box.bottom()
+                prev = QPointF(box.center().x(), y)
             return y, prev
 
         y, last = draw(layers, (), x, y, bottom_of_previous)
         out_shape = infos[-1].out_shape if infos and error is None else None
         y += GAP
-        out = self._box(x, y, "Output", format_shape(out_shape) if out_shape is not None else "—", "#ffffff")
-        self._arrow(last, QPointF(out.x(), y))
+        out = self._box(x, y, "Output", format_shape(out_shape) if out_shape is not None else "—", "#ffffff", box_w)
+        self._arrow(last, QPointF(out.center().x(), y))
         scene.setSceneRect(scene.itemsBoundingRect().adjusted(-20, -20, 20, 20))
 
     def _font(self, size: float, bold: bool = False) -> QFont:
@@ -104,19 +112,35 @@ class NetworkDiagram(QGraphicsView):
         font.setBold(bold)
         return font
 
-    def _box(self, x: float, y: float, title: str, detail: str, fill: str, width: float = BOX_W) -> QPointF:
+    def _fitting_width(self) -> float:
+        """Box width for the pane: as wide as it allows (room left for skip arrows), within BOX_W..MAX_BOX_W."""
+        room = self.viewport().width() - 120.0
+        return max(BOX_W, min(MAX_BOX_W, room))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if self._shown is not None and abs(self._fitting_width() - self.box_width) >= 1:
+            self.show_network(*self._shown)
+
+    def _box(self, x: float, y: float, title: str, detail: str, fill: str, width: float = BOX_W) -> QRectF:
+        """A box whose two lines are laid out with the font's real metrics: the title may wrap (a Transformer's
+        long summary) and the detail (an error's whole sentence) sits below it, the box as tall as both."""
         scene = self.scene()
-        path = QPainterPath()
-        path.addRoundedRect(QRectF(x, y, width, BOX_H), 7, 7)
-        scene.addPath(path, QPen(QColor("#444444"), 1.2), QBrush(QColor(fill)))
         t = scene.addText(title, self._font(9, bold=True))
-        t.setPos(x + 6, y + 2)
         t.setTextWidth(width - 12)
+        t.setPos(x + 6, y + PAD - 2)
         d = scene.addText(detail, self._font(8.5))
-        d.setPos(x + 6, y + 22)
         d.setTextWidth(width - 12)
+        d.setPos(x + 6, t.pos().y() + t.boundingRect().height() - PAD)
+        height = max(BOX_H, d.pos().y() + d.boundingRect().height() - y + PAD - 2)
+        rect = QRectF(x, y, width, height)
+        path = QPainterPath()
+        path.addRoundedRect(rect, 7, 7)
+        outline = scene.addPath(path, QPen(QColor("#444444"), 1.2), QBrush(QColor(fill)))
+        outline.setZValue(-1)  # under its text
         self.box_texts.append(f"{title} | {detail}")
-        return QPointF(x + width / 2, y)
+        self.box_rects.append(rect)
+        return rect
 
     def _arrow(self, start: QPointF, end: QPointF) -> None:
         scene = self.scene()

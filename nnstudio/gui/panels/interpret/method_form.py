@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.interpret.availability import choice_reasons, method_reason, param_reasons
 from nnstudio.core.interpret.subject import Subject
 from nnstudio.core.registry import ATTRIBUTIONS, Entry, Param
+from nnstudio.gui.widgets.param_form import CheckedDoubleSpinBox, CheckedSpinBox, RefusalNote
 
 INT_LIMIT = 2_147_483_647
 
@@ -37,6 +38,14 @@ def _set_item_enabled(combo: QComboBox, index: int, enabled: bool, tooltip: str)
     combo.setItemData(index, tooltip, Qt.ItemDataRole.ToolTipRole)
 
 
+def narrow_combo(combo: QComboBox) -> QComboBox:
+    """Let a combo shrink to the pane (long layer titles elide; the full text is in its tooltip): sized to its
+    longest item, it widened the method pane past its scroll area and clipped the help text beside it."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(10)
+    return combo
+
+
 def item_enabled(combo: QComboBox, index: int) -> bool:
     model = combo.model()
     return not isinstance(model, QStandardItemModel) or model.item(index).isEnabled()
@@ -48,8 +57,9 @@ class MethodForm(QWidget):
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(name)
-        self.combo = QComboBox()
+        self.combo = narrow_combo(QComboBox())
         self.combo.setObjectName(f"{name}Combo")
+        self.combo.setToolTip("The attribution method: how the input's share in the decision is measured")
         for entry in ATTRIBUTIONS:
             slow = " (slow)" if entry.extra.get("slow") else ""
             self.combo.addItem(f"{entry.title}{slow}", entry.name)
@@ -152,6 +162,10 @@ class MethodForm(QWidget):
             label.setToolTip(why or p.help)
             self.form.addRow(label, editor)
             self.editors[p.name] = editor
+        self.note = RefusalNote()  # rebuilt with the rows: why a typed number was refused
+        for editor in self.editors.values():
+            self.note.watch(editor)
+        self.form.addRow(self.note)
         self._show_help()
 
     def _show_help(self) -> None:
@@ -172,20 +186,20 @@ class MethodForm(QWidget):
                 combo.addItem(self.layer_titles.get(name, name), name)
             combo.setCurrentIndex(max(0, combo.findData(value)))
             combo.currentIndexChanged.connect(self._edited)
-            return combo
+            return narrow_combo(combo)
         if p.type is bool:
             box = QCheckBox()
             box.setChecked(bool(value))
             box.toggled.connect(self._edited)
             return box
         if p.type is int:
-            spin = QSpinBox()
+            spin = CheckedSpinBox(p.title)
             spin.setRange(int(p.minimum if p.minimum is not None else -INT_LIMIT), int(min(p.maximum if p.maximum is not None else INT_LIMIT, INT_LIMIT)))
             spin.setValue(int(value))
             spin.valueChanged.connect(self._edited)
             return spin
         if p.type is float:
-            spin = QDoubleSpinBox()
+            spin = CheckedDoubleSpinBox(p.title)
             spin.setDecimals(3)
             spin.setSingleStep(0.01 if (p.maximum or 10) <= 1 else 0.05)
             spin.setRange(p.minimum if p.minimum is not None else -1e9, p.maximum if p.maximum is not None else 1e9)
@@ -206,7 +220,7 @@ class MethodForm(QWidget):
             index = max(first_ok, 0)
         combo.setCurrentIndex(index)
         combo.currentIndexChanged.connect(self._edited)
-        return combo
+        return narrow_combo(combo)
 
     def _edited(self, *_: object) -> None:
         self.changed.emit()

@@ -45,7 +45,7 @@ from nnstudio.gui.panels.interpret.internals_view import InternalsView
 from nnstudio.gui.panels.interpret.jobs import JobView, Source
 from nnstudio.gui.panels.interpret.latent_view import LatentView
 from nnstudio.gui.panels.interpret.live_view import LiveView
-from nnstudio.gui.panels.interpret.method_form import MethodForm
+from nnstudio.gui.panels.interpret.method_form import MethodForm, narrow_combo
 from nnstudio.gui.panels.interpret.runner import AttributionRunner, Outcome, Task
 from nnstudio.gui.panels.interpret.views import COMPARE, GRID, SINGLE, ResultViews, caption
 from nnstudio.gui.widgets.heatmap_overlay import OverlayControls
@@ -97,7 +97,7 @@ class InterpretPanel(QWidget):
         box.addWidget(self.gallery, 1)
         box.addWidget(self.example_label)
 
-        self.target_combo = QComboBox()
+        self.target_combo = narrow_combo(QComboBox())
         self.target_combo.setObjectName("targetCombo")
         self.target_combo.setToolTip("Which output to explain: by default the class the network predicted")
         self.target_combo.currentIndexChanged.connect(self._settings_changed)
@@ -119,7 +119,8 @@ class InterpretPanel(QWidget):
         column.addWidget(method_box)
         column.addWidget(self.second_box)
         column.addStretch(1)
-        scroll = QScrollArea()
+        scroll = self.method_scroll = QScrollArea()
+        scroll.setObjectName("methodScroll")
         scroll.setWidgetResizable(True)
         scroll.setWidget(controls)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
