@@ -21,9 +21,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
+from nnstudio.gui.palette import PALETTE  # noqa: F401 - re-exported: the app's one palette
+from nnstudio.gui.palette import color as palette_color
 from nnstudio.gui.widgets.log_axis import LogAxis
 
-PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 HOVER_PIXELS = 24  # how close (in screen pixels) the mouse must be to a point for the readout
 
 
@@ -134,7 +135,7 @@ class LivePlot(pg.PlotWidget):
         """``busy``: a curve that gets points many times a second (per-batch values). It is drawn without
         antialiasing, while the others are kept as cached pixmaps, so a new chunk of points repaints one
         cheap line rather than every item under it (each Python paint holds the GIL a training thread needs)."""
-        color = color or PALETTE[len(self._curves) % len(PALETTE)]
+        color = color or palette_color(len(self._curves))
         pen = pg.mkPen(color, width=width) if style is None else pg.mkPen(color, width=width, style=style)
         kwargs = {"symbol": symbol, "symbolSize": 7, "symbolBrush": color, "symbolPen": color} if symbol else {}
         item = self.plot([], [], name=name, pen=pen, antialias=not busy, **kwargs)
@@ -188,8 +189,8 @@ class LivePlot(pg.PlotWidget):
             return  # a hidden plot keeps its points and catches up when shown
         for name in self._dirty:
             buf = self._buffers[name]
-            # Log scale turns zero or negative values into -inf: let pyqtgraph check for them then.
-            self._curves[name].setData(buf.x[: buf.n], buf.y[: buf.n], skipFiniteCheck=not self._log_y)
+            xs, ys, connect = drawable(buf.x[: buf.n], buf.y[: buf.n], self._log_y)
+            self._curves[name].setData(xs, ys, connect=connect, skipFiniteCheck=True)
         self._dirty.clear()
         if self._steady:
             self._steady_x()
@@ -336,6 +337,22 @@ class LivePlot(pg.PlotWidget):
     def _hide_readout(self) -> None:
         self.readout = ""
         self._readout_item.hide()
+
+
+def drawable(xs: np.ndarray, ys: np.ndarray, log_y: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | str]:
+    """The points that can be drawn (finite, and positive on a log scale), with a ``connect`` array that
+    leaves a gap where points were dropped. NaN handed to pyqtgraph is drawn as nothing anyway, but an
+    all-NaN curve (validation loss without a validation split, a diverged run) made its bounds print
+    "All-NaN slice encountered" on every repaint."""
+    keep = np.isfinite(ys) & np.isfinite(xs)
+    if log_y:
+        keep &= ys > 0
+    if keep.all():
+        return xs, ys, "all"
+    index = np.flatnonzero(keep)
+    connect = np.zeros(len(index), dtype=bool)
+    connect[:-1] = np.diff(index) == 1  # a dropped point breaks the line there
+    return xs[index], ys[index], connect
 
 
 def _fmt(value: float) -> str:

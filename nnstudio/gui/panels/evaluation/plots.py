@@ -19,14 +19,10 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.evaluate.report import SplitEvaluation, examples_in_cell, threshold_metrics
+from nnstudio.gui import palette
 from nnstudio.gui.widgets.confusion_heatmap import ConfusionHeatmap
 from nnstudio.gui.widgets.example_gallery import ExampleData, ExampleGallery
-
-TAB10 = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
-
-
-def color(i: int) -> str:
-    return TAB10[i % len(TAB10)]
+from nnstudio.gui.widgets.side_legend import legend_beside
 
 
 def make_plot(title: str, x_label: str, y_label: str, legend: bool = True) -> pg.PlotWidget:
@@ -37,7 +33,7 @@ def make_plot(title: str, x_label: str, y_label: str, legend: bool = True) -> pg
     plot.setLabel("left", y_label)
     plot.showGrid(x=True, y=True, alpha=0.25)
     if legend:
-        plot.addLegend(offset=(-10, -10), labelTextSize="9pt")
+        legend_beside(plot)  # beside the data: inside, ten class names covered the curves
     plot.setMenuEnabled(False)
     return plot
 
@@ -217,7 +213,7 @@ class CurvesPage(QWidget):
             name = class_names[c]
             if roc is None or pr is None:
                 continue
-            pen = pg.mkPen(color(i), width=width)
+            pen = palette.pen(i, width=width)
             self.roc_items.append(self.roc_plot.plot(roc.x, roc.y, pen=pen, name=f"{name} (AUC {roc.area:.3f})"))
             self.pr_items.append(self.pr_plot.plot(pr.x, pr.y, pen=pen, name=f"{name} (AP {pr.area:.3f})"))
         if binary:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from nnstudio.core.runs import Run
-from nnstudio.gui.widgets.live_plot import PALETTE
+from nnstudio.gui import palette
+from nnstudio.gui.widgets.live_plot import drawable
 
 CURVE_KEYS = ("val_loss", "train_loss", "val_accuracy", "train_accuracy", "val_rmse", "train_rmse", "lr")
 
@@ -57,9 +60,12 @@ class CompareCurvesPage(QWidget):
             if not values:
                 continue
             xs = np.asarray(run.history.get("epoch", range(1, len(values) + 1)), float)[: len(values)]
-            color = PALETTE[(run.id - 1) % len(PALETTE)]  # a run keeps its colour whichever runs are shown
-            self.overlay_items[run.name] = self.overlay.plot(xs, np.asarray(values, float), name=run.name,
-                                                             pen=pg.mkPen(color, width=2), symbol="o", symbolSize=5,
+            ys = np.asarray([math.nan if v is None else v for v in values], float)
+            xs, ys, connect = drawable(xs, ys)  # a diverged run's NaN: drawn as nothing, not warned about
+            i = run.id - 1  # a run keeps its colour (and line style) whichever runs are shown
+            color = palette.color(i)
+            self.overlay_items[run.name] = self.overlay.plot(xs, ys, connect=connect, name=run.name,
+                                                             pen=palette.pen(i, width=2), symbol="o", symbolSize=5,
                                                              symbolBrush=color, symbolPen=color)
         self.overlay.setLabel("left", key.replace("_", " "))
         self.overlay.setTitle(f"{key.replace('_', ' ')} of {len(self.overlay_items)} runs", color="#333", size="11pt")
