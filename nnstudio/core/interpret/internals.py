@@ -6,6 +6,7 @@ over the test set, t-SNE) report progress and stop on Cancel through an :class:`
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -123,6 +124,26 @@ class Latent:
     predicted: np.ndarray
     dimensions: int  # size of the hidden representation that was projected
     explained: float | None = None  # PCA: share of the variance the 2 axes keep
+    dead_units: int = 0  # numbers of the representation that are 0 for every example (units that never fire)
+
+
+def kept_share_text(share: float) -> str:
+    """A kept share as a percentage that never reads 100% unless it is all: 0.996 is '99.6%', not '100%'."""
+    if share >= 1.0:
+        return "100%"
+    if share >= 0.995:
+        return f"{math.floor(share * 1000) / 10:.1f}%"
+    return f"{share:.0%}"
+
+
+def dead_units_text(latent: Latent) -> str:
+    """A sentence when most of the representation never fires (the map then shows only the few live units)."""
+    dead, size = latent.dead_units, latent.dimensions
+    if not dead or 2 * dead <= size:
+        return ""
+    if dead == size:
+        return f" All {size} units never fire on this data: every example lands on the same point."
+    return f" {dead} of {size} units never fire on this data; the map shows the other {size - dead}."
 
 
 def hidden_representation(model: nn.Module, subject: Subject, x: np.ndarray, layer: str, batch: int = 256,
@@ -185,11 +206,16 @@ def project_2d(hidden: np.ndarray, method: str = PCA, seed: int = 0, iterations:
     if method == PCA:
         from sklearn.decomposition import PCA as SkPCA
 
+        # The 2 axes' variance over the variance of all the dimensions; 0 when nothing varies (every unit
+        # constant), where scikit-learn's ratio is 0/0 = NaN.
+        total = float(hidden.var(axis=0, ddof=1).sum())
         if hidden.shape[1] < 2:
-            return np.column_stack([hidden[:, 0], np.zeros(n)]), 1.0
+            return np.column_stack([hidden[:, 0], np.zeros(n)]), 1.0 if total > 0 else 0.0
+        if total == 0:
+            return np.zeros((n, 2)), 0.0
         pca = SkPCA(n_components=2, random_state=seed)
         points = pca.fit_transform(hidden)
-        return points, float(pca.explained_variance_ratio_.sum())
+        return points, min(1.0, float(pca.explained_variance_.sum()) / total)
     if method == TSNE:
         from sklearn.decomposition import PCA as SkPCA
         from sklearn.manifold import TSNE as SkTSNE
@@ -218,4 +244,5 @@ def latent_space(model: nn.Module, subject: Subject, x: np.ndarray, y: np.ndarra
     hidden, predicted = hidden_representation(model, subject, x, layer, control=control)
     points, explained = project_2d(hidden, method, seed, control=control)
     control.check()
-    return Latent(layer, method, np.asarray(points, dtype=np.float64), np.asarray(y), predicted, hidden.shape[1], explained)
+    dead = int(np.all(hidden == 0, axis=0).sum())
+    return Latent(layer, method, np.asarray(points, dtype=np.float64), np.asarray(y), predicted, hidden.shape[1], explained, dead)

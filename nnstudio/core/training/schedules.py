@@ -11,6 +11,7 @@ from typing import Any
 import torch
 
 from nnstudio.core.registry import Param, Registry
+from nnstudio.core.training.config import LR_MAX
 
 SCHEDULES: Registry[Any] = Registry("learning-rate schedule")
 
@@ -66,7 +67,7 @@ def step_decay(optimizer: torch.optim.Optimizer, p: dict[str, Any], epochs: int,
     params=(
         Param("period", int, 0, "Epochs from the full rate down to the minimum; 0 = the run's number of epochs.",
               0, 100_000, label="Length (epochs)"),
-        Param("min_lr", float, 0.0, "The rate at the end of the curve.", 0.0, 10.0, label="Minimum rate"),
+        Param("min_lr", float, 0.0, "The rate at the end of the curve.", 0.0, LR_MAX, label="Minimum rate"),
     ),
     help="""
 Lowers the learning rate smoothly along half a cosine wave, from the set rate to the minimum at the end of
@@ -84,7 +85,7 @@ def cosine(optimizer: torch.optim.Optimizer, p: dict[str, Any], epochs: int, mon
               label="Factor"),
         Param("patience", int, 3, "Epochs without improvement of the monitored value before reducing.", 0, 10_000,
               label="Patience"),
-        Param("min_lr", float, 0.0, "Never go below this rate.", 0.0, 10.0, label="Minimum rate"),
+        Param("min_lr", float, 0.0, "Never go below this rate.", 0.0, LR_MAX, label="Minimum rate"),
     ),
     help="""
 Watches the monitored validation value (see Early stopping's Monitor) and lowers the learning rate when it
