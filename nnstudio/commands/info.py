@@ -6,6 +6,7 @@ import argparse
 
 from nnstudio.commands.common import add_project_argument, open_project
 from nnstudio.core import memory
+from nnstudio.core.arch.adapt import adapt_project
 from nnstudio.core.arch.builder import check_fits, check_output, estimate, output_need, plan
 from nnstudio.core.data.assemble import build as build_data
 from nnstudio.core.errors import format_shape
@@ -28,9 +29,12 @@ def run(args: argparse.Namespace) -> int:
         return 0
     project, base_dir = open_project(args)
     bundle = build_data(project.data, base_dir)
+    notes = adapt_project(project, bundle)  # the sizes follow the data, as in the window and in train
     built = plan(project.architecture, bundle.input_shape)  # weights on 'meta': a huge network is described, not allocated
     print(f"{project.name}: {bundle.description}")
     print(f"  {bundle.task}, input {format_shape(bundle.input_shape)}, {len(bundle.train)}/{len(bundle.validation)}/{len(bundle.test)} train/val/test")
+    for note in notes:
+        print(f"  note: {note}")
     for info in built.layers:
         print(f"  {'  ' * info.depth}{info.index:<5} {info.title:<14} {info.summary:<22} -> {format_shape(info.out_shape):<10} {info.params:>9,} params")
     print(f"  total {built.total_params:,} parameters, {built.size_kb:.1f} KB, {built.macs:,} multiply-accumulates per example")

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from nnstudio.core.arch.adapt import adapt_project
 from nnstudio.core.arch.builder import BuiltModel, build, output_need
 from nnstudio.core.data import assemble
 from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle
@@ -75,6 +76,8 @@ def prepare(project: Project, base_dir: Path | None = None, *, load_weights: boo
     trained with (stored in the project), so changed data is scored as the weights expect."""
     with_stored = load_weights and bool(project.weights)
     bundle, notes = bundle_for(project, base_dir, use_stored=with_stored)
+    if not load_weights:  # fresh weights (training): the sizes follow the data, as in the window and in info
+        notes += adapt_project(project, bundle)
     built = build_model(project, bundle, load_weights=load_weights)
     if with_stored:
         _check_classes_fit(project, bundle, built.module)

@@ -20,7 +20,9 @@ from nnstudio.core.project import default_project, save_project
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.file_actions import FileActions, SaveProjectDialog, read_project_file, show_notes
+from nnstudio.gui.network_follows_data import NetworkFollowsData
 from nnstudio.gui.settings_store import SettingsStore
+from nnstudio.gui.shortcuts import unique_shortcuts
 from nnstudio.gui.widgets.lazy_tabs import LazyTabWidget
 from nnstudio.gui.widgets.plot_defaults import configure_plots
 
@@ -97,6 +99,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
         self.ctx.show_tab_requested.connect(self.show_tab)
         self.ctx.status_message.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
+        self.network_follows_data = NetworkFollowsData(self.ctx)  # new data adapts the network's sizes (undoable)
 
         self._build_menus()
         self.statusBar().showMessage("Ready", 3000)
@@ -197,7 +200,8 @@ class MainWindow(QMainWindow):
         self.undo_action = self.ctx.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
         self.redo_action = self.ctx.undo_stack.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
+        # Each sequence once: on X11 the platform's Redo is Ctrl+Shift+Z too, and a key listed twice is ambiguous to Qt (it fired nothing).
+        self.redo_action.setShortcuts(unique_shortcuts(QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo))
         edit_menu.addActions([self.undo_action, self.redo_action])
         self.edit_menu = edit_menu
         edit_menu.addSeparator()

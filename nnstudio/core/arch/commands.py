@@ -219,6 +219,29 @@ class SetParams(EditCommand):
 
 
 @dataclass
+class SetPinned(EditCommand):
+    """Pin or unpin a layer: a pinned layer keeps its sizes when the data changes."""
+
+    path: Path
+    pinned: bool
+    old: bool = False
+
+    def __post_init__(self) -> None:
+        self.text = "Pin layer" if self.pinned else "Unpin layer"
+
+    def apply(self, spec: ArchitectureSpec) -> None:
+        layer = layer_at(spec, self.path)
+        self.old, layer.pinned = layer.pinned, self.pinned
+        self.text = f"{'Pin' if self.pinned else 'Unpin'} {LAYERS.get(layer.kind).title} (layer {index_from_path(self.path)})"
+
+    def revert(self, spec: ArchitectureSpec) -> None:
+        layer_at(spec, self.path).pinned = self.old
+
+    def selection_after(self) -> Path | None:
+        return self.path
+
+
+@dataclass
 class ReplaceArchitecture(EditCommand):
     """Swap the whole network (a template, a loaded architecture file)."""
 

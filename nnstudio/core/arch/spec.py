@@ -14,16 +14,19 @@ INPUT_KINDS = ("float", "tokens")
 @dataclass
 class LayerSpec:
     """One layer: its registered kind, its parameters and, for containers such as a residual block,
-    the sub-stack it wraps."""
+    the sub-stack it wraps. A *pinned* layer keeps its sizes when the data changes (see ``adapt``)."""
 
     kind: str
     params: dict[str, Any] = field(default_factory=dict)
     children: list[LayerSpec] | None = None
+    pinned: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"kind": self.kind, "params": dict(self.params)}
         if self.children is not None:
             d["children"] = [c.to_dict() for c in self.children]
+        if self.pinned:  # written only when set, so files without pins read and save exactly as before
+            d["pinned"] = True
         return d
 
     @classmethod
@@ -37,6 +40,9 @@ class LayerSpec:
             raise SpecError(f"{where}.kind", kind, f"is not a known layer kind (known: {', '.join(LAYERS.names())})")
         entry = LAYERS.get(kind)
         params = entry.validate(data.get("params", {}), f"{where}.params")
+        pinned = data.get("pinned", False)
+        if not isinstance(pinned, bool):
+            raise SpecError(f"{where}.pinned", pinned, "must be true or false")
         children = data.get("children")
         if entry.extra.get("container"):
             if children is None:
@@ -44,10 +50,10 @@ class LayerSpec:
             if not isinstance(children, list):
                 raise SpecError(f"{where}.children", children, "must be a list of layers")
             child_specs = [cls.from_dict(c, f"{where}.children[{i}]") for i, c in enumerate(children)]
-            return cls(kind, params, child_specs)
+            return cls(kind, params, child_specs, pinned)
         if children is not None:
             raise SpecError(f"{where}.children", children, f"a {entry.title} layer cannot hold other layers")
-        return cls(kind, params)
+        return cls(kind, params, pinned=pinned)
 
 
 @dataclass

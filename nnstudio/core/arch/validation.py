@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from nnstudio.core.arch.adapt import plan_adaptation
 from nnstudio.core.arch.builder import OutputNeed, OutputShapeError, build
 from nnstudio.core.arch.commands import (
     CompositeCommand,
@@ -24,9 +25,6 @@ from nnstudio.core.arch.commands import (
 from nnstudio.core.arch.layers import Shape
 from nnstudio.core.arch.spec import ArchitectureSpec
 from nnstudio.core.errors import ShapeError
-
-_INPUT_PARAMS = {"linear": "in_features", "conv2d": "in_channels"}
-_OUTPUT_PARAMS = {"linear": "out_features"}
 
 
 def check(project_or_spec, input_shape: Shape, need: OutputNeed | None = None) -> ShapeError | None:
@@ -85,35 +83,11 @@ def fix_command(error: ShapeError) -> EditCommand | None:
     return SetParams(path_from_index(error.index), dict(error.fix), label=f"Fix layer {error.index} ({error.kind})")
 
 
-def _shape_before(spec: ArchitectureSpec, position: int, input_shape: Shape) -> Shape | None:
-    try:
-        return build(ArchitectureSpec(spec.layers[:position], spec.input_kind), input_shape).output_shape
-    except ShapeError:
-        return None
-
-
 def fit_to_data(spec: ArchitectureSpec, input_shape: Shape, output_size: int | None) -> EditCommand | None:
     """One undo step that sets the first Linear/Conv2d's inputs to what arrives and the last Linear's
-    outputs to ``output_size`` (classes, or regression targets). None when nothing needs changing."""
-    parts: list[EditCommand] = []
-    top = spec.layers
-    first = next((i for i, l in enumerate(top) if l.kind in _INPUT_PARAMS), None)
-    if first is not None:
-        shape = _shape_before(spec, first, tuple(input_shape))
-        layer = top[first]
-        if shape:
-            want = shape[-1] if layer.kind == "linear" else (shape[0] if len(shape) == 3 else None)
-            name = _INPUT_PARAMS[layer.kind]
-            if want is not None and layer.params[name] != want:
-                parts.append(SetParams((first,), {name: want}))
-    last = next((i for i in range(len(top) - 1, -1, -1) if top[i].kind in _OUTPUT_PARAMS), None)
-    if last is not None and output_size:
-        name = _OUTPUT_PARAMS[top[last].kind]
-        if top[last].params[name] != output_size:
-            parts.append(SetParams((last,), {name: output_size}))
-    if not parts:
-        return None
-    return CompositeCommand(parts, "Fit network to data")
+    outputs to ``output_size`` (pinned layers excepted); None when nothing needs changing. The rule lives in
+    :mod:`nnstudio.core.arch.adapt`, shared with the automatic adaptation and the CLI."""
+    return plan_adaptation(spec, input_shape, output_size).command
 
 
 __all__ = ["check", "fit_to_data", "fix_command", "insert_flatten", "Path"]

@@ -12,6 +12,7 @@ from pathlib import Path as FilePath
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFileDialog,
     QFrame,
     QGroupBox,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.arch.adapt import needed_outputs, plan_adaptation
 from nnstudio.core.arch.builder import BuiltModel, OutputShapeError, build_partial, output_need
 from nnstudio.core.arch.commands import (
     EditCommand,
@@ -36,6 +38,7 @@ from nnstudio.core.arch.commands import (
     RemoveLayer,
     ReplaceArchitecture,
     SetParams,
+    SetPinned,
     duplicate,
     layer_at,
     move_target,
@@ -83,6 +86,7 @@ class ArchitecturePanel(QWidget):
         self._make_actions()
         self._build_layout()
 
+        # New data also adapts the network's sizes (nnstudio.gui.network_follows_data), which redraws us again.
         for signal in (self.document.project_replaced, self.document.architecture_changed, self.document.data_changed):
             signal.connect(self.refresh)
         self.refresh()
@@ -102,6 +106,14 @@ class ArchitecturePanel(QWidget):
         self.duplicate_action = action("Duplicate", "Ctrl+D", self.duplicate_selected, "Insert a copy of the selected layer below it")
         self.move_up_action = action("Move up", "Alt+Up", self.move_selected_up, "Move the selected layer one place up")
         self.move_down_action = action("Move down", "Alt+Down", self.move_selected_down, "Move the selected layer one place down")
+        # No shortcut: the menu and the settings pane's checkbox are where a teacher looks for it.
+        self.pin_action = QAction("Pin sizes", self)
+        self.pin_action.setCheckable(True)
+        self.pin_action.setToolTip("Keep this layer's sizes when the dataset changes (otherwise the first layer's inputs "
+                                   "and the last layer's outputs follow the data)")
+        self.pin_action.triggered.connect(self.set_selected_pinned)
+        self.stack.addAction(self.pin_action)
+        self.stack.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)  # right-click: these actions
 
     def _tool(self, action: QAction, name: str) -> QToolButton:
         button = QToolButton()
@@ -205,7 +217,13 @@ class ArchitecturePanel(QWidget):
         self.explanation = QTextBrowser()
         self.explanation.setObjectName("layerExplanation")
         self.explanation.setOpenLinks(False)
+        self.pin_check = QCheckBox("Pin sizes (keep them when the dataset changes)")
+        self.pin_check.setObjectName("pinCheck")
+        self.pin_check.setToolTip(self.pin_action.toolTip())
+        self.pin_check.clicked.connect(self.set_selected_pinned)
+        self.pin_check.hide()
         form_layout = QVBoxLayout(self.form_box)
+        form_layout.addWidget(self.pin_check)
         form_layout.addWidget(self.form)
         form_layout.addWidget(self.explanation, 1)
 
@@ -291,12 +309,7 @@ class ArchitecturePanel(QWidget):
         self._update_actions()
 
     def _needed_outputs(self) -> int | None:
-        if self.bundle is None:
-            return None
-        try:
-            return self.bundle.output_size
-        except (ValueError, IndexError):
-            return None
+        return None if self.bundle is None else needed_outputs(self.bundle)
 
     def _show_input(self) -> None:
         b = self.bundle
@@ -307,11 +320,14 @@ class ArchitecturePanel(QWidget):
         needed = self._needed_outputs()
         what = f"{b.num_classes} classes" if b.task == CLASSIFICATION else f"regression, {needed} target(s)"
         text = f"<b>Input {format_shape(b.input_shape)}</b> ({html.escape(b.input_kind)}) · {what} · {html.escape(b.description)}"
+        plan = plan_adaptation(self.spec, b.input_shape, needed)
         if self.built is not None and needed and self.built.output_shape and self.built.output_shape[-1] != needed:
             text += (f"<br><span style='color:#a15c00'>The network ends with {self.built.output_shape[-1]} outputs but the data "
-                     f"needs {needed}: press <i>Fit to data</i>.</span>")
+                     f"needs {needed}" + (": press <i>Fit to data</i>.</span>" if plan.command else ".</span>"))
+        for kept in plan.kept:  # a pin is why the network does not follow the data: say so where the sizes are
+            text += f"<br><span style='color:#a15c00'>{html.escape(kept[0].upper() + kept[1:])}.</span>"
         self.input_label.setText(text)
-        self.fit_button.setEnabled(fit_to_data(self.spec, b.input_shape, needed) is not None)
+        self.fit_button.setEnabled(plan.command is not None)
 
     def _show_error(self, data_problem: str) -> None:
         if data_problem:
@@ -363,6 +379,7 @@ class ArchitecturePanel(QWidget):
         if path is not None:
             self._selected = path
         self._update_actions()
+        self.pin_check.setVisible(path is not None)
         if path is None:
             self.form_box.setTitle("Selected layer")
             self.form.set_entry(None)
@@ -374,6 +391,7 @@ class ArchitecturePanel(QWidget):
             return
         layer = layer_at(self.spec, path)
         entry = LAYERS.get(layer.kind)
+        self.pin_check.setChecked(layer.pinned)
         self.form_box.setTitle(f"Layer {'.'.join(str(i + 1) for i in path)}: {entry.title}")
         self.form.set_entry(entry, layer.params)
         params = "".join(f"<li><b>{html.escape(p.title)}</b>: {html.escape(p.help)}</li>" for p in entry.params)
@@ -388,6 +406,10 @@ class ArchitecturePanel(QWidget):
         self.duplicate_action.setEnabled(has)
         self.move_up_action.setEnabled(has and path[-1] > 0)
         self.move_down_action.setEnabled(has and path[-1] < len(sibling_list(self.spec, path)) - 1)
+        self.pin_action.setEnabled(has)
+        pinned = has and layer_at(self.spec, path).pinned
+        self.pin_action.setChecked(pinned)
+        self.pin_action.setText("Unpin sizes" if pinned else "Pin sizes")
 
     @Slot(str, object)
     def _on_param_edited(self, name: str, value: object) -> None:
@@ -468,6 +490,12 @@ class ArchitecturePanel(QWidget):
         command = fit_to_data(self.spec, self.bundle.input_shape, self._needed_outputs())
         if command is not None:
             self.push(command)
+
+    @Slot(bool)
+    def set_selected_pinned(self, pinned: bool) -> None:
+        path = self.stack.selected_path()
+        if path is not None and layer_at(self.spec, path).pinned != pinned:
+            self.push(SetPinned(path, pinned))
 
     @Slot()
     def apply_fix(self) -> None:

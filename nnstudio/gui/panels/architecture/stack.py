@@ -7,7 +7,17 @@ there) that the panel sends through the undo stack; the view then redraws from t
 from __future__ import annotations
 
 from PySide6.QtCore import QMimeData, QPoint, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QIcon,
+    QPainter,
+    QPen,
+    QPixmap,
+)
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from nnstudio.core.arch.builder import LayerInfo, OutputShapeError
@@ -25,6 +35,26 @@ COL_INDEX, COL_KIND, COL_SETTINGS, COL_SHAPE, COL_PARAMS = range(5)
 ERROR_BACKGROUND = QColor("#ffd7d7")
 ERROR_FOREGROUND = QColor("#8b0000")
 UNREACHED = QColor("#8a8a8a")
+PINNED_TIP = "Pinned: its sizes stay as you set them when the dataset changes (right-click → Unpin sizes)"
+_PIN_ICON: QIcon | None = None
+
+
+def pin_icon() -> QIcon:
+    """A drawn push-pin (a red head on a grey needle): emoji fonts are missing on many lab machines."""
+    global _PIN_ICON
+    if _PIN_ICON is None:
+        pixmap = QPixmap(32, 32)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pixmap)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setPen(QPen(QColor("#555555"), 3, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+        p.drawLine(14, 16, 5, 28)  # the needle
+        p.setPen(QPen(QColor("#8b0000"), 1.5))
+        p.setBrush(QColor("#d62728"))
+        p.drawEllipse(12, 3, 16, 16)  # the head
+        p.end()
+        _PIN_ICON = QIcon(pixmap)
+    return _PIN_ICON
 
 
 def _path_text(path: Path) -> str:
@@ -86,6 +116,10 @@ class LayerStackView(QTreeWidget):
                 item.setData(0, PATH_ROLE, _path_text(path))
                 item.setData(0, KIND_ROLE, spec.kind)
                 item.setToolTip(COL_KIND, entry.help)
+                if spec.pinned:
+                    item.setIcon(COL_KIND, pin_icon())
+                    item.setToolTip(COL_KIND, f"{PINNED_TIP}\n\n{entry.help}")
+                    item.setToolTip(COL_INDEX, PINNED_TIP)
                 for col in (COL_SHAPE, COL_PARAMS):
                     item.setTextAlignment(col, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if path == error_path:
