@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 from torch import nn
 
-from nnstudio.core.data.bundle import DataBundle
+from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.evaluate.report import EvaluationReport, Example, worst_examples
 from nnstudio.core.evaluate.tryit import RawView, is_image
@@ -208,7 +208,16 @@ class EvaluationPanel(QWidget):
             self.model = None
             self.export_csv_button.setEnabled(False)
             self.export_png_button.setEnabled(False)
-            self.try_page.set_context(self._safe_bundle(), None, None)
+            bundle = self._safe_bundle()
+            if bundle is not None:  # before any report, the pages follow the data's task
+                self._show_task_pages(bundle.task == CLASSIFICATION)
+            self.try_page.set_context(bundle, None, None)
+
+    def _show_task_pages(self, classification: bool) -> None:
+        """Only the pages that act on this task: no 'Predicted vs actual' for classes, no confusion matrix for numbers."""
+        for index, visible in ((self.confusion_index, classification), (self.curves_index, classification),
+                               (self.regression_index, not classification)):
+            self.pages.setTabVisible(index, visible)
 
     def _safe_bundle(self) -> DataBundle | None:
         try:
@@ -275,9 +284,7 @@ class EvaluationPanel(QWidget):
     def show_report(self, report: EvaluationReport) -> None:
         self.report = report
         classification = report.is_classification
-        for index, visible in ((self.confusion_index, classification), (self.curves_index, classification),
-                               (self.regression_index, not classification)):
-            self.pages.setTabVisible(index, visible)
+        self._show_task_pages(classification)
         self.class_title.setVisible(classification)
         self.class_table.setVisible(classification)
         self.metrics_table.show_report(report)

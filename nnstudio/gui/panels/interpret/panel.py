@@ -276,6 +276,8 @@ class InterpretPanel(QWidget):
             self.examples_x, self.examples_y = np.zeros((0,)), np.zeros((0,))
         self.method_form.set_subject(self.subject, titles)
         self.second_form.set_subject(self.subject, titles)
+        # Colours and opacity style heatmaps over images; tabular features are drawn as bars they do not touch.
+        self.overlay_controls.setVisible(self.subject is not None and self.subject.layout != FEATURES)
         self._share_source(bundle, titles)
         self._fill_gallery()
         if not keep_example:
