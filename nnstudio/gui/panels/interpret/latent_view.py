@@ -16,10 +16,10 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QVBox
 from nnstudio.core.data.bundle import CLASSIFICATION
 from nnstudio.core.interpret import internals
 from nnstudio.core.interpret.internals import Latent
+from nnstudio.gui.palette import PALETTE  # the app's one palette
 from nnstudio.gui.panels.interpret.jobs import Job, JobView
 from nnstudio.gui.widgets.image_grid import to_pixmap
 
-PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 MAX_POINTS = 2000  # t-SNE on more takes minutes; the first ones are a fair sample of the shuffled test split
 PREVIEW = 140
 
