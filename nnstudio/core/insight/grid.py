@@ -15,7 +15,7 @@ from torch import nn
 from nnstudio.core.data.bundle import CLASSIFICATION
 
 PAD = 0.12  # the plane reaches this fraction of the data's span beyond the outermost points
-MAX_NEURONS = 12  # per layer: small heatmaps stay readable
+MAX_NEURONS = 24  # per layer: the maps stay big enough to read (the Inside tab fits 16 at 96+ px)
 MAX_NEURON_LAYERS = 3
 
 
@@ -127,6 +127,7 @@ class NeuronLayer:
     weights: np.ndarray  # (units, inputs)
     bias: np.ndarray  # (units,), zeros when the layer has none
     input_names: list[str]
+    total: int = 0  # the layer's units (more than ``responses`` holds when capped); 0: unknown
 
 
 def leaf_modules(model: nn.Module) -> list[tuple[str, nn.Module]]:
@@ -183,7 +184,8 @@ def neuron_responses(model: nn.Module, pipeline, plane: Plane, resolution: int =
         bias = linear.bias.detach().float().cpu().numpy()[:units] if linear.bias is not None else np.zeros(units)
         act = "" if shown is linear else f" → {type(shown).__name__}"
         layer_names = names if len(names) == weight.shape[1] else [f"in {j + 1}" for j in range(weight.shape[1])]
-        layers.append(NeuronLayer(f"Hidden layer {k + 1} (Linear{act})", responses, weight, bias, layer_names))
+        layers.append(NeuronLayer(f"Hidden layer {k + 1} (Linear{act})", responses, weight, bias, layer_names,
+                                  int(out.shape[1])))
         names = [f"h{k + 1}.{j + 1}" for j in range(out.shape[1])]
     return layers
 

@@ -1,8 +1,8 @@
 """The Inside tab: what the network does while it learns.
 
 For 2-D data: the decision boundary (or regression surface) over the raw input plane with the training
-and test points, and one small heatmap per hidden neuron of the first layers (hover: incoming weights and
-bias). For any model: weight and gradient histograms per layer, every layer's gradient norm over time
+and test points, and a grid of maps, one per hidden neuron of the chosen layer, redrawn with every frame
+(hover one: it is shown enlarged with its bias and incoming weights). For any model: weight and gradient histograms per layer, every layer's gradient norm over time
 (log scale, so vanishing gradients are plain), and activation statistics (mean, spread, dead ReLUs).
 
 Collection happens in the training thread through callbacks registered in
@@ -16,16 +16,13 @@ import queue
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFrame,
-    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QScrollArea,
     QSpinBox,
     QSplitter,
     QTableWidget,
@@ -35,13 +32,12 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.data.bundle import CLASSIFICATION
-from nnstudio.core.document import ProjectDocument
+from nnstudio.core.document import DataPendingError, ProjectDocument
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.insight.grid import (
     NeuronLayer,
     Plane,
     boundary_grid,
-    describe_neuron,
     neuron_responses,
     plane_for,
 )
@@ -50,23 +46,38 @@ from nnstudio.core.insight.stats import DEFAULT_EVERY, StatsCallback, StatsSnaps
 from nnstudio.core.training.callbacks import Callback
 from nnstudio.core.training.engine import Trainer
 from nnstudio.gui.context import AppContext
-from nnstudio.gui.widgets.boundary_view import BoundaryView, NeuronTile
+from nnstudio.gui.widgets.boundary_view import BoundaryView
 from nnstudio.gui.widgets.live_plot import PALETTE, LivePlot
+from nnstudio.gui.widgets.neuron_maps import NeuronMap, NeuronMapsView
 
 POLL_MS = 100
 IDLE_MAX_PARAMS = 2_000_000  # the idle (not training) boundary is drawn in the GUI thread only for small models
-TILE = 62
+
+
+def plane_and_reason(document: ProjectDocument) -> tuple[Plane | None, str]:
+    """The project's raw 2-D plane, or None with why the boundary and neuron views cannot be drawn."""
+    try:
+        bundle = document.bundle()
+        shape = tuple(bundle.raw_shape)
+        if shape != (2,):
+            what = f"{shape[0]} input columns" if len(shape) == 1 else "examples of shape " + " x ".join(map(str, shape))
+            return None, (f"The boundary and neuron views need data with exactly two input columns (such as the 2-D "
+                          f"toys: moons, circles, spirals); this data has {what}. The statistics below work "
+                          "for any model.")
+        plane = plane_for(document.project.data, document.base_dir)
+        if plane is None:
+            return None, ("The boundary and neuron views need two numeric input columns; this data's two columns "
+                          "are not numbers the plane can show. The statistics below work for any model.")
+        return plane, ""
+    except DataPendingError:
+        return None, "The data is still loading; the boundary and neuron views appear when it is ready."
+    except NNStudioError as exc:
+        return None, f"The data cannot be loaded, so there is no plane to draw: {exc}"
 
 
 def current_plane(document: ProjectDocument) -> Plane | None:
     """The project's raw 2-D plane, or None (not 2-D, or the data cannot load)."""
-    try:
-        bundle = document.bundle()
-        if tuple(bundle.raw_shape) != (2,):
-            return None
-        return plane_for(document.project.data, document.base_dir)
-    except NNStudioError:
-        return None
+    return plane_and_reason(document)[0]
 
 
 class InsidePanel(QWidget):
@@ -80,7 +91,6 @@ class InsidePanel(QWidget):
         self._live: list[Callback] = []  # the callbacks of the run in progress (rate changes reach them)
         self.last_snapshot: StatsSnapshot | None = None
         self.neuron_layers: list[NeuronLayer] = []
-        self.tiles: list[list[NeuronTile]] = []
         self._grad_curves: set[str] = set()
 
         # ---------------------------------------------------------------- controls
@@ -108,37 +118,25 @@ class InsidePanel(QWidget):
         top.addWidget(self.every)
         top.addWidget(self.status, 1)
 
-        # ---------------------------------------------------------------- boundary + neurons (left)
+        # ---------------------------------------------------------------- boundary + neurons (top)
         self.boundary = BoundaryView()
         self.boundary.setObjectName("boundaryView")
-        self.boundary.setMinimumSize(360, 340)
+        self.boundary.setMinimumSize(300, 280)
         self.boundary_note = QLabel()
         self.boundary_note.setObjectName("boundaryNote")
         self.boundary_note.setWordWrap(True)
         self.boundary_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.boundary_note.setStyleSheet("color: #555; padding: 20px;")
-        self.neuron_box = QWidget()
-        self.neuron_grid = QGridLayout(self.neuron_box)
-        self.neuron_grid.setSpacing(4)
-        self.neuron_grid.setContentsMargins(2, 2, 2, 2)
-        neuron_scroll = QScrollArea()
-        neuron_scroll.setObjectName("neuronScroll")
-        neuron_scroll.setWidgetResizable(True)
-        neuron_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        neuron_scroll.setWidget(self.neuron_box)
-        neuron_scroll.setMinimumHeight(170)
-        neuron_title = QLabel("<b>Hidden neurons</b> — what each responds to over the plane (hover for its weights)")
-        left = QWidget()
-        ll = QVBoxLayout(left)
-        ll.setContentsMargins(0, 0, 0, 0)
-        ll.addWidget(self.boundary, 3)
-        ll.addWidget(self.boundary_note)
-        ll.addWidget(neuron_title)
-        ll.addWidget(neuron_scroll, 2)
-        self.neuron_title = neuron_title
-        self.neuron_scroll = neuron_scroll
+        self.neuron_maps = NeuronMapsView()
+        self.plane_row = QSplitter()  # the boundary beside the neuron maps, both as big as the tab allows
+        self.plane_row.setObjectName("planeRow")
+        self.plane_row.setChildrenCollapsible(False)
+        self.plane_row.addWidget(self.boundary)
+        self.plane_row.addWidget(self.neuron_maps)
+        self.plane_row.setStretchFactor(0, 4)
+        self.plane_row.setStretchFactor(1, 5)
 
-        # ---------------------------------------------------------------- statistics (right)
+        # ---------------------------------------------------------------- statistics (bottom)
         self.grad_plot = LivePlot("Gradient norm per layer (log scale)", "epoch", "gradient norm", legend_offset=(-6, 6))
         self.grad_plot.setObjectName("gradNormPlot")
         self.grad_plot.set_log_y(True)
@@ -159,25 +157,35 @@ class InsidePanel(QWidget):
         self.act_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.act_table.setToolTip("Dead ReLUs: units that output 0 for every example of the batch; they no longer "
                                   "learn. Saturated: sigmoid/tanh outputs stuck near their limits (tiny gradients).")
-        right = QWidget()
-        rl = QVBoxLayout(right)
-        rl.setContentsMargins(0, 0, 0, 0)
-        rl.addWidget(self.grad_plot, 3)
+        hists = QWidget()
+        hl = QVBoxLayout(hists)
+        hl.setContentsMargins(0, 0, 0, 0)
         layer_row = QHBoxLayout()
         layer_row.addWidget(QLabel("Histograms of layer:"))
         layer_row.addWidget(self.layer_choice, 1)
-        rl.addLayout(layer_row)
-        rl.addLayout(hist_row, 2)
-        rl.addWidget(self.act_table, 2)
+        hl.addLayout(layer_row)
+        hl.addLayout(hist_row, 1)
+        self.stats_row = QSplitter()
+        self.stats_row.setObjectName("statsRow")
+        self.stats_row.setChildrenCollapsible(False)
+        for w, stretch in ((self.grad_plot, 4), (hists, 4), (self.act_table, 3)):
+            self.stats_row.addWidget(w)
+            self.stats_row.setStretchFactor(self.stats_row.count() - 1, stretch)
 
-        splitter = QSplitter()
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setSizes([560, 700])
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.plane_row)
+        self.splitter.addWidget(self.stats_row)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(top)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.boundary_note)
+        layout.addWidget(self.splitter, 1)
+        self._user_sized = False  # until a splitter is dragged, _fit_rows shares the space on every resize
+        for split in (self.splitter, self.plane_row, self.stats_row):
+            split.splitterMoved.connect(self._sized_by_user)
 
         # Drains the callbacks' queues while a run goes (started by callbacks_for_run): no wake-ups when idle.
         self._unshown: tuple[BoundaryFrame | None, StatsSnapshot | None] = (None, None)  # newest, drawn on show
@@ -210,7 +218,7 @@ class InsidePanel(QWidget):
     @Slot()
     def refresh_plane(self) -> None:
         doc = self.ctx.document
-        self.plane = current_plane(doc)
+        self.plane, reason = plane_and_reason(doc)
         try:
             bundle = doc.bundle()
             classes = bundle.num_classes if bundle.task == CLASSIFICATION else 0
@@ -218,14 +226,13 @@ class InsidePanel(QWidget):
             classes = 0
         self.boundary.set_plane(self.plane, classes)
         two_d = self.plane is not None
-        self.boundary.setVisible(two_d)
-        for w in (self.neuron_title, self.neuron_scroll):
-            w.setVisible(two_d)
+        self.plane_row.setVisible(two_d)
+        # The note and the status say what this data is, never what an earlier project was.
+        self.boundary_note.setText(reason)
         self.boundary_note.setVisible(not two_d)
+        self.status.setText("" if two_d else "Gradients, histograms and activations are collected while training.")
         if not two_d:
-            self.boundary_note.setText("The boundary and neuron views need data with exactly two input columns "
-                                       "(such as the 2-D toys: moons, circles, spirals). The statistics on the right "
-                                       "work for any model.")
+            self.neuron_maps.show_layers([])
         self.show_trained()
 
     @Slot()
@@ -242,16 +249,23 @@ class InsidePanel(QWidget):
             else:
                 label = "trained network"
             if sum(p.numel() for p in model.parameters()) > IDLE_MAX_PARAMS:
+                self.status.setText("This network is too big to draw over the plane between runs; train it to "
+                                    "see its boundary and neurons live.")
                 return
             bundle = doc.bundle()
             grid = boundary_grid(model, bundle.pipeline, self.plane, bundle.task, RESOLUTION)
             neurons = neuron_responses(model, bundle.pipeline, self.plane, NEURON_RESOLUTION, self.plane.feature_names)
-        except (NNStudioError, RuntimeError):
+        except NNStudioError as exc:
+            self.status.setText(f"Nothing to draw over the plane: {exc}")
+            return
+        except RuntimeError as exc:
+            self.status.setText(f"The network could not run on the plane's points: {exc}")
             return
         self.boundary.show_grid(grid)
         self._show_neurons(neurons)
-        self.status.setText(f"Showing the {label}. Train to watch it change; the views update every "
-                            f"{self.every.value()} batches.")
+        names = " and ".join(self.plane.feature_names[:2]) or "the two inputs"
+        self.status.setText(f"Showing the {label} over the plane of {names}. Train to watch it change; the views "
+                            f"update every {self.every.value()} batches.")
 
     @Slot(bool)
     def _training_active(self, active: bool) -> None:
@@ -332,13 +346,44 @@ class InsidePanel(QWidget):
         if frame is not None:
             self.boundary.show_grid(frame.grid)
             self._show_neurons(frame.neurons)
-            self.status.setText(f"Epoch {frame.epoch}, batch {frame.batch}")
+            self.status.setText(f"Live: epoch {frame.epoch}, batch {frame.batch}")
         if snap is not None:
             self.show_snapshot(snap)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
+        self._fit_rows()
         self._show_unshown()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit_rows()
+
+    def _fit_rows(self) -> None:
+        """Share the space as a projector needs it: the plane row takes three fifths of the height, the
+        boundary about a square of it, and the neuron maps the rest; kept as the user sets it once dragged."""
+        if self._user_sized:
+            return
+        height = self.splitter.height()
+        if height > 0:
+            self.splitter.blockSignals(True)
+            self.splitter.setSizes([height * 3 // 5, height - height * 3 // 5])
+            self.splitter.blockSignals(False)
+        row_h, width = height * 3 // 5, self.plane_row.width()
+        if width > 0:
+            side = max(min(row_h + 40, width * 9 // 20), 300)
+            self.plane_row.blockSignals(True)
+            self.plane_row.setSizes([side, max(width - side, 1)])
+            self.plane_row.blockSignals(False)
+        width = self.stats_row.width()
+        if width > 0:
+            self.stats_row.blockSignals(True)
+            self.stats_row.setSizes([width * 7 // 20, width * 7 // 20, width - 2 * (width * 7 // 20)])
+            self.stats_row.blockSignals(False)
+
+    @Slot()
+    def _sized_by_user(self, *_: object) -> None:
+        self._user_sized = True
 
     def _add_grad_norms(self, snap: StatsSnapshot) -> None:
         for name, value in snap.grad_norms.items():
@@ -393,32 +438,15 @@ class InsidePanel(QWidget):
                     item.setBackground(pg.mkColor("#fde0e0"))
                 table.setItem(row, col, item)
 
-    # ------------------------------------------------------------------ neuron tiles
+    # ------------------------------------------------------------------ neuron maps
+    @property
+    def tiles(self) -> list[list[NeuronMap]]:
+        """The maps, per layer and unit (each keeps the values and colours it shows)."""
+        return self.neuron_maps.tiles
+
     def _show_neurons(self, layers: list[NeuronLayer]) -> None:
-        shape = [lay.responses.shape[0] for lay in layers]
-        if shape != [len(row) for row in self.tiles]:
-            while self.neuron_grid.count():
-                item = self.neuron_grid.takeAt(0)
-                if item.widget() is not None:
-                    item.widget().deleteLater()
-            self.tiles = []
-            for r, lay in enumerate(layers):
-                title = QLabel(lay.title.replace(" (", "\n("))
-                title.setStyleSheet("color: #333; font-size: 9pt;")
-                title.setFixedWidth(120)
-                self.neuron_grid.addWidget(title, r, 0)
-                row = []
-                for u in range(lay.responses.shape[0]):
-                    tile = NeuronTile(TILE)
-                    tile.setObjectName(f"neuron_{r}_{u}")
-                    self.neuron_grid.addWidget(tile, r, u + 1)
-                    row.append(tile)
-                self.tiles.append(row)
-            self.neuron_grid.setColumnStretch(max(shape, default=0) + 1, 1)
         self.neuron_layers = layers
-        for lay, row in zip(layers, self.tiles, strict=True):
-            for u, tile in enumerate(row):
-                tile.show_response(lay.responses[u], describe_neuron(lay, u))
+        self.neuron_maps.show_layers(layers)
 
     def shutdown(self) -> None:
         self.timer.stop()
