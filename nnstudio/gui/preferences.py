@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QPushButton,
-    QSpinBox,
     QWidget,
 )
 
@@ -29,6 +28,7 @@ from nnstudio.gui.settings_store import (
     THEMES,
     SettingsStore,
 )
+from nnstudio.gui.widgets.param_form import CheckedSpinBox, RefusalNote
 
 DEVICE_LABELS = {
     "auto": "Automatic (GPU if available)",
@@ -58,13 +58,13 @@ class PreferencesDialog(QDialog):
         for key in DEVICES:
             self.device.addItem(DEVICE_LABELS[key], key)
         self.device.setToolTip("Where new projects train. Automatic picks a GPU when one works, else the CPU")
-        self.autosave = QSpinBox()
+        self.autosave = CheckedSpinBox("Autosave every")
         self.autosave.setObjectName("prefAutosave")
         self.autosave.setRange(*AUTOSAVE_RANGE)
         self.autosave.setSuffix(" min")
         self.autosave.setSpecialValueText("Only after each run")
         self.autosave.setToolTip("How often a recovery copy of unsaved work is written (it is also written after every run)")
-        self.font_scale = QSpinBox()
+        self.font_scale = CheckedSpinBox("Font size")
         self.font_scale.setObjectName("prefFontScale")
         self.font_scale.setRange(80, 300)
         self.font_scale.setSingleStep(10)
@@ -74,7 +74,7 @@ class PreferencesDialog(QDialog):
         self.theme.setObjectName("prefTheme")
         for key in THEMES:
             self.theme.addItem(key.capitalize(), key)
-        self.recent = QSpinBox()
+        self.recent = CheckedSpinBox("Recent projects listed")
         self.recent.setObjectName("prefRecent")
         self.recent.setRange(*RECENT_RANGE)
         self.recent.setToolTip("How many projects File > Open Recent lists")
@@ -85,6 +85,10 @@ class PreferencesDialog(QDialog):
         form.addRow("Font size:", self.font_scale)
         form.addRow("Theme:", self.theme)
         form.addRow("Recent projects listed:", self.recent)
+        self.note = RefusalNote()  # why a typed value was refused (Qt would clamp it silently)
+        for box in (self.autosave, self.font_scale, self.recent):
+            self.note.watch(box)
+        form.addRow(self.note)
         self.folders: dict[str, QLineEdit] = {}
         for kind in FOLDER_KINDS:
             edit = QLineEdit()

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QSpinBox,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -48,6 +47,7 @@ from nnstudio.core.training.engine import Trainer
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.widgets.boundary_view import BoundaryView
 from nnstudio.gui.widgets.live_plot import PALETTE, LivePlot
+from nnstudio.gui.widgets.param_form import CheckedSpinBox, RefusalNote
 from nnstudio.gui.widgets.neuron_maps import NeuronMap, NeuronMapsView
 
 POLL_MS = 100
@@ -99,7 +99,7 @@ class InsidePanel(QWidget):
         self.collect.setChecked(True)
         self.collect.setToolTip("Watch the network from inside during a run. Off: training runs at full speed.")
         self.collect.toggled.connect(self._rate_changed)
-        self.every = QSpinBox()
+        self.every = CheckedSpinBox("Collect every")
         self.every.setObjectName("collectEvery")
         self.every.setRange(1, 10_000)
         self.every.setValue(DEFAULT_EVERY)
@@ -116,6 +116,9 @@ class InsidePanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.collect)
         top.addWidget(self.every)
+        self.every_note = RefusalNote()
+        self.every_note.watch(self.every)
+        top.addWidget(self.every_note)
         top.addWidget(self.status, 1)
 
         # ---------------------------------------------------------------- boundary + neurons (top)

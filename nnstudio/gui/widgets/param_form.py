@@ -108,7 +108,11 @@ class _Checked:
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         kind = event.type()
         if kind == QEvent.Type.FocusOut or (kind == QEvent.Type.KeyPress and event.key() in _COMMIT_KEYS):
-            self.check_typed()
+            refused = not self.check_typed()
+            # A refused Enter stops here: in a dialog Qt passes it on to the default button, which would close
+            # the dialog, and the reason with it, before it was read.
+            if refused and kind == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                return True
         return False  # Qt goes on as usual, with the refused text already replaced by the kept value
 
     def check_typed(self) -> bool:

@@ -142,6 +142,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _missing_column(x: np.ndarray, names: list[str]) -> str:
+    """'column 'b' still has 8 (NaN)' for the first float column with holes, or '' when there are none."""
+    if x.dtype.kind != "f" or not np.isnan(x).any():
+        return ""
+    per_column = np.isnan(x.reshape(len(x), -1)).sum(axis=0)
+    j = int(np.flatnonzero(per_column)[0])
+    name = f"column '{names[j]}'" if x.ndim == 2 and j < len(names) else f"value {j + 1} of each example"
+    return f"{name} still has {int(per_column[j])} of them (NaN)"
+
+
 def fit_pipeline(
     steps: list[StepSpec], x_train: np.ndarray, y_train: np.ndarray, feature_names: list[str] | None = None,
     info: Info | None = None,
@@ -170,7 +180,13 @@ def fit_pipeline(
         except DataError as exc:
             raise DataError(f"Preprocessing step {i}: {exc}") from None
         except (ValueError, TypeError, IndexError) as exc:
-            raise DataError(f"Preprocessing step {i} ({kind.title}) cannot be fitted: {exc}") from None
+            holes = _missing_column(x, names)
+            if holes:  # scikit-learn's "Input X contains NaN" runs over several lines and names no column
+                raise DataError(
+                    f"Preprocessing step {i} ({kind.title}) cannot take missing values, and {holes}; add the step "
+                    f"'Fill missing values' (impute) before it"
+                ) from None
+            raise DataError(f"Preprocessing step {i} ({kind.title}) cannot be fitted: {' '.join(str(exc).split())}") from None
         fitted.steps.append(FittedStep(spec, state, shape_in, tuple(x.shape[1:]), rows_in, len(x)))
     if len(x) == 0:
         raise DataError("The preprocessing dropped every training example; choose another way to handle missing values")

@@ -10,7 +10,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
-    QDoubleSpinBox,
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
@@ -39,6 +38,7 @@ from nnstudio.core.evaluate.tryit import (
 from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.panels.evaluation.plots import make_plot
 from nnstudio.gui.widgets.draw_canvas import DrawCanvas
+from nnstudio.gui.widgets.param_form import CheckedDoubleSpinBox, RefusalNote
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.pgm *.ppm);;All files (*)"
 MAX_TYPED_FEATURES = 40
@@ -68,7 +68,8 @@ class TryItPage(QWidget):
         self.source = ""
         self._shape_key: tuple | None = None
         self._rgb: np.ndarray | None = None  # a loaded colour image, until the student draws over it
-        self.spins: list[QDoubleSpinBox] = []
+        self.spins: list[CheckedDoubleSpinBox] = []
+        self.note = RefusalNote()  # why a typed value was refused, under the inputs
         self.canvas: DrawCanvas | None = None
 
         self.inputs = QStackedWidget()
@@ -79,6 +80,7 @@ class TryItPage(QWidget):
         ll.setContentsMargins(0, 0, 0, 0)
         ll.addWidget(self.intro)
         ll.addWidget(self.inputs, 1)
+        ll.addWidget(self.note)
 
         self.answer = QLabel("Train the network first.")
         self.answer.setObjectName("tryAnswer")
@@ -149,7 +151,8 @@ class TryItPage(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.canvas = DrawCanvas(height, width)
         self.canvas.changed.connect(self._canvas_changed)
-        self.brush = QDoubleSpinBox()
+        self.brush = CheckedDoubleSpinBox("The brush size")
+        self.note.watch(self.brush)
         self.brush.setObjectName("brushSize")
         self.brush.setRange(0.5, max(4.0, height / 3))
         self.brush.setSingleStep(0.5)
@@ -188,7 +191,8 @@ class TryItPage(QWidget):
         grid = QGridLayout()
         self.range_labels: list[QLabel] = []
         for i, name in enumerate(names[:size]):
-            spin = QDoubleSpinBox()
+            spin = CheckedDoubleSpinBox(name)
+            self.note.watch(spin)
             spin.setObjectName(f"feature_{i}")
             spin.setDecimals(3)
             spin.setKeyboardTracking(True)

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QHeaderView,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QWidget,
@@ -21,6 +20,7 @@ from nnstudio.core.interpret.counterfactual import Counterfactual, find_counterf
 from nnstudio.core.interpret.subject import FEATURES
 from nnstudio.gui.panels.interpret.example_picker import ExamplePicker
 from nnstudio.gui.panels.interpret.jobs import Job, JobView
+from nnstudio.gui.widgets.param_form import CheckedSpinBox, RefusalNote
 
 CHANGED = QColor("#ffe08a")
 
@@ -37,7 +37,7 @@ class CounterfactualView(JobView):
         self.target = QComboBox()
         self.target.setObjectName("cfTarget")
         self.target.setToolTip("The class the changed example should get")
-        self.max_changes = QSpinBox()
+        self.max_changes = CheckedSpinBox("Features that may change")
         self.max_changes.setObjectName("cfMaxChanges")
         self.max_changes.setRange(1, 20)
         self.max_changes.setValue(3)
@@ -47,6 +47,9 @@ class CounterfactualView(JobView):
         form.addRow(self.picker)
         form.addRow("Make it predict:", self.target)
         form.addRow("Features that may change:", self.max_changes)
+        self.note = RefusalNote()
+        self.note.watch(self.max_changes)
+        form.addRow(self.note)
         self.table = QTableWidget(0, 3)
         self.table.setObjectName("cfTable")
         self.table.setHorizontalHeaderLabels(["Feature", "Before", "After"])

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QSpinBox, QStackedWidget, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QStackedWidget, QWidget
 
 from nnstudio.core.data.bundle import CLASSIFICATION
 from nnstudio.core.errors import NNStudioError
@@ -20,6 +20,7 @@ from nnstudio.core.interpret.dependence import (
 )
 from nnstudio.core.interpret.subject import IMAGE
 from nnstudio.gui.panels.interpret.jobs import Job, JobView
+from nnstudio.gui.widgets.param_form import CheckedSpinBox, RefusalNote
 
 ICE_SHOWN = 60  # individual lines drawn; more turn into a grey fog
 
@@ -68,7 +69,7 @@ class DependenceView(JobView):
         self.raw.setObjectName("pdpRaw")
         self.raw.setToolTip("Vary the feature as it is in the file; each changed row goes through the fitted preprocessing")
         self.raw.toggled.connect(self._fill_features)
-        self.points = QSpinBox()
+        self.points = CheckedSpinBox("Grid points")
         self.points.setRange(3, 100)
         self.points.setValue(20)
         self.points.setToolTip("Values of the feature tried, from its smallest to its largest value in the test set")
@@ -78,6 +79,9 @@ class DependenceView(JobView):
         form.addRow("With feature:", self.second)
         form.addRow("Answer shown:", self.target)
         form.addRow("Grid points:", self.points)
+        self.note = RefusalNote()
+        self.note.watch(self.points)
+        form.addRow(self.note)
         form.addRow(self.raw)
         self.line_plot = _plot("")
         self.line_plot.setObjectName("pdpPlot")

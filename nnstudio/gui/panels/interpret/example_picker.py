@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from nnstudio.gui.panels.interpret.jobs import Source
 from nnstudio.gui.widgets.image_grid import to_pixmap
+from nnstudio.gui.widgets.param_form import CheckedSpinBox, RefusalNote
 
 THUMB = 48
 
@@ -17,7 +18,7 @@ class ExamplePicker(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.spin = QSpinBox()
+        self.spin = CheckedSpinBox("The test example")
         self.spin.setObjectName("exampleSpin")
         self.spin.setToolTip("Which test example to look at")
         self.spin.setRange(0, 0)
@@ -32,6 +33,9 @@ class ExamplePicker(QWidget):
         row.addWidget(self.spin)
         row.addWidget(self.thumb)
         row.addWidget(self.text, 1)
+        self.note = RefusalNote()
+        self.note.watch(self.spin)
+        row.addWidget(self.note)
         self.source = Source()
         self.xs: np.ndarray = np.zeros((0,))
         self.ys: np.ndarray = np.zeros((0,))

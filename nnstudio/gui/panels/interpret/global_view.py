@@ -6,12 +6,13 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QSpinBox, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QWidget
 
 from nnstudio.core.interpret import global_importance as gi
 from nnstudio.core.interpret.subject import IMAGE
 from nnstudio.gui.panels.interpret.jobs import Job, JobView
 from nnstudio.gui.widgets.feature_bars import FeatureBars
+from nnstudio.gui.widgets.param_form import CheckedSpinBox, RefusalNote
 
 MAX_BARS = 30
 
@@ -36,11 +37,11 @@ class GlobalView(JobView):
             self.method.addItem(title, key)
             self.method.setItemData(self.method.count() - 1, HELP[key], Qt.ItemDataRole.ToolTipRole)
         self.method.currentIndexChanged.connect(self._method_changed)
-        self.repeats = QSpinBox()
+        self.repeats = CheckedSpinBox("Repeats")
         self.repeats.setRange(1, 50)
         self.repeats.setValue(5)
         self.repeats.setToolTip("How often each column is shuffled; the bars show the average")
-        self.steps = QSpinBox()
+        self.steps = CheckedSpinBox("Steps")
         self.steps.setRange(4, 500)
         self.steps.setValue(32)
         self.steps.setToolTip("Integrated Gradients steps per example")
@@ -52,6 +53,10 @@ class GlobalView(JobView):
         row.addWidget(self.steps)
         row.addStretch(1)
         form.addRow("Repeats / steps:", row)
+        self.note = RefusalNote()
+        self.note.watch(self.repeats)
+        self.note.watch(self.steps)
+        form.addRow(self.note)
         self.bars = FeatureBars()
         self.bars.setObjectName("globalBars")
         self.bars.setLabel("bottom", "importance")

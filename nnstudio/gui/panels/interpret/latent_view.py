@@ -145,11 +145,12 @@ class LatentView(JobView):
                 self.legend.addItem(pg.ScatterPlotItem(brush=pg.mkBrush(PALETTE[c % len(PALETTE)]), pen=None, size=9), name)
         self.plot.autoRange()
         how = internals.PROJECTIONS[result.method].split(" (")[0]
-        kept = f", keeping {result.explained:.0%} of the variance" if result.explained is not None else ""
+        kept = f", keeping {internals.kept_share_text(result.explained)} of the variance" if result.explained is not None else ""
         ring = f" Dark rings: the {int(wrong.sum())} examples the network gets wrong." if classify else ""
         self.status.setText(
             f"{len(result.points)} test examples at {self._titles.get(result.layer, result.layer)} "
-            f"({result.dimensions} numbers each), drawn in 2-D by {how}{kept}. Colour: true class.{ring}"
+            f"({result.dimensions} numbers each), drawn in 2-D by {how}{kept}.{internals.dead_units_text(result)} "
+            f"Colour: true class.{ring}"
         )
 
     def _hovered(self, _item: Any, points: Any, _event: Any) -> None:

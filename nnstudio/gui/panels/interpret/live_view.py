@@ -138,6 +138,7 @@ class LiveView(QWidget):
         self.slider.setRange(0, 0)
         self.slider.setEnabled(False)
         self.epoch_label.setText(f"Watching test example {index} ({LIVE_METHODS[method]}); the map appears after the first epoch.")
+        self._clear_map()  # the last run's map would contradict the reset slider and the hint above
         if self._bridge is not None:
             self._bridge.frame.disconnect(self._on_frame)
             self._bridge.deleteLater()
@@ -162,12 +163,18 @@ class LiveView(QWidget):
         self.slider.blockSignals(False)
         self._show_frame(len(self.frames) - 1)
 
+    def _clear_map(self) -> None:
+        self.overlay.title.setText("")
+        self.overlay.clear()
+        self.bars.clear_values()
+
     def _show_frame(self, i: int) -> None:
         if not 0 <= i < len(self.frames) or self.subject is None or self.example is None:
             return
         frame = self.frames[i]
         if frame.error:
             self.epoch_label.setText(f"Epoch {frame.epoch}: {frame.error}")
+            self._clear_map()  # not an earlier epoch's map under this epoch's label
             return
         metric = "  ".join(f"{k.replace('_', ' ')} {v:.3g}" for k, v in frame.metrics.items() if k != "epoch")
         p = f" ({frame.probability:.0%})" if frame.probability is not None else ""

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -25,6 +24,7 @@ from nnstudio.gui.context import AppContext
 from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.panels.runs.tasks import Task, TaskContext, TaskPage
 from nnstudio.gui.widgets.log_axis import LogAxis
+from nnstudio.gui.widgets.param_form import CheckedSpinBox, RefusalNote
 
 
 class LRFinderPage(TaskPage):
@@ -41,12 +41,15 @@ class LRFinderPage(TaskPage):
                          "where the loss falls fastest, well before it shoots up. Your network is not changed.")
         explain.setWordWrap(True)
         form = QFormLayout()
-        self.steps = QSpinBox()
+        self.steps = CheckedSpinBox("Length")
         self.steps.setObjectName("lrSteps")
         self.steps.setRange(20, 2000)
         self.steps.setValue(200)
         self.steps.setSuffix(" batches")
         form.addRow("Length:", self.steps)
+        self.note = RefusalNote()
+        self.note.watch(self.steps)
+        form.addRow(self.note)
         self.start_button = QPushButton("Find learning rate")
         self.start_button.setObjectName("lrFind")
         self.cancel_button = QPushButton("Cancel")

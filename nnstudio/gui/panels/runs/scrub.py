@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSlider,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +25,7 @@ from nnstudio.core.session import apply_weights
 from nnstudio.core.training.engine import new_model
 from nnstudio.gui.panels.inside import current_plane
 from nnstudio.gui.widgets.boundary_view import BoundaryView
+from nnstudio.gui.widgets.param_form import CheckedSpinBox, RefusalNote
 
 NO_RUN = "Train a run to scrub through its epochs."
 
@@ -63,7 +63,7 @@ class ScrubPage(QWidget):
         self.keep_snapshots = QCheckBox("Keep a weight snapshot after every epoch")
         self.keep_snapshots.setObjectName("keepSnapshots")
         self.keep_snapshots.setChecked(True)
-        self.snapshot_cap = QSpinBox()
+        self.snapshot_cap = CheckedSpinBox("The memory cap")
         self.snapshot_cap.setObjectName("snapshotCap")
         self.snapshot_cap.setRange(1, 16_384)
         self.snapshot_cap.setValue(DEFAULT_SNAPSHOT_CAP_MB)
@@ -83,6 +83,9 @@ class ScrubPage(QWidget):
         left.addStretch(1)
         left.addWidget(self.keep_snapshots)
         left.addLayout(cap_row)
+        self.note = RefusalNote()
+        self.note.watch(self.snapshot_cap)
+        left.addWidget(self.note)
         left.addWidget(self.snapshot_use)
         self.boundary = BoundaryView("Boundary at this epoch")
         self.boundary.setObjectName("scrubBoundary")
