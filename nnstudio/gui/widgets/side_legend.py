@@ -30,6 +30,7 @@ def legend_beside(plot: pg.PlotWidget | pg.PlotItem, text_size: str = "9pt") -> 
         item.legend.scene() and item.legend.scene().removeItem(item.legend)
     legend = SideLegend(labelTextSize=text_size, brush=pg.mkBrush(255, 255, 255, 230), pen=pg.mkPen("#d0d0d0"))
     item.layout.addItem(legend, 2, 3)
+    item.layout.setColumnSpacing(2, 8)  # a gap between the data area (and its hidden right axis) and the box
     item.layout.setAlignment(legend, Qt.AlignmentFlag.AlignTop)
     item.legend = legend
     return legend
