@@ -38,7 +38,8 @@ from nnstudio.gui.widgets.boundary_view import NEGATIVE, POSITIVE, diverging
 
 SPACING = 6
 MIN_TILE = 48  # below this a map says nothing; the grid then asks for more room
-DETAIL_MAP = 220  # the enlarged map in the side panel
+DETAIL_MAP = 220  # the enlarged map in the side panel, at most
+MIN_DETAIL_MAP = 120
 MAX_BARS = 16  # incoming weights listed in the side panel (the largest ones beyond that)
 STRENGTH = 0.95
 
@@ -262,6 +263,18 @@ class NeuronDetail(QWidget):
         self.bars.set_rows(rows)
         hidden = len(self.weights) - len(order)
         self.more.setText(f"… and {hidden} smaller weights" if hidden else "")
+        self._fit_map()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit_map()
+
+    def _fit_map(self) -> None:
+        """The enlarged map takes the height the text and bars leave (a small window keeps them all legible)."""
+        text = sum(w.sizeHint().height() for w in (self.title, self.legend, self.more)) + self.bars.sizeHint().height()
+        side = max(min(DETAIL_MAP, self.height() - text - 60), MIN_DETAIL_MAP)
+        if side != self.big.width():
+            self.big.setFixedSize(side, side)
 
     def clear(self) -> None:
         self.layer, self.unit, self.weights, self.bias = None, -1, None, math.nan
