@@ -1,14 +1,13 @@
 """The decision boundary (or regression surface) over the raw input plane, TensorFlow Playground style:
 soft class colours whose strength is the model's confidence, with the training points (white rim) and
-test points (dark rim) on top. Also the small per-neuron tiles."""
+test points (dark rim) on top. (The per-neuron maps are in :mod:`nnstudio.gui.widgets.neuron_maps`.)"""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import QWidget
 
 from nnstudio.core.insight.grid import BoundaryGrid, Plane
 
@@ -103,26 +102,3 @@ class BoundaryView(pg.PlotWidget):
         y0, y1 = grid.ys[0], grid.ys[-1]
         self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
 
-
-def tile_pixmap(response: np.ndarray, size: int) -> QPixmap:
-    """One neuron's output over the plane: orange below zero, blue above (scaled to its own range)."""
-    scale = max(float(np.nanmax(np.abs(response))), 1e-9)
-    rgb = np.ascontiguousarray(diverging(response / scale, 0.95)[::-1])  # row 0 at the bottom of the plane
-    h, w, _ = rgb.shape
-    image = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
-    return QPixmap.fromImage(image).scaled(size, size, Qt.AspectRatioMode.IgnoreAspectRatio,
-                                           Qt.TransformationMode.SmoothTransformation)
-
-
-class NeuronTile(QLabel):
-    """A small heatmap; hovering shows the neuron's incoming weights and bias (its tooltip)."""
-
-    def __init__(self, size: int = 64, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setFixedSize(size + 2, size + 2)
-        self.setStyleSheet("border: 1px solid #bbb; background: white;")
-        self.size_px = size
-
-    def show_response(self, response: np.ndarray, tooltip: str) -> None:
-        self.setPixmap(tile_pixmap(response, self.size_px))
-        self.setToolTip(tooltip)
