@@ -18,7 +18,7 @@ import torch
 
 from nnstudio import __version__
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
-from nnstudio.core.data.spec import DataSpec
+from nnstudio.core.data.spec import DataSpec, StepSpec
 from nnstudio.core.errors import ProjectFileError, SpecError
 from nnstudio.core.training.config import TrainSpec
 
@@ -313,8 +313,10 @@ def default_project() -> Project:
             ],
             name="SimpleNN",
         ),
-        data=DataSpec("digits"),
-        training=TrainSpec(loss="cross_entropy", optimizer="adam", lr=1e-3, batch_size=32, epochs=20),
+        # Settings chosen on the validation split (bench/default_project_search.py): standardized pixels,
+        # Adam at 3e-3 in batches of 64 for 20 epochs reach the test accuracy of scikit-learn's MLP.
+        data=DataSpec("digits", preprocessing=[StepSpec("standardize")]),
+        training=TrainSpec(loss="cross_entropy", optimizer="adam", lr=3e-3, batch_size=64, epochs=20),
     )
     return Project.from_dict(project.to_dict())  # fills every registry default, as a saved file would hold
 
