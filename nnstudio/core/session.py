@@ -37,7 +37,7 @@ DATA_CHANGED = (
 
 def build_model(project: Project, bundle: DataBundle, *, load_weights: bool = True) -> BuiltModel:
     """The project's network for this data, freshly seeded, or with the project's saved weights."""
-    built = build(project.architecture, bundle.input_shape, need=output_need(bundle))
+    built = build(project.architecture, bundle.input_shape, need=output_need(bundle), batch_size=project.training.batch_size)
     new_model(built.module, project.training.seed)
     if load_weights and project.weights:
         apply_weights(built.module, project.weights)

@@ -95,14 +95,14 @@ def test_cli_info_reports_the_size_of_a_huge_model_then_refuses_it(tmp_path, cap
         "format": "nnstudio-project", "schema_version": 1, "name": "huge",
         "architecture": {"name": "huge", "layers": [layer("flatten").to_dict(), *(l.to_dict() for l in HUGE.layers)]},
         "data": {"source": "digits", "params": {}},
-        "training": {"batch_size": 32},
+        "training": {"batch_size": 8},
     }
     path = tmp_path / "huge.json"
     path.write_text(json.dumps(project), encoding="utf-8")
     code, out, err = run_cli(["info", str(path)], capsys)
     assert code == 2
     assert "total 1,000,076,000,010 parameters" in out  # the last layer follows the data: 10 digit classes
-    assert re.search(r"training needs about 14,903\.0 GB of memory with batches of 32 \(16\.0 GB free now\)", out), out
+    assert re.search(r"training needs about 14,902\.5 GB of memory with batches of 8 \(16\.0 GB free now\)", out), out
     assert err.startswith("nnstudio info: Layer 3 (Linear) makes the network too big") and len(err.splitlines()) == 1
     code, _out, err = run_cli(["train", str(path), "--epochs", "1"], capsys)
-    assert code == 2 and "too big for this computer" in err and "unexpected error" not in err
+    assert code == 2 and "with batches of 8 needs about 14,902.5 GB" in err and "unexpected error" not in err  # the project's batch

@@ -79,8 +79,8 @@ class TryItPage(QWidget):
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
         ll.addWidget(self.intro)
+        ll.addWidget(self.note)  # above the inputs: next to the brush box and the first features
         ll.addWidget(self.inputs, 1)
-        ll.addWidget(self.note)
 
         self.answer = QLabel("Train the network first.")
         self.answer.setObjectName("tryAnswer")
