@@ -119,6 +119,7 @@ class DataSourceWidget(QWidget):
 
         self.source_combo = QComboBox()
         self.source_combo.setObjectName("dataSourceCombo")
+        self.source_combo.setToolTip("The dataset to learn from: a built-in one, or your own file through Open file…")
         self.source_combo.setMaxVisibleItems(30)
         self.source_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         for category, entries in DATASETS.categories().items():

@@ -21,6 +21,7 @@ class SplitEditor(QGroupBox):
         self.test = self._fraction("testSpin", "Test share", "The vault: examples kept back until the very end, never used for training or choosing")
         self.stratify = QCheckBox("Stratify (same class proportions in every split)")
         self.stratify.setObjectName("stratifyCheck")
+        self.stratify.setToolTip("Give every split the same share of each class as the whole dataset (classification only)")
         self.seed = CheckedSpinBox("Seed")
         self.seed.setObjectName("splitSeedSpin")
         self.seed.setRange(0, 2**31 - 1)  # the format takes any seed from 0; a project's own stays as it is

@@ -162,6 +162,7 @@ class ArchitecturePanel(QWidget):
         self._fill_templates_menu()
         self.file_button = QPushButton("Save / export")
         self.file_button.setObjectName("archFileButton")
+        self.file_button.setToolTip("Save or load the network alone as JSON, or export the diagram as PNG or SVG")
         file_menu = QMenu(self.file_button)
         self.save_arch_action = file_menu.addAction("Save architecture as JSON…", self.save_architecture_dialog)
         self.load_arch_action = file_menu.addAction("Load architecture from JSON…", self.load_architecture_dialog)

@@ -60,11 +60,13 @@ class DependenceView(JobView):
         self.document = document
         self.feature = QComboBox()
         self.feature.setObjectName("pdpFeature")
+        self.feature.setToolTip("The feature to vary across its range while the others keep their values")
         self.second = QComboBox()
         self.second.setObjectName("pdpSecond")
         self.second.setToolTip("A second feature turns the plot into a 2-D heatmap of the average answer")
         self.target = QComboBox()
         self.target.setObjectName("pdpTarget")
+        self.target.setToolTip("Which output to follow: a class's probability or the predicted value")
         self.raw = QCheckBox("In the data's own units (before preprocessing)")
         self.raw.setObjectName("pdpRaw")
         self.raw.setToolTip("Vary the feature as it is in the file; each changed row goes through the fitted preprocessing")

@@ -34,11 +34,13 @@ class InternalsView(JobView):
         self.setObjectName("internalsView")
         self.what = QComboBox()
         self.what.setObjectName("internalsWhat")
+        self.what.setToolTip("What to look at inside the network: feature maps, first-layer filters or layer conductance")
         for key, title in WHAT.items():
             self.what.addItem(title, key)
         self.what.currentIndexChanged.connect(self._what_changed)
         self.layer = QComboBox()
         self.layer.setObjectName("internalsLayer")
+        self.layer.setToolTip("The layer to look inside")
         self.picker = ExamplePicker()
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)

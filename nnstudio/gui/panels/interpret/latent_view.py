@@ -36,6 +36,7 @@ class LatentView(JobView):
         self.layer.setToolTip("The layer whose output is the representation (the last hidden layer is the usual choice)")
         self.method = QComboBox()
         self.method.setObjectName("latentMethod")
+        self.method.setToolTip("How the hidden layer's many numbers are flattened to two for the plot")
         for key, title in internals.PROJECTIONS.items():
             self.method.addItem(title, key)
         form = QFormLayout()

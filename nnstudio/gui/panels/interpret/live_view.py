@@ -50,10 +50,12 @@ class LiveView(QWidget):
         self.source = Source()
         self.enabled = QCheckBox("Explain this example at the end of every epoch while training")
         self.enabled.setObjectName("liveEnabled")
+        self.enabled.setToolTip("Recompute the attribution at the end of each epoch of the next run (slows training a little)")
         self.enabled.setChecked(True)
         self.enabled.toggled.connect(self._toggled)
         self.method = QComboBox()
         self.method.setObjectName("liveMethod")
+        self.method.setToolTip("The attribution method redrawn at every epoch")
         for key, title in LIVE_METHODS.items():
             self.method.addItem(title, key)
         self.picker = ExamplePicker()

@@ -25,6 +25,7 @@ class CompareCurvesPage(QWidget):
         row.addWidget(QLabel("Curve:"))
         self.curve_choice = QComboBox()
         self.curve_choice.setObjectName("overlayMetric")
+        self.curve_choice.setToolTip("Which curve of the chosen runs to draw on top of each other")
         self.curve_choice.addItems(list(CURVE_KEYS))
         self.curve_choice.currentTextChanged.connect(self.redraw)
         row.addWidget(self.curve_choice)

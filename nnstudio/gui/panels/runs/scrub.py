@@ -62,6 +62,7 @@ class ScrubPage(QWidget):
         self.use_button.clicked.connect(self._use)
         self.keep_snapshots = QCheckBox("Keep a weight snapshot after every epoch")
         self.keep_snapshots.setObjectName("keepSnapshots")
+        self.keep_snapshots.setToolTip("Keep a copy of the weights after every epoch so you can scrub back through the run (uses memory)")
         self.keep_snapshots.setChecked(True)
         self.snapshot_cap = CheckedSpinBox("The memory cap")
         self.snapshot_cap.setObjectName("snapshotCap")
