@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from nnstudio.core.runs import Run
 from nnstudio.gui import palette
 from nnstudio.gui.widgets.live_plot import drawable
+from nnstudio.gui.widgets.side_legend import legend_beside
 
 CURVE_KEYS = ("val_loss", "train_loss", "val_accuracy", "train_accuracy", "val_rmse", "train_rmse", "lr")
 
@@ -37,7 +38,7 @@ class CompareCurvesPage(QWidget):
         self.overlay.setBackground("w")
         self.overlay.showGrid(x=True, y=True, alpha=0.25)
         self.overlay.setLabel("bottom", "epoch")
-        self.overlay.addLegend(offset=(-10, 10))
+        legend_beside(self.overlay)  # beside the curves: a dozen run names inside covered them
         for side in ("left", "bottom"):
             self.overlay.getAxis(side).enableAutoSIPrefix(False)
         self.overlay_items: dict[str, pg.PlotDataItem] = {}
