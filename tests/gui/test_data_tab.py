@@ -54,6 +54,9 @@ def use(qtbot, panel, spec: DataSpec) -> None:
 
 def test_add_configure_reorder_remove_steps(data_tab, qtbot):
     window, panel = data_tab
+    plain = window.document.project.data.copy()
+    plain.preprocessing = []  # the default project standardizes; this test starts from no steps
+    use(qtbot, panel, plain)
     assert window.document.bundle().input_shape == (1, 8, 8)
     panel.pipeline.add_actions["image_resize"].trigger()
     wait_idle(qtbot, panel)
@@ -61,7 +64,9 @@ def test_add_configure_reorder_remove_steps(data_tab, qtbot):
     assert len(rows) == 1 and rows[0][1].startswith("Resize images") and rows[0][2] == "1x8x8 → 1x28x28"
     assert window.document.bundle().input_shape == (1, 28, 28)
     assert "1x28x28" in architecture_input(window)  # the Architecture tab re-checked its shapes
-    assert "receives 784" in architecture_error(window)  # ... and flags the first Linear layer
+    # ... and the first Linear followed the data (issue 18 item 2) instead of being left stranded
+    assert window.document.project.architecture.layers[1].params["in_features"] == 784
+    assert architecture_error(window) == ""
 
     # Configure: the generated form edits the selected step.
     panel.pipeline.select(0)
@@ -87,7 +92,8 @@ def test_add_configure_reorder_remove_steps(data_tab, qtbot):
     assert [s.kind for s in window.document.project.data.preprocessing] == ["image_scale"]
     assert window.document.bundle().input_shape == (1, 8, 8)
     assert "1x8x8" in architecture_input(window)
-    assert "receives 784" not in architecture_error(window)
+    assert architecture_error(window) == ""
+    assert window.document.project.architecture.layers[1].params["in_features"] == 64  # and back again
 
 
 def test_a_step_that_cannot_fit_is_refused_and_the_old_data_stays(data_tab, qtbot, errors):

@@ -139,7 +139,8 @@ class ArchitecturePanel(QWidget):
         self.input_label.setTextFormat(Qt.TextFormat.RichText)
         self.fit_button = QPushButton("Fit to data")
         self.fit_button.setObjectName("fitButton")
-        self.fit_button.setToolTip("Set the first layer's inputs and the last layer's outputs to the current dataset")
+        self.fit_button.setToolTip("Set the first layer's inputs and the last layer's outputs to the current dataset "
+                                   "(done by itself when the dataset changes; pinned layers keep their sizes)")
         self.fit_button.clicked.connect(self.fit_to_data)
         data_row = QHBoxLayout()
         data_row.addWidget(self.input_label, 1)
