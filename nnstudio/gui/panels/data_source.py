@@ -570,7 +570,7 @@ def summary_html(entry: Entry, bundle: DataBundle) -> str:
         cols = ", ".join(f"{html.escape(k)} ({v})" for k, v in list(missing.items())[:6])
         hint = (
             f"<p style='color:#8a5a00'><b>Missing values</b> in {cols}: add an imputation step under "
-            f"preprocessing, or training will produce NaN.</p>"
+            f"preprocessing; until then Train is refused.</p>"
         )
     return (
         f"<h3 style='margin:0'>Loaded: {html.escape(entry.title)}</h3>"
