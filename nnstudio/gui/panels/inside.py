@@ -47,8 +47,8 @@ from nnstudio.core.training.engine import Trainer
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.widgets.boundary_view import BoundaryView
 from nnstudio.gui.widgets.live_plot import PALETTE, LivePlot
-from nnstudio.gui.widgets.param_form import CheckedSpinBox, RefusalNote
 from nnstudio.gui.widgets.neuron_maps import NeuronMap, NeuronMapsView
+from nnstudio.gui.widgets.param_form import CheckedSpinBox, RefusalNote
 
 POLL_MS = 100
 IDLE_MAX_PARAMS = 2_000_000  # the idle (not training) boundary is drawn in the GUI thread only for small models
