@@ -44,15 +44,17 @@ def test_learning_rate_100_is_kept_and_5000_refused_with_the_reason(main_window,
 def test_training_tab_whole_numbers_refuse_instead_of_swallowing_keys(main_window, qtbot):
     panel = main_window.training_panel
     main_window.tabs.setCurrentWidget(panel)
+    training = main_window.document.project.training
+    kept_batch, kept_epochs = training.batch_size, training.epochs  # the default project's
     batch = panel.settings_form.editors["batch_size"]
     type_into(qtbot, batch, "2000000")  # Qt's box swallowed the last 0 and trained with 200000
-    assert main_window.document.project.training.batch_size == 32
+    assert main_window.document.project.training.batch_size == kept_batch
     note = batch.parentWidget().findChild(type(panel.settings_form.optimizer.note))
-    assert note.text() == "Batch size must be between 1 and 1000000; kept 32"
+    assert note.text() == f"Batch size must be between 1 and 1000000; kept {kept_batch}"
     epochs = panel.settings_form.editors["epochs"]
     type_into(qtbot, epochs, "2.5")
-    assert main_window.document.project.training.epochs == 20
-    assert epochs.refusal == "Epochs must be a whole number; kept 20"
+    assert main_window.document.project.training.epochs == kept_epochs
+    assert epochs.refusal == f"Epochs must be a whole number; kept {kept_epochs}"
     # Continue's epochs, beside the Train button.
     type_into(qtbot, panel.continue_epochs, "0")
     assert panel.continue_epochs.value() == 5
