@@ -20,6 +20,7 @@ from nnstudio.gui.widgets.example_gallery import THUMB
 @pytest.fixture(scope="module")
 def digits_project() -> Project:
     project = default_project()
+    project.data.preprocessing = []  # the thumbnails are compared with the network's inputs, pixels in [0, 1]
     project.training.epochs = 2
     train_project(project)
     return project
