@@ -101,6 +101,7 @@ def test_batch_larger_than_dataset_is_explained():
 def test_wrong_output_count_is_explained_before_training():
     project = default_project()
     project.architecture.layers[-1].params["out_features"] = 7
+    project.architecture.layers[-1].pinned = True  # kept as typed: the network no longer follows the data
     prepared = prepare(project, load_weights=False)
     with pytest.raises(TrainingError, match="one output per class \\(10\\)"):
         Trainer(prepared.built.module, prepared.bundle, project.training)
