@@ -69,6 +69,7 @@ def test_strokes_give_the_pixels_a_pen_of_that_width_covers(qtbot, try_page):
     # Brush 1.5 pixels, typed; then a horizontal stroke along row 3 from column 1.5 to 6.5.
     page.brush.lineEdit().selectAll()
     qtbot.keyClicks(page.brush.lineEdit(), "1.5")
+    qtbot.keyClick(page.brush.lineEdit(), Qt.Key.Key_Return)  # the box commits on Enter, as a typed value should
     assert canvas.brush == 1.5
     points = [to_screen(canvas, 3.5, c) for c in (1.5, 3.0, 4.5, 6.5)]
     qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=points[0])
@@ -85,6 +86,7 @@ def test_strokes_give_the_pixels_a_pen_of_that_width_covers(qtbot, try_page):
     # A single click with a 1-pixel brush: a disc of diameter 1 in one pixel, pi/4 of it inked.
     page.brush.lineEdit().selectAll()
     qtbot.keyClicks(page.brush.lineEdit(), "1")
+    qtbot.keyClick(page.brush.lineEdit(), Qt.Key.Key_Return)  # the box commits on Enter, as a typed value should
     assert canvas.brush == 1.0
     dot = to_screen(canvas, 6.5, 5.5)
     qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=dot)
