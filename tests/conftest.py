@@ -98,9 +98,14 @@ def start_thread() -> Iterator[Callable[..., threading.Thread]]:
 @pytest.fixture(autouse=True)
 def _collect_garbage_in_the_main_thread():
     """Finalize each test's dead Qt objects in the main thread, before the next test starts worker threads:
-    a collection that starts in a worker thread and finalizes Qt wrappers can deadlock with the GUI thread."""
+    a collection that starts in a worker thread and finalizes Qt wrappers can deadlock with the GUI thread.
+
+    What survives the collection is frozen (as the app freezes its start-up objects), so the next test's
+    collection walks only what that test made: a full walk of torch, scikit-learn and Qt took 0.16 s a test
+    on a quiet machine, a third of the suite's time."""
     yield
     gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture
