@@ -23,6 +23,7 @@ from nnstudio.gui.file_actions import FileActions, SaveProjectDialog, read_proje
 from nnstudio.gui.network_follows_data import NetworkFollowsData
 from nnstudio.gui.settings_store import SettingsStore
 from nnstudio.gui.shortcuts import unique_shortcuts
+from nnstudio.gui.threads import ThreadRunner
 from nnstudio.gui.widgets.lazy_tabs import LazyTabWidget
 from nnstudio.gui.widgets.plot_defaults import configure_plots
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:  # the panels themselves are imported when their tab is first 
     from nnstudio.gui.panels.runs import RunsPanel
     from nnstudio.gui.panels.training import TrainingPanel
 
+IDLE_RETRY_MS = 100  # how often start-up's idle tab building looks again while a background job runs
 PROJECT_FILTER = "nnstudio projects (*.nnstudio *.json);;All files (*)"
 
 
@@ -157,8 +159,11 @@ class MainWindow(QMainWindow):
 
     def build_remaining_panels(self, then: Callable[[], None] | None = None) -> None:
         """Build the tabs not opened yet, one per event-loop turn (the window stays responsive meanwhile and
-        the first click on a tab is instant); then call ``then``."""
-        if self.tabs.build_next():
+        the first click on a tab is instant); then call ``then``. While a background job runs (an evaluation
+        started right after start-up, a training run) the building waits, so it never slows the user's job."""
+        if ThreadRunner.active:
+            QTimer.singleShot(IDLE_RETRY_MS, self, lambda: self.build_remaining_panels(then))
+        elif self.tabs.build_next():
             QTimer.singleShot(0, self, lambda: self.build_remaining_panels(then))
         elif then is not None:
             then()

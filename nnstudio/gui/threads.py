@@ -92,6 +92,10 @@ class ThreadRunner(QObject):
     thread_name = "nnstudio-worker"
     detached = False  # True: the thread has no Qt parent (see _DETACHED)
 
+    # Jobs running now in all runners: start-up's idle work (building the tabs not opened yet) waits while the
+    # user's own job runs, so a first evaluation right after start-up does not share the GUI thread with it.
+    active = 0
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.cancel_event = threading.Event()  # jobs that poll for Cancel read this one
@@ -121,6 +125,7 @@ class ThreadRunner(QObject):
             _prune()
             _DETACHED.append((thread, worker))
         self._thread, self._worker = thread, worker
+        ThreadRunner.active += 1
         thread.start()
         return thread
 
@@ -183,6 +188,7 @@ class ThreadRunner(QObject):
         thread.quit()
         thread.wait()
         self._thread = self._worker = None
+        ThreadRunner.active -= 1
         if self.detached:
             _prune()
         else:

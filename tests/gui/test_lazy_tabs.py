@@ -1,10 +1,13 @@
 """Tabs built when first needed: the window opens with only the shown tab built, and nothing is lost by it."""
 
+import threading
+
 import numpy as np
 from PySide6.QtCore import Qt
 
 from nnstudio.gui.main_window import MainWindow
 from nnstudio.gui.settings_store import SettingsStore
+from nnstudio.gui.threads import ThreadRunner
 
 
 def _built(window) -> set[str]:
@@ -40,6 +43,30 @@ def test_remaining_tabs_build_in_the_background_then_call_back(qtbot, settings_p
     done = []
     window.build_remaining_panels(then=lambda: done.append(True))
     qtbot.waitUntil(lambda: done == [True], timeout=60_000)
+    assert _built(window) == {"architecture", "data", "training", "inside", "runs", "evaluation", "interpret"}
+    window.document.set_modified(False)
+
+
+def test_background_building_waits_while_a_job_runs(qtbot, settings_path):
+    """An evaluation started right after start-up must not share the GUI thread with the idle tab building
+    (it made the first report about twice as slow as later ones): the building waits until the job ends."""
+    window = _fresh_window(qtbot, settings_path)
+    qtbot.waitUntil(lambda: ThreadRunner.active == 0, timeout=60_000)  # the start-up data load
+    release = threading.Event()
+    runner = ThreadRunner(window)
+    done = []
+    try:
+        runner.start_job(lambda report: release.wait(60))
+        assert ThreadRunner.active == 1
+        window.build_remaining_panels(then=lambda: done.append(True))
+        for _ in range(5):  # several retry periods of the idle builder pass with the job still running
+            qtbot.wait(150)
+        assert _built(window) == {"architecture"} and done == []
+    finally:
+        release.set()
+        qtbot.waitUntil(lambda: not runner.running, timeout=60_000)
+    qtbot.waitUntil(lambda: done == [True], timeout=60_000)
+    assert ThreadRunner.active == 0
     assert _built(window) == {"architecture", "data", "training", "inside", "runs", "evaluation", "interpret"}
     window.document.set_modified(False)
 
