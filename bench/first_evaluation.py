@@ -30,7 +30,7 @@ TARGET = 2.0
 REPORTS = 4  # the first and three later ones
 
 
-def _child(mode: str, epochs: int, right_away: bool = False) -> dict:
+def _child(mode: str, epochs: int, right_away: bool = False, saved: str = "") -> dict:
     """One fresh process: window up, train, time the reports. Returns the seconds measured."""
     import gc
 
@@ -64,15 +64,19 @@ def _child(mode: str, epochs: int, right_away: bool = False) -> dict:
     if not right_away:
         wait(gc.isenabled, 120)
 
-    training = window.training_panel
-    window.document.project.training.epochs = epochs
-    training._sync_from_document()
-    window.show_tab("training")
-    finished: list[bool] = []
-    training.run_finished.connect(lambda *_: finished.append(True))
-    training.train_button.click()
-    wait(lambda: bool(finished))
-    wait(lambda: not window.ctx.training_active)
+    if saved:  # a project trained elsewhere, opened and evaluated at once (start-up's idle work still going)
+        window.open_path(Path(saved), confirmed=True)
+        wait(lambda: not window.document.data_deferred)
+    else:
+        training = window.training_panel
+        window.document.project.training.epochs = epochs
+        training._sync_from_document()
+        window.show_tab("training")
+        finished: list[bool] = []
+        training.run_finished.connect(lambda *_: finished.append(True))
+        training.train_button.click()
+        wait(lambda: bool(finished))
+        wait(lambda: not window.ctx.training_active)
 
     times: list[float] = []
     if mode == "core":
@@ -106,10 +110,11 @@ def _child(mode: str, epochs: int, right_away: bool = False) -> dict:
     return {"mode": mode, "startup": startup, "times": times}
 
 
-def _run_child(mode: str, epochs: int, platform: str, right_away: bool) -> dict:
+def _run_child(mode: str, epochs: int, platform: str, right_away: bool, saved: str = "") -> dict:
     home = tempfile.mkdtemp(prefix="nnstudio-bench-")
     env = {**os.environ, "QT_QPA_PLATFORM": platform, "HOME": home, "XDG_CONFIG_HOME": home}
-    proc = subprocess.run([sys.executable, __file__, "--child", mode, "--epochs", str(epochs)] + (["--right-away"] if right_away else []), env=env, cwd=ROOT,
+    extra = (["--right-away"] if right_away else []) + (["--saved", saved] if saved else [])
+    proc = subprocess.run([sys.executable, __file__, "--child", mode, "--epochs", str(epochs)] + extra, env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=900)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
     if proc.returncode or not lines:
@@ -125,15 +130,23 @@ def main() -> int:
     parser.add_argument("--platform", default=os.environ.get("QT_QPA_PLATFORM", "offscreen"), help="Qt platform plugin")
     parser.add_argument("--right-away", action="store_true",
                         help="train as soon as the data is in, without waiting for start-up's idle work")
+    parser.add_argument("--saved", nargs="?", const="train", default="",
+                        help="open a project trained by `nnstudio train --save` right after start-up and evaluate it "
+                             "at once (implies --right-away)")
     parser.add_argument("--child", choices=("core", "window"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(_child(args.child, args.epochs, args.right_away)), flush=True)
+        print(json.dumps(_child(args.child, args.epochs, args.right_away, args.saved)), flush=True)
         return 0
+    if args.saved:
+        args.right_away = True
+        args.saved = str(Path(tempfile.mkdtemp(prefix="nnstudio-bench-")) / "trained.nnstudio")
+        subprocess.run([sys.executable, "-m", "nnstudio", "train", "--demo", "--epochs", str(args.epochs), "--save", args.saved],
+                       cwd=ROOT, check=True, capture_output=True, timeout=600)
 
     worst = 0.0
     for mode in ("core", "window"):
-        runs = [_run_child(mode, args.epochs, args.platform, args.right_away) for _ in range(args.processes)]
+        runs = [_run_child(mode, args.epochs, args.platform, args.right_away, args.saved) for _ in range(args.processes)]
         first = statistics.median(r["times"][0] for r in runs)
         later = statistics.median(statistics.median(r["times"][1:]) for r in runs)
         ratio = statistics.median(r["times"][0] / statistics.median(r["times"][1:]) for r in runs)

@@ -92,9 +92,11 @@ class ThreadRunner(QObject):
     thread_name = "nnstudio-worker"
     detached = False  # True: the thread has no Qt parent (see _DETACHED)
 
-    # Jobs running now in all runners: start-up's idle work (building the tabs not opened yet) waits while the
-    # user's own job runs, so a first evaluation right after start-up does not share the GUI thread with it.
+    # Jobs running now in all runners that hold back start-up's idle work (building the tabs not opened yet), so
+    # a first evaluation right after start-up does not share the GUI thread with it. A training run lasts long
+    # and its own GUI work is paced, so it does not hold the building back (TrainingRunner turns this off).
     active = 0
+    holds_back_idle_work = True
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -125,7 +127,7 @@ class ThreadRunner(QObject):
             _prune()
             _DETACHED.append((thread, worker))
         self._thread, self._worker = thread, worker
-        ThreadRunner.active += 1
+        ThreadRunner.active += self.holds_back_idle_work
         thread.start()
         return thread
 
@@ -188,7 +190,7 @@ class ThreadRunner(QObject):
         thread.quit()
         thread.wait()
         self._thread = self._worker = None
-        ThreadRunner.active -= 1
+        ThreadRunner.active -= self.holds_back_idle_work
         if self.detached:
             _prune()
         else:

@@ -118,6 +118,7 @@ class TrainingRunner(ThreadRunner):
 
     what = "Training"
     thread_name = "nnstudio-training"
+    holds_back_idle_work = False  # a run lasts long: the remaining tabs are built in its gaps, as before
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
