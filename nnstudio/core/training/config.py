@@ -12,11 +12,10 @@ from typing import Any
 
 from nnstudio.core.errors import SpecError
 from nnstudio.core.registry import Param
+from nnstudio.core.training.limits import LR_MAX
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 MONITORS = ("val_loss", "val_accuracy", "val_rmse")
-# Far above any useful rate on purpose: a class must be able to watch what a huge learning rate does.
-LR_MAX = 1000.0
 
 
 @dataclass

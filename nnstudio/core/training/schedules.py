@@ -11,7 +11,7 @@ from typing import Any
 import torch
 
 from nnstudio.core.registry import Param, Registry
-from nnstudio.core.training.config import LR_MAX
+from nnstudio.core.training.limits import LR_MAX
 
 SCHEDULES: Registry[Any] = Registry("learning-rate schedule")
 
