@@ -141,3 +141,19 @@ def test_typed_flower_measurements_show_the_networks_softmax(qtbot, main_window,
         best = int(np.argmax(expected))
         assert f"The network says <b>{species}</b> ({expected[best]:.0%} sure)" in sentence
         assert page.source == "typed feature values"
+
+
+def test_typed_values_outside_the_training_range_are_flagged(qtbot, main_window, iris_project):
+    """A flower far larger than any in training gets an answer and a note that the network never saw one."""
+    page = show_try_it(qtbot, main_window, iris_project)
+    qtbot.waitUntil(lambda: page.spins[0].isVisible())
+    for spin, value in zip(page.spins, (5.9, 2.8, 4.3, 1.3), strict=True):
+        type_into(qtbot, spin, f"{value}")
+    assert "The network says" in page.answer.text() and "never saw such input" not in page.answer.text()
+    type_into(qtbot, page.spins[2], "15")  # petal length: the longest in training is under 7 cm
+    sentence = page.answer.text()
+    assert "The network says" in sentence
+    name = page.bundle.feature_names[2]
+    assert f"{name} = 15 lies outside the training data" in sentence and "never saw such input" in sentence
+    type_into(qtbot, page.spins[2], "4.3")
+    assert "never saw such input" not in page.answer.text()

@@ -103,7 +103,12 @@ def match_polarity(image: np.ndarray, dataset_mean: float) -> tuple[np.ndarray, 
 
 
 def image_input(bundle: DataBundle, image: np.ndarray, value_range: tuple[float, float] = (0.0, 1.0)) -> np.ndarray:
-    """A [0, 1] image of any size (grey (H, W) or (C, H, W)) -> the model input for this data.
+    """A [0, 1] image of any size (grey (H, W) or (C, H, W)) -> the model input for this data."""
+    return from_raw(bundle, image_raw(bundle, image, value_range))
+
+
+def image_raw(bundle: DataBundle, image: np.ndarray, value_range: tuple[float, float] = (0.0, 1.0)) -> np.ndarray:
+    """A [0, 1] image of any size -> one example in the data's own units, before preprocessing.
 
     The image is resized to the data's resolution, given the data's number of channels, and mapped onto the
     training split's raw value range (so ink 1.0 becomes 16 for 0..16 pixels, or 255 for bytes)."""
@@ -117,7 +122,23 @@ def image_input(bundle: DataBundle, image: np.ndarray, value_range: tuple[float,
         img = np.repeat(grey, channels, axis=0)
     lo, hi = value_range
     raw = lo + img * (hi - lo)
-    return from_raw(bundle, raw.reshape((*(bundle.raw_shape or (channels, height, width)),)))
+    return raw.reshape((*(bundle.raw_shape or (channels, height, width)),))
+
+
+# A drawn pixel is unseen when it is inked more than half the full range beyond the strongest ink any training
+# image has there: strokes are bolder than scanned digits everywhere, but ink in a blank border is news.
+IMAGE_MARGIN = 0.5
+
+
+def unseen_features(raw: RawView, example: np.ndarray, margin: float = 0.0) -> np.ndarray:
+    """Indices (flattened) of the features where ``example`` (in the data's own units) lies outside what the
+    training split held there, by more than ``margin`` times the data's whole value range. A network has never
+    been shown such an input, so its answer may be confidently wrong: a digit drawn into the border pixels
+    the training digits leave blank, a flower twice as large as any it has seen."""
+    values = np.asarray(example, dtype=np.float64).reshape(-1)
+    low, high = raw.value_range
+    slack = margin * (high - low) + 1e-6 * max(1.0, high - low)  # float noise is not news
+    return np.flatnonzero((values < raw.minimum - slack) | (values > raw.maximum + slack))
 
 
 def feature_input(bundle: DataBundle, values: list[float] | np.ndarray) -> np.ndarray:

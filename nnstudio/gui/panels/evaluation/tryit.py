@@ -27,13 +27,16 @@ from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.evaluate.predict import predict_one
 from nnstudio.core.evaluate.tryit import (
+    IMAGE_MARGIN,
     RawView,
     feature_input,
     image_input,
+    image_raw,
     image_size,
     is_image,
     match_polarity,
     resize_image,
+    unseen_features,
 )
 from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.panels.evaluation.plots import make_plot
@@ -342,6 +345,44 @@ class TryItPage(QWidget):
             return feature_input(bundle, [s.value() for s in self.spins])
         return None
 
+    def raw_input(self) -> np.ndarray | None:
+        """The drawn or typed example in the data's own units (before preprocessing)."""
+        bundle = self.bundle
+        if bundle is None:
+            return None
+        if self.canvas is not None:
+            image = self._rgb if self._rgb is not None else self.canvas.image()
+            return image_raw(bundle, image, self.raw.value_range if self.raw is not None else (0.0, 1.0))
+        if self.spins:
+            return np.asarray([s.value() for s in self.spins], dtype=np.float64)
+        return None
+
+    def unfamiliar_note(self) -> str:
+        """Say so when the input lies where the training data never went: the answer may be confidently wrong."""
+        example = self.raw_input()
+        if self.raw is None or example is None or self.bundle is None:
+            return ""
+        unseen = unseen_features(self.raw, example, IMAGE_MARGIN if self.canvas is not None else 0.0)
+        if not len(unseen):
+            return ""
+        if self.canvas is not None:
+            shape = example.shape[-2:]
+            rows, cols = np.unravel_index(unseen % (shape[0] * shape[1]), shape)
+            where = f"row {rows[0] + 1}, column {cols[0] + 1}"
+            what = (f"This drawing inks {len(unseen)} pixel{'s' if len(unseen) > 1 else ''} that the training images "
+                    f"leave nearly blank (first at {where})")
+            advice = "draw the way the training examples are drawn (the Data tab shows them), away from the border"
+        else:
+            names = self.bundle.feature_names or [f"feature {i + 1}" for i in range(len(example))]
+            i = int(unseen[0])
+            what = (f"{names[i]} = {example[i]:.4g} lies outside the training data's range "
+                    f"({self.raw.minimum[i]:.4g} to {self.raw.maximum[i]:.4g})")
+            if len(unseen) > 1:
+                what += f", and {len(unseen) - 1} more value{'s' if len(unseen) > 2 else ''} too"
+            advice = "values inside the range show what it learned"
+        return (f"<br><span style='color:#8a5a00; font-size:11pt'>{html.escape(what)}: the network never saw such input, so its "
+                f"answer may be confidently wrong; {html.escape(advice)}.</span>")
+
     # ------------------------------------------------------------------ answer
     def predict(self) -> None:
         self.output = None
@@ -366,14 +407,15 @@ class TryItPage(QWidget):
         if self.bundle.task == CLASSIFICATION:
             names = self.bundle.class_names
             best = int(np.argmax(out))
-            self.answer.setText(f"The network says <b>{html.escape(names[best])}</b> ({out[best]:.0%} sure)")
+            self.answer.setText(f"The network says <b>{html.escape(names[best])}</b> ({out[best]:.0%} sure)"
+                                + self.unfamiliar_note())
             brushes = ["#e4572e" if i == best else "#1f77b4" for i in range(len(out))]
             self.bars.setOpts(x=np.arange(len(out)), height=out, brushes=brushes)
             self.bars_plot.getAxis("bottom").setTicks([[(i, n) for i, n in enumerate(names)]])
             self.bars_plot.setXRange(-0.6, len(out) - 0.4, padding=0)
         else:
             values = ", ".join(f"{v:.4g}" for v in np.asarray(out).reshape(-1))
-            self.answer.setText(f"The network predicts <b>{values}</b>")
+            self.answer.setText(f"The network predicts <b>{values}</b>" + self.unfamiliar_note())
 
     def _send(self) -> None:
         if self.current_input is not None:
