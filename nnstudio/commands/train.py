@@ -116,6 +116,8 @@ def run(args: argparse.Namespace) -> int:
     if result.status == DIVERGED:
         unsaved = "; nothing was saved" if target is not None and saved is None else ""
         print(f"nnstudio train: {result.message}{unsaved}", file=sys.stderr)
+    if result.warning:
+        print(f"nnstudio train: warning: {result.warning}", file=sys.stderr)
     if args.json:
         print_json_line(summary)
     else:
@@ -149,6 +151,8 @@ def _summary(result: RunResult, saved: Path | None) -> dict[str, object]:
         "task": result.task,
         metric: result.last(metric),
     }
+    if result.warning:
+        summary["warnings"] = [result.warning]
     if saved is not None:
         summary["saved"] = str(saved)
     return summary

@@ -20,6 +20,7 @@ from nnstudio.core.training.config import TrainSpec
 from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.training.devices import resolve_device
 from nnstudio.core.training.schedules import SCHEDULES, make_schedule
+from nnstudio.core.training.verdict import no_better_than_guessing
 
 EVAL_CHUNK = 2048
 
@@ -35,6 +36,7 @@ class RunResult:
     message: str = ""
     best_epoch: int = 0  # by the monitored validation value; 0 when no epoch finished
     task: str = ""  # the data's task (classification or regression), known even when no epoch finished
+    warning: str = ""  # a finished run no better than guessing says so (core/training/verdict.py)
 
     def last(self, key: str) -> float:
         values = self.history.get(key) or [math.nan]
@@ -325,6 +327,7 @@ class Trainer:
         result = RunResult(
             self.history, self.epochs_done, self.seconds, status, message,
             best_epoch(self.history, self.spec.monitor), self.bundle.task,
+            no_better_than_guessing(self.history, self.bundle, self._current_lr()) if status != DIVERGED else "",
         )
         self._emit(callbacks, "on_fit_end", state, result)
         if result.status == EARLY_STOPPED:

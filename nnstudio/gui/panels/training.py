@@ -569,9 +569,11 @@ class TrainingPanel(QWidget):
                 self._publishing = False
             if result.status == COMPLETED:
                 self.progress.setValue(self.progress.maximum())
-                self.progress.setFormat(f"Done: {result.epochs} epochs in {result.seconds:.1f} s")
+                epochs = f"{result.epochs} epoch{'s' if result.epochs != 1 else ''}"
+                self.progress.setFormat(f"Done: {epochs} in {result.seconds:.1f} s")
                 best = f" The best validation result was in epoch {result.best_epoch}." if result.best_epoch else ""
-                self.status.setText(f"Finished {result.epochs} epochs.{best} Continue adds more epochs to this run.")
+                self.status.setText(f"Finished {epochs}.{best} Continue adds more epochs to this run."
+                                    + (f" {result.warning}" if result.warning else ""))
             else:
                 label = "Early stopped" if result.status == EARLY_STOPPED else result.status.capitalize()
                 self.progress.setFormat(f"{label} after {result.epochs} epochs")

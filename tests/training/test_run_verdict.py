@@ -1,0 +1,71 @@
+"""A run that finishes no better than guessing says so, in the core, the CLI and the Training tab's status."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from nnstudio.cli import main
+from nnstudio.core.data.assemble import build as build_data
+from nnstudio.core.project import default_project, save_project
+from nnstudio.core.session import train_project
+from nnstudio.core.training.verdict import no_better_than_guessing
+
+
+def _stuck_project():
+    project = default_project()
+    project.training.lr = 1e-7  # far too small: after an epoch the network still answers as it was initialised
+    project.training.epochs = 1
+    return project
+
+
+def test_a_run_that_learned_nothing_is_called_out_with_the_numbers():
+    project = _stuck_project()
+    result = train_project(project)
+    assert result.status == "completed"
+    bundle = build_data(project.data)
+    guess = float(torch.bincount(bundle.train.y.long()).max()) / len(bundle.train)  # counted here
+    last = result.history["val_accuracy"][-1]
+    assert last <= guess + 0.02
+    assert result.warning == (
+        f"The validation accuracy is {last:.1%}, no better than always answering the most common class "
+        f"({guess:.1%}): the network has not learned the task; the learning rate (1e-07) may be too high or too low, "
+        "or the network may need more epochs."
+    )
+
+
+def test_a_run_that_learned_is_not_called_out():
+    project = default_project()
+    project.training.epochs = 3
+    assert train_project(project).warning == ""
+
+
+@pytest.mark.parametrize(("accuracy", "warned"), [(0.11, True), (0.12, True), (0.13, False)])
+def test_the_margin_is_two_points_above_the_guess(accuracy, warned):
+    bundle = build_data(default_project().data)
+    guess = float(torch.bincount(bundle.train.y.long()).max()) / len(bundle.train)
+    history = {"val_loss": [1.0], "val_accuracy": [round(guess, 4) - 0.1024 + accuracy]}
+    assert bool(no_better_than_guessing(history, bundle, 0.01)) is warned
+
+
+def test_regression_compares_with_the_training_mean():
+    project = default_project()
+    project.data.source, project.data.params = "sine", {}
+    bundle = build_data(project.data)
+    mean = bundle.train.y.double().mean(dim=0)
+    guess = float(((bundle.validation.y.double() - mean) ** 2).mean().sqrt())
+    assert no_better_than_guessing({"val_loss": [1.0], "val_rmse": [guess]}, bundle, 0.01).startswith(
+        f"The validation RMSE is {guess:.4g}, no better than always predicting the training mean ({guess:.4g})")
+    assert no_better_than_guessing({"val_loss": [1.0], "val_rmse": [guess * 0.5]}, bundle, 0.01) == ""
+
+
+def test_cli_train_prints_the_warning_and_puts_it_in_the_json(tmp_path, capsys):
+    path = tmp_path / "stuck.json"
+    save_project(_stuck_project(), path)
+    assert main(["train", str(path), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert "nnstudio train: warning: The validation accuracy is" in captured.err
+    payload = json.loads(captured.out.strip().splitlines()[-1])
+    assert payload["warnings"][0].startswith("The validation accuracy is")
