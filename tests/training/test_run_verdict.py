@@ -14,6 +14,12 @@ from nnstudio.core.session import train_project
 from nnstudio.core.training.verdict import no_better_than_guessing
 
 
+def _validation_share_of_training_majority(bundle) -> float:
+    """What always answering the training split's most common class scores on the validation split."""
+    majority = int(torch.bincount(bundle.train.y.long()).argmax())
+    return float((bundle.validation.y.long() == majority).double().mean())
+
+
 def _stuck_project():
     project = default_project()
     project.training.lr = 1e-7  # far too small: after an epoch the network still answers as it was initialised
@@ -26,7 +32,7 @@ def test_a_run_that_learned_nothing_is_called_out_with_the_numbers():
     result = train_project(project)
     assert result.status == "completed"
     bundle = build_data(project.data)
-    guess = float(torch.bincount(bundle.train.y.long()).max()) / len(bundle.train)  # counted here
+    guess = _validation_share_of_training_majority(bundle)  # counted here
     last = result.history["val_accuracy"][-1]
     assert last <= guess + 0.02
     assert result.warning == (
@@ -45,7 +51,7 @@ def test_a_run_that_learned_is_not_called_out():
 @pytest.mark.parametrize(("accuracy", "warned"), [(0.11, True), (0.12, True), (0.13, False)])
 def test_the_margin_is_two_points_above_the_guess(accuracy, warned):
     bundle = build_data(default_project().data)
-    guess = float(torch.bincount(bundle.train.y.long()).max()) / len(bundle.train)
+    guess = _validation_share_of_training_majority(bundle)
     history = {"val_loss": [1.0], "val_accuracy": [round(guess, 4) - 0.1024 + accuracy]}
     assert bool(no_better_than_guessing(history, bundle, 0.01)) is warned
 
@@ -69,3 +75,22 @@ def test_cli_train_prints_the_warning_and_puts_it_in_the_json(tmp_path, capsys):
     assert "nnstudio train: warning: The validation accuracy is" in captured.err
     payload = json.loads(captured.out.strip().splitlines()[-1])
     assert payload["warnings"][0].startswith("The validation accuracy is")
+
+
+def _labels_bundle(train: list[int], validation: list[int]):
+    from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle, Split
+
+    def split(y: list[int]) -> Split:
+        return Split(torch.zeros(len(y), 2), torch.tensor(y))
+
+    return DataBundle(CLASSIFICATION, split(train), split(validation), split([]), (2,), class_names=["a", "b"])
+
+
+def test_the_guess_is_scored_on_the_split_the_accuracy_comes_from():
+    # Training is 60% 'a', validation only 20%: always answering 'a' scores 20% there, so 50% is better than guessing.
+    bundle = _labels_bundle([0, 0, 0, 1, 1], [1, 1, 1, 1, 0])
+    assert no_better_than_guessing({"val_loss": [1.0], "val_accuracy": [0.5]}, bundle, 0.01) == ""
+    # Validation is 80% 'a': a network at 70% does worse than always answering 'a' there.
+    bundle = _labels_bundle([0, 0, 0, 1, 1], [0, 0, 0, 0, 1])
+    assert no_better_than_guessing({"val_loss": [1.0], "val_accuracy": [0.7]}, bundle, 0.01).startswith(
+        "The validation accuracy is 70.0%, no better than always answering the most common class (80.0%)")

@@ -16,27 +16,31 @@ MARGIN = 0.02
 
 def no_better_than_guessing(history: dict[str, list[float]], bundle: DataBundle, lr: float) -> str:
     """A warning when the last epoch's validation (or, without validation data, training) score is no better
-    than the plain guess from the training labels; '' otherwise, and when no epoch finished."""
+    than the plain guess learned from the training labels (their most common class, or their mean), scored on
+    that same split; '' otherwise, and when no epoch finished."""
     split = "validation" if history.get("val_loss") and len(bundle.validation) else "training"
     prefix = "val" if split == "validation" else "train"
     advice = f"the learning rate ({lr:g}) may be too high or too low, or the network may need more epochs"
+    # The evaluation report's baselines (imported here: report -> predict -> engine -> this module), scored on
+    # the split the history's number comes from: its class mix or spread may differ from the training split's.
+    from nnstudio.core.evaluate.report import majority_class, training_mean
+
     labels = bundle.train.y
+    target = (bundle.validation if split == "validation" else bundle.train).y
     if bundle.task == CLASSIFICATION:
         scores = history.get(f"{prefix}_accuracy") or []
-        if not scores or not len(labels) or labels.dim() != 1:
+        if not scores or not len(labels) or labels.dim() != 1 or not len(target):
             return ""
-        counts = torch.bincount(labels.long())
-        guess = float(counts.max()) / len(labels)
+        guess = float((target.long() == majority_class(bundle)).double().mean())
         score = scores[-1]
         if not math.isfinite(score) or score > guess + MARGIN:
             return ""
         return (f"The {split} accuracy is {score:.1%}, no better than always answering the most common class "
                 f"({guess:.1%}): the network has not learned the task; {advice}.")
     scores = history.get(f"{prefix}_rmse") or []
-    target = (bundle.validation if split == "validation" else bundle.train).y
     if not scores or not len(labels) or not len(target) or not math.isfinite(scores[-1]):
         return ""
-    mean = labels.double().mean(dim=0)
+    mean = torch.from_numpy(training_mean(bundle)).reshape(target.shape[1:])
     guess = math.sqrt(float(((target.double() - mean) ** 2).mean()))
     if scores[-1] < guess * (1 - MARGIN):
         return ""
