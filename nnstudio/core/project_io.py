@@ -116,12 +116,12 @@ def atomic_save(path: Path, save: Callable[[Path], None], error: type[NNStudioEr
     path = Path(path)
     folder = path.resolve().parent
     remove_stale_parts(folder, path.name)
-    tmp = None
+    tmp = written = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}-", suffix=".part", dir=folder)
         os.close(fd)
         with _writing_lock:
-            _writing.add(tmp)
+            _writing.add(written := tmp)
         save(Path(tmp))
         _copy_mode(path, Path(tmp))
         os.replace(tmp, path)
@@ -132,8 +132,8 @@ def atomic_save(path: Path, save: Callable[[Path], None], error: type[NNStudioEr
     finally:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
-            with _writing_lock:
-                _writing.discard(tmp)
+        with _writing_lock:  # renamed or removed: either way no longer ours to protect
+            _writing.discard(written)
 
 
 def remove_stale_parts(folder: Path, name: str) -> list[Path]:
