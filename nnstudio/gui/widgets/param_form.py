@@ -109,9 +109,10 @@ class _Checked:
         kind = event.type()
         if kind == QEvent.Type.FocusOut or (kind == QEvent.Type.KeyPress and event.key() in _COMMIT_KEYS):
             refused = not self.check_typed()
-            # A refused Enter stops here: in a dialog Qt passes it on to the default button, which would close
-            # the dialog, and the reason with it, before it was read.
-            if refused and kind == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            # A refused Enter or step key stops here. Enter: in a dialog Qt passes it on to the default button,
+            # which would close the dialog, and the reason with it, before it was read. Up/Down/Page: Qt would
+            # step the kept value, and that accepted change would clear the reason at once. Tab moves on.
+            if refused and kind == QEvent.Type.KeyPress and event.key() not in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
                 return True
         return False  # Qt goes on as usual, with the refused text already replaced by the kept value
 
