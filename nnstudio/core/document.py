@@ -122,9 +122,11 @@ class ProjectDocument:
 
     def built(self) -> BuiltModel:
         """The architecture built for the current data (fresh weights); raises ShapeError when it does not fit
-        the data or its output does not fit the task."""
+        the data or its output does not fit the task, or (ModelTooBigError) when training it with the project's
+        batch size would not fit in memory, as :func:`nnstudio.core.session.build_model` checks."""
         bundle = self.bundle()
-        return build(self.project.architecture, bundle.input_shape, need=output_need(bundle))
+        return build(self.project.architecture, bundle.input_shape, need=output_need(bundle),
+                     batch_size=self.project.training.batch_size)
 
     def trained_model(self) -> nn.Module | None:
         """A new module holding the project's trained weights, in eval mode, or None before training."""
