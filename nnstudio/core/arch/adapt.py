@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from nnstudio.core.arch.builder import build
+from nnstudio.core.arch.builder import build, output_need
 from nnstudio.core.arch.commands import CompositeCommand, EditCommand, SetParams
 from nnstudio.core.arch.layers import Shape
 from nnstudio.core.arch.spec import ArchitectureSpec
@@ -96,10 +96,8 @@ def adapt_to_data(spec: ArchitectureSpec, input_shape: Shape, output_size: int |
 
 def needed_outputs(bundle) -> int | None:
     """The outputs the data needs (classes or targets), or None when the bundle cannot say (no rows)."""
-    try:
-        return bundle.output_size
-    except (ValueError, IndexError):
-        return None
+    need = output_need(bundle)
+    return need.size if need else None
 
 
 def adapt_project(project, bundle) -> list[str]:
