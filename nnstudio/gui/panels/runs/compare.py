@@ -14,6 +14,12 @@ from nnstudio.gui import palette
 from nnstudio.gui.widgets.live_plot import drawable
 from nnstudio.gui.widgets.side_legend import legend_beside
 
+
+def runs_text(n: int) -> str:
+    """'1 run', '3 runs': the count as a class reads it off the screen."""
+    return f"{n} run" if n == 1 else f"{n} runs"
+
+
 CURVE_KEYS = ("val_loss", "train_loss", "val_accuracy", "train_accuracy", "val_rmse", "train_rmse", "lr")
 
 
@@ -70,7 +76,7 @@ class CompareCurvesPage(QWidget):
                                                              pen=palette.pen(i, width=2), symbol="o", symbolSize=5,
                                                              symbolBrush=color, symbolPen=color)
         self.overlay.setLabel("left", key.replace("_", " "))
-        self.overlay.setTitle(f"{key.replace('_', ' ')} of {len(self.overlay_items)} runs", color="#333", size="11pt")
+        self.overlay.setTitle(f"{key.replace('_', ' ')} of {runs_text(len(self.overlay_items))}", color="#333", size="11pt")
 
     def curves(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """The drawn curves by run name: (epochs, values)."""

@@ -37,7 +37,7 @@ from nnstudio.core.training.callbacks import Callback
 from nnstudio.core.training.engine import Trainer
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.dialogs import show_error
-from nnstudio.gui.panels.runs.compare import CompareCurvesPage
+from nnstudio.gui.panels.runs.compare import CompareCurvesPage, runs_text
 from nnstudio.gui.panels.runs.lr_finder import LRFinderPage
 from nnstudio.gui.panels.runs.scrub import ScrubPage
 from nnstudio.gui.panels.runs.sweep import SweepPage
@@ -209,7 +209,7 @@ class RunsPanel(QWidget):
         best = self.store.best([r for r in self.store.runs if r.status != "failed"])
         self.table.show_runs(self.store.runs, best)
         self.best_run = best
-        self.summary.setText(f"{len(self.store.runs)} runs" + (f" · best: {best.name}" if best else "")
+        self.summary.setText(runs_text(len(self.store.runs)) + (f" · best: {best.name}" if best else "")
                              + f" · snapshots {format_size(self.store.snapshot_bytes())}")
         self._show_selection()
         self.runs_changed.emit()
