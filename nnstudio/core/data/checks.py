@@ -17,17 +17,20 @@ _FIX_MISSING = ("add the step 'Fill missing values' (impute) first in the prepro
 _FIX_INFINITE = "replace them in the data file (imputation fills only missing values)"
 
 
+def place(first: int, names: list[str], example_shape: tuple[int, ...]) -> str:
+    """How a student finds value ``first`` (flattened) of each example: its column, or its position."""
+    if len(example_shape) == 1 and len(names) == example_shape[0]:
+        return f"column '{names[first]}'"
+    if len(example_shape) == 1:
+        return f"column {first + 1}"
+    return f"position {tuple(int(i) for i in np.unravel_index(first, example_shape))} of each example"
+
+
 def _where(bad: np.ndarray, names: list[str], example_shape: tuple[int, ...]) -> str:
     """Which column (or position in each example) holds the first bad value, and how many more do."""
     per_column = bad.reshape(len(bad), -1).sum(axis=0)
     columns = np.flatnonzero(per_column)
-    first = int(columns[0])
-    if len(example_shape) == 1 and len(names) == example_shape[0]:
-        where = f"column '{names[first]}'"
-    elif len(example_shape) == 1:
-        where = f"column {first + 1}"
-    else:
-        where = f"position {tuple(int(i) for i in np.unravel_index(first, example_shape))} of each example"
+    where = place(int(columns[0]), names, example_shape)
     more = len(columns) - 1
     return where + (f" (and {more} more column{'s' if more > 1 else ''})" if more and len(example_shape) == 1 else "")
 

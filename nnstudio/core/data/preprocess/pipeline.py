@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from nnstudio.core.data.checks import place
 from nnstudio.core.data.preprocess.base import Info, State, StepKind
 from nnstudio.core.data.spec import StepSpec
 from nnstudio.core.errors import DataError, ProjectFileError
@@ -143,13 +144,13 @@ def _plain(value: Any) -> Any:
 
 
 def _missing_column(x: np.ndarray, names: list[str]) -> str:
-    """'column 'b' still has 8 (NaN)' for the first float column with holes, or '' when there are none."""
+    """'column 'b' still has 8 of them (NaN)' for the first float column with holes, or '' when there are none
+    (named as the finite check on the prepared data names it)."""
     if x.dtype.kind != "f" or not np.isnan(x).any():
         return ""
     per_column = np.isnan(x.reshape(len(x), -1)).sum(axis=0)
     j = int(np.flatnonzero(per_column)[0])
-    name = f"column '{names[j]}'" if x.ndim == 2 and j < len(names) else f"value {j + 1} of each example"
-    return f"{name} still has {int(per_column[j])} of them (NaN)"
+    return f"{place(j, names, tuple(x.shape[1:]))} still has {int(per_column[j])} of them (NaN)"
 
 
 def fit_pipeline(
