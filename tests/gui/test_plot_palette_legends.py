@@ -113,8 +113,9 @@ def test_live_plots_and_class_views_share_the_palette(qapp):
     from nnstudio.gui.widgets import draw_2d
     from nnstudio.gui.widgets.live_plot import LivePlot
 
-    for module in (data_preview, inside, latent_view, draw_2d):
-        assert module.PALETTE is palette.PALETTE, module.__name__
+    for module in (data_preview, latent_view, draw_2d):  # no copy of the colours anywhere: the one lookup
+        assert module.color is palette.color and not hasattr(module, "PALETTE"), module.__name__
+    assert inside.palette is palette and not hasattr(inside, "PALETTE")
     plot = LivePlot()
     for k in range(3):
         plot.add_curve(f"c{k}")

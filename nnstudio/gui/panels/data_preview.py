@@ -31,9 +31,9 @@ from nnstudio.core.data.bundle import CLASSIFICATION
 from nnstudio.core.data.drawn import CLASS_NAMES, MAX_CLASSES, MIN_POINTS
 from nnstudio.core.errors import format_shape
 from nnstudio.core.registry import PREPROCESSING
+from nnstudio.gui.palette import color
 from nnstudio.gui.widgets.draw_2d import ScatterCanvas
 from nnstudio.gui.widgets.image_grid import ImageGrid
-from nnstudio.gui.widgets.live_plot import PALETTE
 
 TABLE_ROWS = 200
 TABLE_COLUMNS = 60  # wider tables (flattened images) show their first columns only
@@ -129,7 +129,7 @@ class _BeforeAfter(QWidget):
             self.stack.setCurrentWidget(self.lines)
             self.lines.clear()
             for i in range(min(SEQUENCES, len(x))):
-                self.lines.plot(np.asarray(x[i, :, 0], dtype=float), pen=pg.mkPen(PALETTE[i % len(PALETTE)], width=2))
+                self.lines.plot(np.asarray(x[i, :, 0], dtype=float), pen=pg.mkPen(color(i), width=2))
         else:
             self.stack.setCurrentWidget(self.scatter)
             flat = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
@@ -175,7 +175,7 @@ class DataPreview(QTabWidget):
         self.class_combo.setObjectName("drawClassCombo")
         for i in range(MAX_CLASSES):
             self.class_combo.addItem(CLASS_NAMES[i])
-            self.class_combo.setItemData(i, pg.mkColor(PALETTE[i]), Qt.ItemDataRole.DecorationRole)
+            self.class_combo.setItemData(i, pg.mkColor(color(i)), Qt.ItemDataRole.DecorationRole)
         self.class_combo.currentIndexChanged.connect(self._on_class_picked)
         self.clear_button = QPushButton("Clear drawing")
         self.clear_button.setObjectName("clearDrawingButton")
@@ -454,7 +454,7 @@ class DataPreview(QTabWidget):
         self.sequence_legend.clear()
         for k, r in enumerate(idx):
             series = np.asarray(raw.x[r], dtype=float).reshape(raw.x.shape[1], -1)[:, 0]
-            self.sequence_plot.plot(series, pen=pg.mkPen(PALETTE[k % len(PALETTE)], width=2), name=_label_text(self.prepared, raw.y[r]))
+            self.sequence_plot.plot(series, pen=pg.mkPen(color(k), width=2), name=_label_text(self.prepared, raw.y[r]))
         self.sequence_plot.setTitle(f"The first {len(idx)} training sequences (legend: their target)")
 
     def _fill_balance(self) -> None:
@@ -469,7 +469,7 @@ class DataPreview(QTabWidget):
             self.balance_counts = {name: np.bincount(raw.y[idx].astype(np.int64), minlength=k).tolist() for name, idx in splits.items()}
             width = 0.8 / len(splits)
             for s, (name, counts) in enumerate(self.balance_counts.items()):
-                bars = pg.BarGraphItem(x=np.arange(k) - 0.4 + width * (s + 0.5), height=counts, width=width, brush=PALETTE[s], name=name)
+                bars = pg.BarGraphItem(x=np.arange(k) - 0.4 + width * (s + 0.5), height=counts, width=width, brush=color(s), name=name)
                 self.balance_plot.addItem(bars)
             self.balance_plot.getAxis("bottom").setTicks([list(enumerate(raw.class_names))])
             self.balance_plot.setLabel("left", "examples")
@@ -481,7 +481,7 @@ class DataPreview(QTabWidget):
             y = raw.y[self.prepared.train_idx].astype(np.float64).reshape(-1)
             counts, edges = np.histogram(y[np.isfinite(y)], bins=30)
             self.balance_counts = {"train": counts.tolist()}
-            self.balance_plot.addItem(pg.BarGraphItem(x0=edges[:-1], x1=edges[1:], height=counts, brush=PALETTE[0], name="train"))
+            self.balance_plot.addItem(pg.BarGraphItem(x0=edges[:-1], x1=edges[1:], height=counts, brush=color(0), name="train"))
             self.balance_plot.getAxis("bottom").setTicks(None)
             self.balance_plot.setLabel("left", "examples")
             self.balance_plot.setTitle("Distribution of the target in the training split")

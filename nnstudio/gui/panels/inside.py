@@ -44,9 +44,10 @@ from nnstudio.core.insight.live import NEURON_RESOLUTION, RESOLUTION, BoundaryCa
 from nnstudio.core.insight.stats import DEFAULT_EVERY, StatsCallback, StatsSnapshot
 from nnstudio.core.training.callbacks import Callback
 from nnstudio.core.training.engine import Trainer
+from nnstudio.gui import palette
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.widgets.boundary_view import BoundaryView
-from nnstudio.gui.widgets.live_plot import PALETTE, LivePlot
+from nnstudio.gui.widgets.live_plot import LivePlot
 from nnstudio.gui.widgets.neuron_maps import NeuronMap, NeuronMapsView
 from nnstudio.gui.widgets.param_form import CheckedSpinBox, RefusalNote
 
@@ -391,7 +392,7 @@ class InsidePanel(QWidget):
     def _add_grad_norms(self, snap: StatsSnapshot) -> None:
         for name, value in snap.grad_norms.items():
             if name not in self._grad_curves:
-                color = PALETTE[len(self._grad_curves) % len(PALETTE)]
+                color = palette.color(len(self._grad_curves))
                 self.grad_plot.add_curve(f"layer {name}", color, width=1.8)
                 self._grad_curves.add(name)
             self.grad_plot.append(f"layer {name}", snap.step, value if value > 0 else math.nan)

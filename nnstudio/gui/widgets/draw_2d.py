@@ -8,13 +8,13 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QWidget
 
-from nnstudio.gui.widgets.live_plot import PALETTE
+from nnstudio.gui.palette import color
 
 ERASE_RADIUS_PX = 14
 
 
 def class_brush(index: int) -> pg.QtGui.QBrush:
-    return pg.mkBrush(PALETTE[index % len(PALETTE)])
+    return pg.mkBrush(color(index))
 
 
 class _Points(pg.ScatterPlotItem):

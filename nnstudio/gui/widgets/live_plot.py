@@ -21,7 +21,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
-from nnstudio.gui.palette import PALETTE  # noqa: F401 - re-exported: the app's one palette
 from nnstudio.gui.palette import color as palette_color
 from nnstudio.gui.widgets.log_axis import LogAxis
 

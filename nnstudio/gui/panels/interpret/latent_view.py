@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QVBox
 from nnstudio.core.data.bundle import CLASSIFICATION
 from nnstudio.core.interpret import internals
 from nnstudio.core.interpret.internals import Latent
-from nnstudio.gui.palette import PALETTE  # the app's one palette
+from nnstudio.gui.palette import color  # the app's one palette
 from nnstudio.gui.panels.interpret.jobs import Job, JobView
 from nnstudio.gui.widgets.image_grid import to_pixmap
 
@@ -126,7 +126,7 @@ class LatentView(JobView):
         classify = subject.task == CLASSIFICATION and subject.class_names
         if classify:
             labels = result.labels.astype(int)
-            brushes = [pg.mkBrush(PALETTE[c % len(PALETTE)]) for c in labels]
+            brushes = [pg.mkBrush(color(c)) for c in labels]
             wrong = result.predicted.astype(int) != labels
             pens = [pg.mkPen("#222", width=2) if w else pg.mkPen(None) for w in wrong]
         else:
@@ -143,7 +143,7 @@ class LatentView(JobView):
         )
         if classify:
             for c, name in enumerate(subject.class_names):
-                self.legend.addItem(pg.ScatterPlotItem(brush=pg.mkBrush(PALETTE[c % len(PALETTE)]), pen=None, size=9), name)
+                self.legend.addItem(pg.ScatterPlotItem(brush=pg.mkBrush(color(c)), pen=None, size=9), name)
         self.plot.autoRange()
         how = internals.PROJECTIONS[result.method].split(" (")[0]
         kept = f", keeping {internals.kept_share_text(result.explained)} of the variance" if result.explained is not None else ""
