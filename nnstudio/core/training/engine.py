@@ -126,7 +126,7 @@ def settings_problem(spec: TrainSpec, bundle: DataBundle, n_outputs: int) -> str
     spec.loss_params = loss_entry.validate(spec.loss_params, "training.loss_params")
     spec.optimizer_params = OPTIMIZERS.get(spec.optimizer).validate(spec.optimizer_params, "training.optimizer_params")
     spec.schedule_params = SCHEDULES.get(spec.schedule).validate(spec.schedule_params, "training.schedule_params")
-    if getattr(bundle, "problem", ""):  # NaN/inf left after preprocessing: bad data, not a learning-rate problem
+    if bundle.problem:  # NaN/inf left after preprocessing: bad data, not a learning-rate problem
         return bundle.problem
     problem = batch_problem(spec.batch_size, len(bundle.train))
     if problem:  # told before Train is pressed, next to the button
