@@ -198,8 +198,8 @@ def _crash_hook(fh: IO[bytes]) -> None:
 
 # ---------------------------------------------------------------------------- writing
 def write_project(project: Project, path: Path, *, include_snapshots: bool = False) -> int:
-    _check_runs(project)
     if path.suffix.lower() == ".json":
+        _check_runs(project)  # write_zip checks it for the zip
         text = json.dumps(project.to_dict(), indent=2).encode("utf-8")
         _check_json_size(len(text))
         return atomic_write(path, lambda fh: fh.write(text))
