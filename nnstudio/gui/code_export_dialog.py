@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QCheckBox, QDialog, QFileDialog, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QDialog, QWidget
+
+from nnstudio.gui.save_dialog import OptionsSaveDialog
 
 EXACT_TIP = (
     "Off: idiomatic PyTorch as in a lecture (a model class, a DataLoader, a plain training loop, the test score "
@@ -14,29 +16,21 @@ EXACT_TIP = (
 )
 
 
-class ExportCodeDialog(QFileDialog):
+class ExportCodeDialog(OptionsSaveDialog):
     """Where to write the script, and whether it copies the app's run number for number."""
 
     def __init__(self, parent: QWidget | None, start: str, title: str = "Export as PyTorch code") -> None:
-        super().__init__(parent, title, start, "Python file (*.py)")
+        super().__init__(parent, title, start, "Python file (*.py)", "py")
         self.setObjectName("exportCodeDialog")
-        self.setOption(QFileDialog.Option.DontUseNativeDialog)  # the native one cannot show extra widgets
-        self.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        self.setDefaultSuffix("py")
         self.exact = QCheckBox("Exact copy of the app's training (same seeds and batch order)")
         self.exact.setObjectName("exactCode")
         self.exact.setToolTip(EXACT_TIP)
-        extra = QWidget()
-        box = QVBoxLayout(extra)
-        box.setContentsMargins(0, 4, 0, 0)
-        box.addWidget(self.exact)
-        layout = self.layout()
-        layout.addWidget(extra, layout.rowCount(), 0, 1, -1)
+        self.add_options(self.exact)
 
     def chosen(self) -> tuple[Path, bool] | None:
         """(the file, exact) once accepted; None when no file was chosen."""
-        files = self.selectedFiles()
-        return (Path(files[0]), self.exact.isChecked()) if files else None
+        path = self.chosen_path()
+        return (path, self.exact.isChecked()) if path is not None else None
 
 
 def ask_code_export(parent: QWidget | None, start: str, title: str = "Export as PyTorch code") -> tuple[Path, bool] | None:

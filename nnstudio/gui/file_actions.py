@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QProgressDialog,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -45,6 +44,7 @@ from nnstudio.core.weights_io import (
 )
 from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.preferences import PreferencesDialog, apply_appearance
+from nnstudio.gui.save_dialog import OptionsSaveDialog
 from nnstudio.gui.threads import Report, ThreadRunner
 
 if TYPE_CHECKING:
@@ -89,15 +89,12 @@ def show_notes(parent: QWidget, project: Project) -> None:
 
 
 # ---------------------------------------------------------------------------- save dialog
-class SaveProjectDialog(QFileDialog):
+class SaveProjectDialog(OptionsSaveDialog):
     """Qt's own save dialog plus the file's expected size and the per-epoch snapshots choice."""
 
     def __init__(self, parent: QWidget | None, project: Project, start: str) -> None:
-        super().__init__(parent, "Save project", start, SAVE_FILTER)
+        super().__init__(parent, "Save project", start, SAVE_FILTER, "nnstudio")
         self.setObjectName("saveProjectDialog")
-        self.setOption(QFileDialog.Option.DontUseNativeDialog)  # the native one cannot show extra widgets
-        self.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        self.setDefaultSuffix("nnstudio")
         has_snapshots = any(run.snapshots for run in project.runs)
         self.base_size = estimate_size(project)
         self.snapshot_size = estimate_size(project, include_snapshots=True) if has_snapshots else self.base_size
@@ -112,13 +109,7 @@ class SaveProjectDialog(QFileDialog):
         self.size_label = QLabel()
         self.size_label.setObjectName("expectedSize")
         self.snapshots.toggled.connect(self._update_size)
-        extra = QWidget()
-        box = QVBoxLayout(extra)
-        box.setContentsMargins(0, 4, 0, 0)
-        box.addWidget(self.snapshots)
-        box.addWidget(self.size_label)
-        layout = self.layout()
-        layout.addWidget(extra, layout.rowCount(), 0, 1, -1)
+        self.add_options(self.snapshots, self.size_label)
         self._update_size()
 
     def expected_size(self) -> int:
@@ -132,8 +123,8 @@ class SaveProjectDialog(QFileDialog):
         self.size_label.setText(text)
 
     def chosen(self) -> tuple[Path, bool] | None:
-        files = self.selectedFiles()
-        return (Path(files[0]), self.snapshots.isChecked()) if files else None
+        path = self.chosen_path()
+        return (path, self.snapshots.isChecked()) if path is not None else None
 
 
 # ---------------------------------------------------------------------------- background job
