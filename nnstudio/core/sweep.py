@@ -119,7 +119,7 @@ def run_sweep(
         run = store.new_run(train, trial_arch, origin="sweep")
         run.name = f"{run.name} (sweep)"
         try:
-            built = build(trial_arch, bundle.input_shape)
+            built = build(trial_arch, bundle.input_shape, batch_size=train.batch_size)  # memory at this trial's batch
             trainer = Trainer(new_model(built.module, train.seed), bundle, train)
             trainer.fit(spec.epochs, [RunRecorder(run, snapshots=False)], control)
         except NNStudioError as exc:
