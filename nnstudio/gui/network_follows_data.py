@@ -17,6 +17,7 @@ NOTE_MS = 15000  # long enough to read aloud in a class
 
 
 def sentence(note: str) -> str:
+    """A note as a sentence (the core writes them to follow a colon)."""
     return note[:1].upper() + note[1:]
 
 

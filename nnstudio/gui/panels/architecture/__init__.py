@@ -52,6 +52,7 @@ from nnstudio.core.errors import NNStudioError, ShapeError, format_shape
 from nnstudio.core.registry import LAYERS
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.dialogs import show_error
+from nnstudio.gui.network_follows_data import sentence
 from nnstudio.gui.panels.architecture.palette import LayerPalette
 from nnstudio.gui.panels.architecture.stack import LayerStackView
 from nnstudio.gui.panels.architecture.undo import ArchitectureUndoCommand
@@ -327,7 +328,7 @@ class ArchitecturePanel(QWidget):
             text += (f"<br><span style='color:#a15c00'>The network ends with {self.built.output_shape[-1]} outputs but the data "
                      f"needs {needed}" + (": press <i>Fit to data</i>.</span>" if plan.command else ".</span>"))
         for kept in plan.kept:  # a pin is why the network does not follow the data: say so where the sizes are
-            text += f"<br><span style='color:#a15c00'>{html.escape(kept[0].upper() + kept[1:])}.</span>"
+            text += f"<br><span style='color:#a15c00'>{html.escape(sentence(kept))}.</span>"
         self.input_label.setText(text)
         self.fit_button.setEnabled(plan.command is not None)
 
