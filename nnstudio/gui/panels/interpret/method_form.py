@@ -39,7 +39,7 @@ def _set_item_enabled(combo: QComboBox, index: int, enabled: bool, tooltip: str)
 
 
 def narrow_combo(combo: QComboBox) -> QComboBox:
-    """Let a combo shrink to the pane (long layer titles elide; the full text is in its tooltip): sized to its
+    """Let a combo shrink to the pane (long layer titles elide; its open list shows them whole): sized to its
     longest item, it widened the method pane past its scroll area and clipped the help text beside it."""
     combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
     combo.setMinimumContentsLength(10)
