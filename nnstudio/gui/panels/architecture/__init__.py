@@ -294,7 +294,10 @@ class ArchitecturePanel(QWidget):
             self.bundle = None
             data_problem = str(exc)
         if self.bundle is not None:
-            self.built, infos, self.shape_error = build_partial(self.spec, self.bundle.input_shape, need=output_need(self.bundle))
+            self.built, infos, self.shape_error = build_partial(
+                self.spec, self.bundle.input_shape, batch_size=self.document.project.training.batch_size,
+                need=output_need(self.bundle),
+            )
         # Signals stay blocked while the rows are rebuilt: a transient "nothing selected" would tear down
         # the property form, possibly the very spin box whose key press caused this refresh.
         self.stack.blockSignals(True)
