@@ -155,10 +155,13 @@ class InsidePanel(QWidget):
         hist_row.addWidget(self.grad_hist)
         self.act_table = QTableWidget(0, 5)
         self.act_table.setObjectName("activationTable")
-        self.act_table.setHorizontalHeaderLabels(["Activation layer", "Mean", "Spread (std)", "Dead ReLUs", "Saturated"])
+        self.act_table.setHorizontalHeaderLabels(["Layer", "Mean", "Spread (std)", "Dead ReLUs", "Saturated"])
         self.act_table.verticalHeader().hide()
         self.act_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.act_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # Columns as wide as their titles and values, the last taking the rest: five equal shares of this
+        # narrow pane cut the titles at 1280x720.
+        self.act_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.act_table.horizontalHeader().setStretchLastSection(True)
         self.act_table.setToolTip("Dead ReLUs: units that output 0 for every example of the batch; they no longer "
                                   "learn. Saturated: sigmoid/tanh outputs stuck near their limits (tiny gradients).")
         hists = QWidget()
