@@ -567,16 +567,16 @@ class TrainingPanel(QWidget):
                 self.ctx.document.set_trained(outcome.weights or {}, outcome.history)
             finally:
                 self._publishing = False
+            epochs = f"{result.epochs} epoch{'s' if result.epochs != 1 else ''}"
             if result.status == COMPLETED:
                 self.progress.setValue(self.progress.maximum())
-                epochs = f"{result.epochs} epoch{'s' if result.epochs != 1 else ''}"
                 self.progress.setFormat(f"Done: {epochs} in {result.seconds:.1f} s")
                 best = f" The best validation result was in epoch {result.best_epoch}." if result.best_epoch else ""
                 self.status.setText(f"Finished {epochs}.{best} Continue adds more epochs to this run."
                                     + (f" {result.warning}" if result.warning else ""))
             else:
                 label = "Early stopped" if result.status == EARLY_STOPPED else result.status.capitalize()
-                self.progress.setFormat(f"{label} after {result.epochs} epochs")
+                self.progress.setFormat(f"{label} after {epochs}")
                 self.status.setText(result.message)
                 if result.status == DIVERGED:
                     show_error(self, "Training diverged", result.message)
