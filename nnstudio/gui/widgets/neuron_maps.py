@@ -42,6 +42,7 @@ DETAIL_MAP = 220  # the enlarged map in the side panel, at most
 MIN_DETAIL_MAP = 120
 MAX_BARS = 16  # incoming weights listed in the side panel (the largest ones beyond that)
 STRENGTH = 0.95
+NO_NEURONS = "<b>Hidden neurons</b> — this network has none: its inputs go straight to the output layer."
 
 
 def layer_scale(layer: NeuronLayer) -> float:
@@ -82,6 +83,11 @@ class NeuronMap(QWidget):
         self.colours = map_colours(self.values, scale)
         self._image = _image(self.colours)
         self.setToolTip(tooltip)
+        self.update()
+
+    def clear_values(self) -> None:
+        self.values = self.colours = self._image = None
+        self.setToolTip("")
         self.update()
 
     def set_selected(self, selected: bool) -> None:
@@ -278,7 +284,9 @@ class NeuronDetail(QWidget):
 
     def clear(self) -> None:
         self.layer, self.unit, self.weights, self.bias = None, -1, None, math.nan
-        self.title.setText("")
+        for label in (self.title, self.legend, self.more):
+            label.clear()
+        self.big.clear_values()
         self.bars.set_rows([])
 
 
@@ -330,6 +338,10 @@ class NeuronMapsView(QWidget):
             for u, tile in enumerate(row):
                 tile.show_values(lay.responses[u], self.scales[k], describe_neuron(lay, u))
         self.frames_shown += 1
+        # No hidden layer (a single Linear): no side panel, or it would go on showing a neuron that is gone.
+        self.detail.setVisible(bool(layers))
+        if not layers:
+            self.heading.setText(NO_NEURONS)
         if layers:
             k, u = self._hovered
             k = min(k, len(layers) - 1)
