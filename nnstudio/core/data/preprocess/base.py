@@ -49,6 +49,12 @@ class StepKind:
     def feature_names(cls, p: dict[str, Any], state: State, names: list[str]) -> list[str]:
         return names
 
+    @classmethod
+    def untransform(cls, p: dict[str, Any], state: State, x: np.ndarray) -> np.ndarray | None:
+        """``x`` back in the units it had before this step, for showing it (an image as it was drawn); None
+        when the step cannot be undone. A step that changes nothing undoes as nothing."""
+        return x if cls.transform.__func__ is StepKind.transform.__func__ else None
+
 
 def flat_rows(x: np.ndarray) -> np.ndarray:
     """One row per example, whatever the example's shape (images become pixel rows)."""

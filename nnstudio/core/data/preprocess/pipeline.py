@@ -58,6 +58,15 @@ class FittedPipeline:
             x = step.kind.transform(step.spec.params, step.state, x)
         return _as_output(x)
 
+    def untransform(self, x: np.ndarray) -> np.ndarray | None:
+        """Model inputs back in the data's own units (to show an image as it looks, not as standardized
+        pixels); None when some step cannot be undone (PCA, one-hot ...)."""
+        for step in reversed(self.steps):
+            x = step.kind.untransform(step.spec.params, step.state, x)
+            if x is None:
+                return None
+        return np.asarray(x, dtype=np.float32)
+
     def apply(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Prepare a whole split; steps may drop rows, and drop the same targets."""
         for step in self.steps:

@@ -30,6 +30,10 @@ class Standardize(StepKind):
     def transform(cls, p: dict[str, Any], state: State, x: np.ndarray) -> np.ndarray:
         return (as_float(x, "Standardize") - state["mean"]) / state["std"]
 
+    @classmethod
+    def untransform(cls, p: dict[str, Any], state: State, x: np.ndarray) -> np.ndarray:
+        return np.asarray(x, dtype=np.float32) * state["std"] + state["mean"]
+
 
 @PREPROCESSING.register(
     "minmax", title="Min-max scale", category="Scaling",
@@ -50,3 +54,9 @@ class MinMax(StepKind):
     def transform(cls, p: dict[str, Any], state: State, x: np.ndarray) -> np.ndarray:
         unit = (as_float(x, "Min-max scale") - state["min"]) / state["span"]
         return unit if p["range"] == "0,1" else unit * 2.0 - 1.0
+
+    @classmethod
+    def untransform(cls, p: dict[str, Any], state: State, x: np.ndarray) -> np.ndarray:
+        unit = np.asarray(x, dtype=np.float32)
+        unit = unit if p["range"] == "0,1" else (unit + 1.0) / 2.0
+        return unit * state["span"] + state["min"]

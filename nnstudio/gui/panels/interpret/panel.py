@@ -67,6 +67,7 @@ class InterpretPanel(QWidget):
         self.subject: Subject | None = None
         self.problem = ""  # why nothing can be explained (data or architecture does not load)
         self.examples_x: np.ndarray = np.zeros((0,))
+        self.pipeline = None  # the data's fitted preprocessing: images are shown as they look, not standardized
         self.examples_y: np.ndarray = np.zeros((0,))
         self.current: dict[str, Any] | None = None  # the example being explained
         self._dirty = True
@@ -271,6 +272,7 @@ class InterpretPanel(QWidget):
             n = min(GALLERY_SIZE, len(split))
             self.examples_x = split.x[:n].numpy()
             self.examples_y = split.y[:n].numpy()
+            self.pipeline = bundle.pipeline
         except NNStudioError as exc:
             self.problem = str(exc)
             self.examples_x, self.examples_y = np.zeros((0,)), np.zeros((0,))
@@ -306,13 +308,21 @@ class InterpretPanel(QWidget):
             return self.subject.class_name(int(y))
         return f"{float(np.asarray(y).reshape(-1)[0]):.3g}"
 
+    def shown(self, x: np.ndarray) -> np.ndarray:
+        """An image input as the student knows it: preprocessing undone where it can be (per-pixel
+        standardization turns a digit into patchy grey); the attribution itself is computed on ``x``."""
+        if self.pipeline is None or self.subject is None or self.subject.layout == FEATURES:
+            return x
+        raw = self.pipeline.untransform(np.asarray(x)[None])
+        return x if raw is None or raw.shape[1:] != np.shape(x) else raw[0]
+
     def _fill_gallery(self) -> None:
         self.gallery.blockSignals(True)
         n = len(self.examples_x)
         captions = [self._label_text(self.examples_y[i]) for i in range(n)]
         tips = [f"Test example {i}, label {captions[i]}" for i in range(n)]
         if self.subject is not None and self.subject.layout != FEATURES:
-            self.gallery.set_images(list(self.examples_x), captions, tips)
+            self.gallery.set_images([self.shown(x) for x in self.examples_x], captions, tips)
         else:
             names = [self.subject.feature_name(j) for j in range(self.examples_x.shape[1])] if n and self.subject else []
             rows = [f"#{i}  {captions[i]}:  " + ", ".join(f"{v:.2f}" for v in self.examples_x[i].reshape(-1)[:6]) for i in range(n)]
@@ -549,10 +559,10 @@ class InterpretPanel(QWidget):
             texts = [
                 f"#{i} {self._label_text(self.examples_y[i])} → {r.target_name}" for i, r in zip(indices, results, strict=True)
             ]
-            self.views.show_grid([self.examples_x[i] for i in indices], results, texts, self.subject)
+            self.views.show_grid([self.shown(self.examples_x[i]) for i in indices], results, texts, self.subject)
             self.status.setText(f"{results[0].title} on {len(results)} test examples (label → explained class).")
             return
-        x = self._running_example["x"] if self._running_example else None
+        x = self.shown(self._running_example["x"]) if self._running_example else None
         if mode == COMPARE:
             self.views.show_one(self.views.compare_a, self.views.bars_a, x, outcome.results["A"], self.subject)
             self.views.show_one(self.views.compare_b, self.views.bars_b, x, outcome.results["B"], self.subject)
