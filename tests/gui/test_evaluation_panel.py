@@ -166,6 +166,7 @@ def test_a_drawn_digit_gives_probabilities_that_sum_to_one(qtbot, main_window, d
     qtbot.mouseClick(page.clear_button, Qt.MouseButton.LeftButton)
     assert canvas.is_empty()
     assert page.output.sum() == pytest.approx(1.0, abs=1e-6)  # an empty canvas is an input too
+    assert "The canvas is empty: a network answers every input, even a blank one." in page.answer.text()
 
 
 def test_an_opened_image_file_is_resized_and_inverted(qtbot, main_window, digits_project, tmp_path, monkeypatch):

@@ -359,6 +359,9 @@ class TryItPage(QWidget):
 
     def unfamiliar_note(self) -> str:
         """Say so when the input lies where the training data never went: the answer may be confidently wrong."""
+        if self.canvas is not None and self._rgb is None and self.canvas.is_empty():
+            return ("<br><span style='color:#8a5a00; font-size:11pt'>The canvas is empty: a network answers every "
+                    "input, even a blank one. Draw with the mouse to ask it about a digit.</span>")
         example = self.raw_input()
         if self.raw is None or example is None or self.bundle is None:
             return ""
