@@ -21,6 +21,7 @@ from torch import nn
 
 from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.evaluate.baselines import majority_class, training_mean
 from nnstudio.core.evaluate.predict import predict_outputs, probabilities
 
 # Probabilities are clipped into [EPS, 1 - EPS] before the log loss, so a confident wrong answer costs
@@ -381,20 +382,6 @@ def evaluate(
         report.notes.append(NO_HELD_OUT)
     report.gaps = find_gaps(report, bundle)
     return report
-
-
-def majority_class(bundle: DataBundle) -> int:
-    if bundle.task != CLASSIFICATION or len(bundle.train) == 0:
-        return 0
-    return int(np.bincount(bundle.train.y.numpy().astype(np.int64), minlength=bundle.num_classes).argmax())
-
-
-def training_mean(bundle: DataBundle) -> np.ndarray | None:
-    """The training targets' mean, per target: what the predict-the-mean baseline always answers."""
-    if bundle.task == CLASSIFICATION or len(bundle.train) == 0:
-        return None
-    y = bundle.train.y.numpy().astype(np.float64)
-    return y.reshape(len(y), -1).mean(axis=0)
 
 
 def _target_names(bundle: DataBundle) -> list[str]:

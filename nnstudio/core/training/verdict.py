@@ -8,6 +8,7 @@ import math
 import torch
 
 from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle
+from nnstudio.core.evaluate.baselines import majority_class, training_mean
 
 # Within two points of the guess counts as no better. The evaluation report's alarm is wider (5 points); at the
 # end of a run only a network that learned nothing at all is called out, not one that is still early.
@@ -21,10 +22,8 @@ def no_better_than_guessing(history: dict[str, list[float]], bundle: DataBundle,
     split = "validation" if history.get("val_loss") and len(bundle.validation) else "training"
     prefix = "val" if split == "validation" else "train"
     advice = f"the learning rate ({lr:g}) may be too high or too low, or the network may need more epochs"
-    # The evaluation report's baselines (imported here: report -> predict -> engine -> this module), scored on
-    # the split the history's number comes from: its class mix or spread may differ from the training split's.
-    from nnstudio.core.evaluate.report import majority_class, training_mean
-
+    # The guesses are learned from the training labels and scored on the split the history's number comes
+    # from: its class mix or spread may differ from the training split's.
     labels = bundle.train.y
     target = (bundle.validation if split == "validation" else bundle.train).y
     if bundle.task == CLASSIFICATION:
