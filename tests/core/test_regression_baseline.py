@@ -8,18 +8,15 @@ import json
 import numpy as np
 import pytest
 import torch
+from helpers_projects import short_diabetes
 from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 from torch import nn
 
 from nnstudio.cli import main
-from nnstudio.core.arch.spec import ArchitectureSpec, layer
 from nnstudio.core.data.bundle import REGRESSION, DataBundle, Split
-from nnstudio.core.data.spec import DataSpec, StepSpec
 from nnstudio.core.evaluate.gaps import ALERT, WARNING
 from nnstudio.core.evaluate.report import evaluate, regression_metrics
-from nnstudio.core.project import Project, save_project
-from nnstudio.core.session import train_project
-from nnstudio.core.training.config import TrainSpec
+from nnstudio.core.project import save_project
 
 
 def bundle(n_out: int = 1, seed: int = 0) -> DataBundle:
@@ -98,15 +95,8 @@ def test_a_good_model_has_no_warnings():
 
 @pytest.fixture(scope="module")
 def short_run(tmp_path_factory):
-    project = Project(
-        name="diabetes", data=DataSpec("diabetes", {}, [StepSpec("standardize")]),
-        architecture=ArchitectureSpec([layer("linear", in_features=0, out_features=16), layer("relu"),
-                                       layer("linear", in_features=0, out_features=1)]),
-        training=TrainSpec(loss="mse", epochs=2, lr=0.01, device="cpu"),
-    )
-    train_project(project)
     path = tmp_path_factory.mktemp("reg") / "diabetes.nnstudio"
-    save_project(project, path)
+    save_project(short_diabetes(), path)
     return path
 
 

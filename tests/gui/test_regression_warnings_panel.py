@@ -6,32 +6,21 @@ import copy
 import html
 
 import pytest
+from helpers_projects import short_diabetes
 
-from nnstudio.core.arch.spec import ArchitectureSpec, layer
-from nnstudio.core.data.spec import DataSpec, StepSpec
 from nnstudio.core.project import Project
-from nnstudio.core.session import train_project
-from nnstudio.core.training.config import TrainSpec
 
 
 @pytest.fixture(scope="module")
-def short_diabetes() -> Project:
-    """Diabetes after two epochs: predictions squeezed far below targets of 50-300, R² well under 0."""
-    project = Project(
-        name="diabetes", data=DataSpec("diabetes", {}, [StepSpec("standardize")]),
-        architecture=ArchitectureSpec([layer("linear", in_features=0, out_features=16), layer("relu"),
-                                       layer("linear", in_features=0, out_features=1)]),
-        training=TrainSpec(loss="mse", epochs=2, lr=0.01, device="cpu"),
-    )
-    train_project(project)
-    return project
+def diabetes_run() -> Project:
+    return short_diabetes()
 
 
-def test_panel_shows_the_mean_baseline_and_the_warnings(qtbot, main_window, short_diabetes):
+def test_panel_shows_the_mean_baseline_and_the_warnings(qtbot, main_window, diabetes_run):
     panel = main_window.evaluation_panel
     main_window.show_tab("evaluation")
     with qtbot.waitSignal(panel.evaluation_finished, timeout=60_000, check_params_cb=lambda report: report is not None):
-        main_window.document.replace(copy.deepcopy(short_diabetes))
+        main_window.document.replace(copy.deepcopy(diabetes_run))
     report = panel.report
     test = report.splits["test"].metrics
     assert test.mse > test.baseline_mse and test.r2 < 0
