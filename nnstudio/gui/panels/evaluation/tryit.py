@@ -30,7 +30,7 @@ from nnstudio.core.evaluate.tryit import (
     IMAGE_MARGIN,
     RawView,
     feature_input,
-    image_input,
+    from_raw,
     image_raw,
     image_size,
     is_image,
@@ -334,16 +334,11 @@ class TryItPage(QWidget):
         return True
 
     def model_input(self) -> np.ndarray | None:
-        bundle = self.bundle
-        if bundle is None:
+        """The drawn or typed example as the network takes it (preprocessing applied)."""
+        raw = self.raw_input()
+        if raw is None or self.bundle is None:
             return None
-        value_range = self.raw.value_range if self.raw is not None else (0.0, 1.0)
-        if self.canvas is not None:
-            image = self._rgb if self._rgb is not None else self.canvas.image()
-            return image_input(bundle, image, value_range)
-        if self.spins:
-            return feature_input(bundle, [s.value() for s in self.spins])
-        return None
+        return from_raw(self.bundle, raw) if self.canvas is not None else feature_input(self.bundle, raw)
 
     def raw_input(self) -> np.ndarray | None:
         """The drawn or typed example in the data's own units (before preprocessing)."""
