@@ -35,9 +35,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 
 from nnstudio.core.data.spec import SplitSpec, StepSpec  # noqa: E402
-from nnstudio.core.project import Project, default_project  # noqa: E402
-from nnstudio.core.session import prepare  # noqa: E402
+from nnstudio.core.project.spec import Project, default_project  # noqa: E402
 from nnstudio.core.training.engine import Trainer  # noqa: E402
+from nnstudio.core.workspace.session import prepare  # noqa: E402
 
 Config = dict[str, Any]
 

@@ -35,10 +35,10 @@ from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle, Split  # noqa:
 from nnstudio.core.insight.grid import plane_from_raw  # noqa: E402
 from nnstudio.core.insight.live import BoundaryCallback  # noqa: E402
 from nnstudio.core.insight.stats import DEFAULT_EVERY, StatsCallback  # noqa: E402
-from nnstudio.core.runs import RunRecorder, RunStore  # noqa: E402
 from nnstudio.core.training.callbacks import Callback  # noqa: E402
 from nnstudio.core.training.config import TrainSpec  # noqa: E402
 from nnstudio.core.training.engine import Trainer, new_model  # noqa: E402
+from nnstudio.core.workspace.runs import RunRecorder, RunStore  # noqa: E402
 
 
 class Timed(Callback):

@@ -133,7 +133,7 @@ class WindowRun:
         from PySide6.QtCore import QEventLoop, QObject, QTimer, Slot
         from PySide6.QtWidgets import QApplication
 
-        from nnstudio.core.project import Project
+        from nnstudio.core.project.spec import Project
         from nnstudio.gui.app import settle_garbage_collector
         from nnstudio.gui.main_window import MainWindow
         from nnstudio.gui.settings_store import SettingsStore

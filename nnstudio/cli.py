@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from nnstudio import __version__
-from nnstudio.core.errors import NNStudioError
+from nnstudio.core.base.errors import NNStudioError
 
 # Order here is the order of ``nnstudio --help``; the README keeps one table of them.
 COMMANDS = ["train", "evaluate", "explain", "info", "export", "export-code", "self-test"]

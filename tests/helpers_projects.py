@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
 from nnstudio.core.data.spec import DataSpec, StepSpec
-from nnstudio.core.project import Project
-from nnstudio.core.session import train_project
+from nnstudio.core.project.spec import Project
 from nnstudio.core.training.config import TrainSpec
+from nnstudio.core.workspace.session import train_project
 
 
 def short_diabetes() -> Project:

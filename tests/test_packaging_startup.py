@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from nnstudio.core.document import DataPendingError, ProjectDocument
-from nnstudio.core.project import default_project
+from nnstudio.core.project.spec import default_project
+from nnstudio.core.workspace.document import DataPendingError, ProjectDocument
 
 ROOT = Path(__file__).resolve().parent.parent
 

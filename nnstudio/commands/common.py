@@ -9,8 +9,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from nnstudio.core.errors import NNStudioError
-from nnstudio.core.project import Project, default_project, load_project
+from nnstudio.core.base.errors import NNStudioError
+from nnstudio.core.project.spec import Project, default_project, load_project
 
 log = logging.getLogger(__name__)
 

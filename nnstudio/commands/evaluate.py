@@ -8,9 +8,9 @@ import math
 from pathlib import Path
 
 from nnstudio.commands.common import add_project_argument, open_project
-from nnstudio.core.errors import NNStudioError
+from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.evaluate.report import ClassificationMetrics, EvaluationReport, evaluate
-from nnstudio.core.session import prepare
+from nnstudio.core.workspace.session import prepare
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:

@@ -9,12 +9,12 @@ from typing import Any
 import numpy as np
 
 from nnstudio.commands.common import add_project_argument, open_project, print_json_line
-from nnstudio.core.errors import NNStudioError
+from nnstudio.core.base.errors import NNStudioError
+from nnstudio.core.base.registry import ATTRIBUTIONS, Entry
 from nnstudio.core.interpret import render
 from nnstudio.core.interpret.explain import explain
 from nnstudio.core.interpret.subject import Subject
-from nnstudio.core.registry import ATTRIBUTIONS, Entry
-from nnstudio.core.session import prepare
+from nnstudio.core.workspace.session import prepare
 
 METHOD_ALIASES = {"guided-gradcam": "guided_gradcam"}
 

@@ -6,9 +6,9 @@ import argparse
 from pathlib import Path
 
 from nnstudio.commands.common import add_project_argument, open_project
-from nnstudio.core.errors import NNStudioError
-from nnstudio.core.session import prepare
-from nnstudio.core.weights_io import example_input, export_onnx, export_program, export_safetensors
+from nnstudio.core.base.errors import NNStudioError
+from nnstudio.core.project.weights_io import example_input, export_onnx, export_program, export_safetensors
+from nnstudio.core.workspace.session import prepare
 
 SUFFIXES = {"safetensors": ".safetensors", "onnx": ".onnx", "torch-export": ".pt2"}
 

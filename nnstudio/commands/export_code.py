@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from nnstudio.commands.common import add_project_argument, open_project
-from nnstudio.core.errors import NNStudioError
+from nnstudio.core.base.errors import NNStudioError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 
 from nnstudio.commands.common import add_project_argument, open_project
-from nnstudio.core import memory
 from nnstudio.core.arch.adapt import adapt_project
 from nnstudio.core.arch.builder import check_fits, check_output, estimate, output_need, plan
+from nnstudio.core.base import memory
+from nnstudio.core.base.errors import format_shape
+from nnstudio.core.base.registry import DATASETS, LAYERS, LOSSES, OPTIMIZERS
 from nnstudio.core.data.assemble import build as build_data
-from nnstudio.core.errors import format_shape
-from nnstudio.core.registry import DATASETS, LAYERS, LOSSES, OPTIMIZERS
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:

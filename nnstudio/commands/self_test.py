@@ -140,8 +140,8 @@ class SelfTest:
         return f"{self.app.platformName()} platform, {self.window.width()}x{self.window.height()}, tabs: {', '.join(tabs)}"
 
     def check_default_project(self) -> str:
-        from nnstudio.core.errors import format_shape
-        from nnstudio.core.project import default_project
+        from nnstudio.core.base.errors import format_shape
+        from nnstudio.core.project.spec import default_project
 
         self.window.document.replace(default_project())
         self._process_events()

@@ -9,15 +9,15 @@ import time
 from pathlib import Path
 
 from nnstudio.commands.common import add_project_argument, open_project, print_json_line
+from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.data.files import rebase_paths
-from nnstudio.core.errors import NNStudioError
 from nnstudio.core.evaluate.metrics import task_metric
-from nnstudio.core.project import Project, save_project
-from nnstudio.core.session import train_project
+from nnstudio.core.project.spec import Project, save_project
 from nnstudio.core.training.callbacks import Callback
 from nnstudio.core.training.config import setting
 from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.training.engine import DIVERGED, RunResult, TrainingState
+from nnstudio.core.workspace.session import train_project
 
 DIVERGED_EXIT = 1  # a run that blew up is a failure, not bad input (2); its message says what to change
 

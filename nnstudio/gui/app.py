@@ -82,7 +82,7 @@ def create_main_window(settings=None):  # -> MainWindow
     Importing scikit-learn and reading a dataset take seconds on a classroom laptop: the window shows
     first (its views say the data is loading), then every view fills in.
     """
-    from nnstudio.core.document import ProjectDocument
+    from nnstudio.core.workspace.document import ProjectDocument
     from nnstudio.gui.main_window import MainWindow
 
     document = ProjectDocument()

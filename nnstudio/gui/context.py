@@ -7,9 +7,9 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from nnstudio.core.document import ProjectDocument
 from nnstudio.core.training.callbacks import Callback
 from nnstudio.core.training.engine import Trainer
+from nnstudio.core.workspace.document import ProjectDocument
 from nnstudio.gui.settings_store import SettingsStore
 
 

@@ -7,7 +7,7 @@ import logging
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from nnstudio.core.errors import NNStudioError
+from nnstudio.core.base.errors import NNStudioError
 
 log = logging.getLogger("nnstudio")
 

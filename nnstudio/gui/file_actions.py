@@ -27,11 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.errors import NNStudioError, ProjectFileError
-from nnstudio.core.project import Project, load_project, record_run
-from nnstudio.core.project_io import check_weights_fit, estimate_size, format_size, pipeline_state
-from nnstudio.core.recovery import RecoveryStore
-from nnstudio.core.weights_io import (
+from nnstudio.core.base.errors import NNStudioError, ProjectFileError
+from nnstudio.core.project.file_format import check_weights_fit, estimate_size, format_size, pipeline_state
+from nnstudio.core.project.recovery import RecoveryStore
+from nnstudio.core.project.spec import Project, load_project, record_run
+from nnstudio.core.project.weights_io import (
     ONNX_HELP,
     WEIGHT_SUFFIXES,
     ExportError,

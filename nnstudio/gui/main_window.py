@@ -13,10 +13,10 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMessageBox, QWidget
 
 from nnstudio import __version__
+from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.data.files import MissingFileError, rebase_paths
-from nnstudio.core.document import ProjectDocument
-from nnstudio.core.errors import NNStudioError
-from nnstudio.core.project import default_project, save_project
+from nnstudio.core.project.spec import default_project, save_project
+from nnstudio.core.workspace.document import ProjectDocument
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.file_actions import FileActions, SaveProjectDialog, read_project_file, show_notes
@@ -28,13 +28,13 @@ from nnstudio.gui.widgets.lazy_tabs import LazyTabWidget
 from nnstudio.gui.widgets.plot_defaults import configure_plots
 
 if TYPE_CHECKING:  # the panels themselves are imported when their tab is first needed
-    from nnstudio.gui.panels.architecture import ArchitecturePanel
-    from nnstudio.gui.panels.data import DataPanel
+    from nnstudio.gui.panels.architecture.panel import ArchitecturePanel
+    from nnstudio.gui.panels.data.panel import DataPanel
     from nnstudio.gui.panels.evaluation import EvaluationPanel
     from nnstudio.gui.panels.inside import InsidePanel
     from nnstudio.gui.panels.interpret import InterpretPanel
     from nnstudio.gui.panels.runs import RunsPanel
-    from nnstudio.gui.panels.training import TrainingPanel
+    from nnstudio.gui.panels.training.panel import TrainingPanel
 
 IDLE_RETRY_MS = 100  # how often start-up's idle tab building looks again while a background job runs
 PROJECT_FILTER = "nnstudio projects (*.nnstudio *.json);;All files (*)"
@@ -49,9 +49,9 @@ class Tab(NamedTuple):
 
 TABS = (
     Tab("architecture", "Architecture", "Stack layers and watch shapes and parameter counts",
-        "nnstudio.gui.panels.architecture:ArchitecturePanel"),
-    Tab("data", "Data", "Choose the dataset and how it is prepared", "nnstudio.gui.panels.data:DataPanel"),
-    Tab("training", "Training", "Train the network and watch it learn", "nnstudio.gui.panels.training:TrainingPanel"),
+        "nnstudio.gui.panels.architecture.panel:ArchitecturePanel"),
+    Tab("data", "Data", "Choose the dataset and how it is prepared", "nnstudio.gui.panels.data.panel:DataPanel"),
+    Tab("training", "Training", "Train the network and watch it learn", "nnstudio.gui.panels.training.panel:TrainingPanel"),
     Tab("inside", "Inside", "Look inside the network while it learns: boundaries, neurons, gradients",
         "nnstudio.gui.panels.inside:InsidePanel"),
     Tab("runs", "Runs", "Compare runs, go back to earlier epochs, find a learning rate, sweep",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QTimer
 
 from nnstudio.core.arch.adapt import needed_outputs, plan_adaptation
-from nnstudio.core.errors import NNStudioError
+from nnstudio.core.base.errors import NNStudioError
 from nnstudio.gui.context import AppContext
 
 NOTE_MS = 15000  # long enough to read aloud in a class

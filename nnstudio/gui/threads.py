@@ -18,7 +18,7 @@ from typing import Any
 import torch
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from nnstudio.core.errors import NNStudioError
+from nnstudio.core.base.errors import NNStudioError
 
 log = logging.getLogger("nnstudio")
 

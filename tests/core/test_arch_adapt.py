@@ -13,10 +13,10 @@ from nnstudio.core.arch.commands import SetPinned
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
 from nnstudio.core.arch.spec_file import architecture_to_json, load_architecture, save_architecture
 from nnstudio.core.arch.validation import fit_to_data
+from nnstudio.core.base.errors import SpecError
 from nnstudio.core.data.assemble import build as build_data
 from nnstudio.core.data.spec import DataSpec
-from nnstudio.core.errors import SpecError
-from nnstudio.core.project import default_project, load_project, save_project
+from nnstudio.core.project.spec import default_project, load_project, save_project
 
 IRIS_INPUT, IRIS_CLASSES = (4,), 3
 

@@ -8,7 +8,7 @@ from torch import nn
 
 from nnstudio.core.arch.builder import build, build_partial
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
-from nnstudio.core.errors import ShapeError
+from nnstudio.core.base.errors import ShapeError
 
 
 def run(spec_layers, shape, dtype=torch.float32, high=None):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from nnstudio.core import project_io
-from nnstudio.core.errors import ProjectFileError
-from nnstudio.core.project_io import atomic_save, atomic_write
+from nnstudio.core.base.errors import ProjectFileError
+from nnstudio.core.project import file_format as project_io
+from nnstudio.core.project.file_format import atomic_save, atomic_write
 
 
 def test_a_finished_save_leaves_no_temp_file_marked_as_being_written(tmp_path):

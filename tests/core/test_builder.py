@@ -6,8 +6,8 @@ from torch import nn
 
 from nnstudio.core.arch.builder import build
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
-from nnstudio.core.errors import ShapeError
-from nnstudio.core.registry import LAYERS
+from nnstudio.core.base.errors import ShapeError
+from nnstudio.core.base.registry import LAYERS
 
 # (layer, input shape, reference torch module): the builder's shape and count must match torch's.
 CASES = [

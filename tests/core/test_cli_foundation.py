@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from nnstudio.cli import main
-from nnstudio.core.project import default_project, load_project, save_project
+from nnstudio.core.project.spec import default_project, load_project, save_project
 
 
 def _last_json(capsys):

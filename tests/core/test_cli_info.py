@@ -12,11 +12,11 @@ from nnstudio.cli import main
 from nnstudio.core.arch.builder import build
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
 from nnstudio.core.arch.templates import EXAMPLES_DIR, example_path
+from nnstudio.core.base.errors import format_shape
+from nnstudio.core.base.registry import DATASETS, LAYERS, LOSSES, OPTIMIZERS
 from nnstudio.core.data.assemble import build as build_data
 from nnstudio.core.data.spec import SplitSpec
-from nnstudio.core.errors import format_shape
-from nnstudio.core.project import default_project, save_project
-from nnstudio.core.registry import DATASETS, LAYERS, LOSSES, OPTIMIZERS
+from nnstudio.core.project.spec import default_project, save_project
 
 # "  <indent><index> <title> <summary> -> <shape> <n> params"; the memory line being added is not parsed.
 LAYER_LINE = re.compile(r"^  (?P<indent>(?:  )*)(?P<index>\d+(?:\.\d+)*)\s+(?P<text>.*?)\s*-> (?P<shape>\S+)\s+(?P<params>[\d,]+) params$")
@@ -62,7 +62,7 @@ def _project_file(which: str, tmp_path: Path) -> tuple[list[str], Path | None]:
 
 @pytest.mark.parametrize("which", ["demo", "small_cnn", "tiny_transformer", "lstm_classifier", "residual", "csv"])
 def test_info_prints_the_builders_layers_shapes_and_counts(which, tmp_path, capsys):
-    from nnstudio.core.project import load_project
+    from nnstudio.core.project.spec import load_project
 
     argv, base_dir = _project_file(which, tmp_path)
     project = default_project() if which == "demo" else load_project(argv[0])

@@ -20,9 +20,9 @@ from nnstudio.core.arch.spec import ArchitectureSpec, layer
 from nnstudio.core.arch.templates import TEMPLATES
 from nnstudio.core.data.assemble import build as build_data
 from nnstudio.core.data.spec import DataSpec
-from nnstudio.core.project import Project, default_project, save_project
-from nnstudio.core.session import train_project
+from nnstudio.core.project.spec import Project, default_project, save_project
 from nnstudio.core.training.config import TrainSpec
+from nnstudio.core.workspace.session import train_project
 
 EPOCHS = 2
 

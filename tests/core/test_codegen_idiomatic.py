@@ -19,9 +19,9 @@ from nnstudio.core.arch.spec import ArchitectureSpec, layer
 from nnstudio.core.arch.templates import TEMPLATES
 from nnstudio.core.data.assemble import build as build_data
 from nnstudio.core.data.spec import StepSpec
-from nnstudio.core.project import default_project
-from nnstudio.core.session import prepare
+from nnstudio.core.project.spec import default_project
 from nnstudio.core.training.engine import Trainer
+from nnstudio.core.workspace.session import prepare
 
 # What the exact script needs for parity and a student does not: none of it belongs in the default export.
 PARITY_MACHINERY = ("reset_weights", "1_000_003", "if L1:", "if GRAD_CLIP:", "L1 =", "GRAD_CLIP =",

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from nnstudio.core.arch.codegen import export_project, generate
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
 from nnstudio.core.data.spec import DataSpec
-from nnstudio.core.project import Project
+from nnstudio.core.project.spec import Project
 from nnstudio.core.training.config import TrainSpec
 
 

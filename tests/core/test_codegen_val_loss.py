@@ -16,7 +16,7 @@ import torch
 
 from nnstudio.core.arch.codegen import export_project
 from nnstudio.core.arch.templates import TEMPLATES
-from nnstudio.core.session import train_project
+from nnstudio.core.workspace.session import train_project
 
 EPOCHS = 2
 LOSS_RTOL = 2e-3  # far below what a wrong reduction, loss or label smoothing changes

@@ -16,19 +16,19 @@ import pytest
 import torch
 
 from nnstudio.cli import main
-from nnstudio.core import memory
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
+from nnstudio.core.base import memory
+from nnstudio.core.base.errors import DataError, TrainingError
 from nnstudio.core.data import files
 from nnstudio.core.data.assemble import build
 from nnstudio.core.data.bundle import Split
 from nnstudio.core.data.checks import not_finite
 from nnstudio.core.data.spec import DataSpec, SplitSpec, StepSpec
-from nnstudio.core.errors import DataError, TrainingError
 from nnstudio.core.evaluate.report import NO_HELD_OUT, evaluate
-from nnstudio.core.project import default_project, save_project
-from nnstudio.core.session import build_model
+from nnstudio.core.project.spec import default_project, save_project
 from nnstudio.core.training.config import TrainSpec
 from nnstudio.core.training.engine import Trainer, settings_problem
+from nnstudio.core.workspace.session import build_model
 
 
 def table(path: Path, rows: int = 60, empty: bool = False, holes: bool = True) -> Path:

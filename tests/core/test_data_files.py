@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from nnstudio.core.base.errors import DataError
 from nnstudio.core.data import files
 from nnstudio.core.data.assemble import build, load_raw
 from nnstudio.core.data.spec import DataSpec
-from nnstudio.core.document import ProjectDocument
-from nnstudio.core.errors import DataError
+from nnstudio.core.workspace.document import ProjectDocument
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -220,7 +220,7 @@ def test_failed_load_keeps_the_previous_data(tmp_path):
 def test_tiny_dataset_smaller_than_the_batch_gets_a_clear_message(tmp_path):
     from nnstudio.core.arch.builder import build as build_arch
     from nnstudio.core.arch.spec import ArchitectureSpec, layer
-    from nnstudio.core.errors import TrainingError
+    from nnstudio.core.base.errors import TrainingError
     from nnstudio.core.training.config import TrainSpec
     from nnstudio.core.training.engine import Trainer
 

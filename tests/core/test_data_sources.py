@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from nnstudio.core.base.errors import DataError
+from nnstudio.core.base.registry import DATASETS
 from nnstudio.core.data.assemble import build, load_raw
 from nnstudio.core.data.spec import DataSpec
-from nnstudio.core.errors import DataError
-from nnstudio.core.registry import DATASETS
 
 BUILT_IN = [e.name for e in DATASETS if e.category not in ("Your files",) and e.name != "drawn"]
 
@@ -123,7 +123,7 @@ def test_tank_set_is_confounded_with_brightness_except_in_new_photos():
 
 
 def test_unknown_parameter_is_refused_with_its_name():
-    from nnstudio.core.errors import SpecError
+    from nnstudio.core.base.errors import SpecError
 
     with pytest.raises(SpecError, match="data.params.sizes"):
         DataSpec.from_dict({"source": "tanks", "params": {"sizes": 3}})

@@ -12,9 +12,9 @@ import statistics
 import pytest
 import torch
 
-from nnstudio.core.project import default_project
-from nnstudio.core.session import prepare
+from nnstudio.core.project.spec import default_project
 from nnstudio.core.training.engine import COMPLETED, Trainer
+from nnstudio.core.workspace.session import prepare
 
 
 @pytest.fixture

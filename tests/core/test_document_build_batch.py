@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from nnstudio.core import memory
 from nnstudio.core.arch.builder import ModelTooBigError, estimate, plan
-from nnstudio.core.document import ProjectDocument
+from nnstudio.core.base import memory
+from nnstudio.core.workspace.document import ProjectDocument
 
 
 def test_the_memory_check_uses_the_projects_batch_size_not_the_default(monkeypatch):

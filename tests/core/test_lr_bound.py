@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nnstudio.core.errors import SpecError
+from nnstudio.core.base.errors import SpecError
 from nnstudio.core.training.config import TrainSpec, setting
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnstudio.core.lr_finder import moving_average, suggest
+from nnstudio.core.workspace.lr_finder import moving_average, suggest
 
 FIXTURE = Path(__file__).parent / "fixtures" / "lr_finder_moons_cancelled.json"
 

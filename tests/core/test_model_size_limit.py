@@ -8,12 +8,12 @@ import re
 import pytest
 
 from nnstudio.cli import main
-from nnstudio.core import memory
 from nnstudio.core.arch import builder
 from nnstudio.core.arch.builder import ModelTooBigError, build, build_partial, check_fits, estimate, plan
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
 from nnstudio.core.arch.validation import check
-from nnstudio.core.errors import ShapeError
+from nnstudio.core.base import memory
+from nnstudio.core.base.errors import ShapeError
 
 MILLION = 1_000_000
 HUGE = ArchitectureSpec([layer("linear", in_features=0, out_features=MILLION), layer("linear", in_features=MILLION, out_features=MILLION),

@@ -7,8 +7,8 @@ import pytest
 
 from nnstudio.core.data.assemble import load_raw, split_indices
 from nnstudio.core.data.spec import DataSpec, StepSpec
-from nnstudio.core.project import default_project
-from nnstudio.core.session import prepare
+from nnstudio.core.project.spec import default_project
+from nnstudio.core.workspace.session import prepare
 
 
 def _bundle(steps: list[StepSpec], source: str = "digits"):

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 import torch
 
+from nnstudio.core.base.errors import DataError, ProjectFileError
+from nnstudio.core.base.registry import PREPROCESSING
 from nnstudio.core.data.assemble import build, prepare
 from nnstudio.core.data.drawn import decode_points, encode_points
 from nnstudio.core.data.preprocess import FittedPipeline, fit_pipeline
 from nnstudio.core.data.spec import DataSpec, SplitSpec, StepSpec
-from nnstudio.core.errors import DataError, ProjectFileError
-from nnstudio.core.registry import PREPROCESSING
 
 
 def fit1(kind: str, x: np.ndarray, y: np.ndarray | None = None, names: list[str] | None = None, **params) -> FittedPipeline:

@@ -4,8 +4,8 @@ import torch
 from safetensors.torch import load_file
 
 from nnstudio import cli
-from nnstudio.core.project import default_project, save_project
-from nnstudio.core.session import prepare, snapshot_weights
+from nnstudio.core.project.spec import default_project, save_project
+from nnstudio.core.workspace.session import prepare, snapshot_weights
 
 
 def _trained(tmp_path):

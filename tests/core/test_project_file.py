@@ -9,9 +9,15 @@ import numpy as np
 import pytest
 import torch
 
-from nnstudio.core import project_io
-from nnstudio.core.errors import NNStudioError, ProjectFileError, SpecError
-from nnstudio.core.project import (
+from nnstudio.core.base.errors import NNStudioError, ProjectFileError, SpecError
+from nnstudio.core.project import file_format as project_io
+from nnstudio.core.project.file_format import (
+    PickleRefusedError,
+    estimate_size,
+    pipeline_state,
+    restore_pipeline,
+)
+from nnstudio.core.project.spec import (
     PROJECT_JSON,
     SCHEMA_VERSION,
     WEIGHTS,
@@ -21,8 +27,7 @@ from nnstudio.core.project import (
     record_run,
     save_project,
 )
-from nnstudio.core.project_io import PickleRefusedError, estimate_size, pipeline_state, restore_pipeline
-from nnstudio.core.session import prepare, snapshot_weights
+from nnstudio.core.workspace.session import prepare, snapshot_weights
 
 
 @pytest.fixture(scope="module")
@@ -268,8 +273,8 @@ def test_record_run_numbers_runs_and_keeps_weights(trained):
 
 
 def test_epoch_snapshots_recorded_in_training_round_trip(tmp_path):
-    from nnstudio.core.runs import Run, RunRecorder
-    from nnstudio.core.session import train_project
+    from nnstudio.core.workspace.runs import Run, RunRecorder
+    from nnstudio.core.workspace.session import train_project
 
     project = default_project()
     project.training.epochs = 3

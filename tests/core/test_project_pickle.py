@@ -8,11 +8,11 @@ import pytest
 import torch
 
 from nnstudio import cli
-from nnstudio.core.errors import NNStudioError
-from nnstudio.core.project import default_project, load_project
-from nnstudio.core.recovery import RecoveryStore
-from nnstudio.core.session import prepare
-from nnstudio.core.weights_io import WeightsError, import_weights
+from nnstudio.core.base.errors import NNStudioError
+from nnstudio.core.project.recovery import RecoveryStore
+from nnstudio.core.project.spec import default_project, load_project
+from nnstudio.core.project.weights_io import WeightsError, import_weights
+from nnstudio.core.workspace.session import prepare
 
 
 class _Payload:

@@ -6,8 +6,8 @@ import sys
 
 import torch
 
-from nnstudio.core.project import default_project
-from nnstudio.core.recovery import RecoveryStore
+from nnstudio.core.project.recovery import RecoveryStore
+from nnstudio.core.project.spec import default_project
 
 
 def test_copy_of_a_live_process_is_not_offered_and_discard_removes_it(tmp_path):

@@ -8,8 +8,8 @@ import zipfile
 import pytest
 import torch
 
-from nnstudio.core.errors import NNStudioError, ProjectFileError, SpecError
-from nnstudio.core.project import SCHEMA_VERSION, Project, default_project, load_project, save_project
+from nnstudio.core.base.errors import NNStudioError, ProjectFileError, SpecError
+from nnstudio.core.project.spec import SCHEMA_VERSION, Project, default_project, load_project, save_project
 
 
 def test_json_round_trip_is_exact():

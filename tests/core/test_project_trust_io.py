@@ -18,11 +18,11 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nnstudio.core import project_io
+from nnstudio.core.base.errors import NNStudioError, ProjectFileError
 from nnstudio.core.data.files import MAX_EMBED_BYTES, embed_text
 from nnstudio.core.data.spec import DataSpec
-from nnstudio.core.errors import NNStudioError, ProjectFileError
-from nnstudio.core.project import (
+from nnstudio.core.project import file_format as project_io
+from nnstudio.core.project.spec import (
     MAX_RUNS,
     PROJECT_JSON,
     Project,
@@ -31,8 +31,8 @@ from nnstudio.core.project import (
     record_run,
     save_project,
 )
-from nnstudio.core.session import prepare, snapshot_weights
-from nnstudio.core.weights_io import WeightsError, import_weights
+from nnstudio.core.project.weights_io import WeightsError, import_weights
+from nnstudio.core.workspace.session import prepare, snapshot_weights
 
 FIXTURES = Path(__file__).resolve().parents[1] / "trust" / "fixtures"
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -346,7 +346,7 @@ def test_a_saves_temp_file_carries_the_writers_pid_so_a_later_save_can_tell_it_i
 
 
 def test_a_recovery_copys_temp_file_left_by_a_dead_process_is_removed_by_the_next_autosave(tmp_path):
-    from nnstudio.core.recovery import RecoveryStore
+    from nnstudio.core.project.recovery import RecoveryStore
 
     dead = _dead_pid()
     parts = [tmp_path / f".recovery-{dead}.nnstudio.{dead}-a8f2kq1z.part", tmp_path / f".recovery-{dead}.json.{dead}-q8f2kq1z.part"]

@@ -3,10 +3,9 @@
 import pytest
 import torch
 
-from nnstudio.core import weights_io
-from nnstudio.core.project import default_project, save_project
-from nnstudio.core.session import prepare, snapshot_weights
-from nnstudio.core.weights_io import (
+from nnstudio.core.project import weights_io
+from nnstudio.core.project.spec import default_project, save_project
+from nnstudio.core.project.weights_io import (
     ONNX_HELP,
     ExportError,
     WeightsError,
@@ -17,6 +16,7 @@ from nnstudio.core.weights_io import (
     import_weights,
     read_weights_file,
 )
+from nnstudio.core.workspace.session import prepare, snapshot_weights
 
 
 @pytest.fixture(scope="module")

@@ -15,9 +15,9 @@ from torch import nn
 
 from nnstudio.core.arch.templates import TEMPLATES
 from nnstudio.core.evaluate.report import evaluate
-from nnstudio.core.project import Project, load_project, save_project
-from nnstudio.core.session import prepare, train_project
+from nnstudio.core.project.spec import Project, load_project, save_project
 from nnstudio.core.training.callbacks import Callback
+from nnstudio.core.workspace.session import prepare, train_project
 
 
 class _KeepModel(Callback):

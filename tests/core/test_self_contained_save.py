@@ -12,8 +12,8 @@ import pytest
 
 from nnstudio.cli import main
 from nnstudio.core.data.assemble import prepare as prepare_data
-from nnstudio.core.project import load_project
-from nnstudio.core.session import prepare
+from nnstudio.core.project.spec import load_project
+from nnstudio.core.workspace.session import prepare
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "resources" / "examples" / "csv_example"
 

@@ -9,8 +9,8 @@ from nnstudio.core.data.assemble import load_raw, split_indices
 from nnstudio.core.data.bundle import DataBundle
 from nnstudio.core.data.spec import DataSpec
 from nnstudio.core.evaluate.tryit import IMAGE_MARGIN, image_raw, raw_view, unseen_features
-from nnstudio.core.project import default_project
-from nnstudio.core.session import prepare
+from nnstudio.core.project.spec import default_project
+from nnstudio.core.workspace.session import prepare
 
 # The 0 of the try-it test, widened into the border columns the training digits leave nearly blank.
 WIDE_ZERO = """

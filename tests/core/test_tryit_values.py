@@ -17,8 +17,8 @@ from nnstudio.core.data.assemble import load_raw, split_indices
 from nnstudio.core.data.spec import DataSpec, StepSpec
 from nnstudio.core.evaluate.predict import predict_one
 from nnstudio.core.evaluate.tryit import feature_input, image_input, raw_view
-from nnstudio.core.project import Project, default_project
-from nnstudio.core.session import prepare, train_project
+from nnstudio.core.project.spec import Project, default_project
+from nnstudio.core.workspace.session import prepare, train_project
 
 # Drawn on the 8x8 grid the Evaluation tab shows, shaped like the dataset's digits.
 DIGITS = {

@@ -29,7 +29,7 @@ def wait_idle(qtbot, panel) -> None:
 @pytest.fixture
 def errors(monkeypatch):
     shown: list[str] = []
-    monkeypatch.setattr("nnstudio.gui.panels.data.show_error", lambda parent, title, error: shown.append(str(error)))
+    monkeypatch.setattr("nnstudio.gui.panels.data.panel.show_error", lambda parent, title, error: shown.append(str(error)))
     return shown
 
 

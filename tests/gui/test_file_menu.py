@@ -12,14 +12,14 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
-from nnstudio.core.project import default_project, load_project, record_run, save_project
-from nnstudio.core.project_io import estimate_size, format_size
-from nnstudio.core.recovery import RecoveryStore
-from nnstudio.core.session import prepare, snapshot_weights
+from nnstudio.core.project.file_format import estimate_size, format_size
+from nnstudio.core.project.recovery import RecoveryStore
+from nnstudio.core.project.spec import default_project, load_project, record_run, save_project
 from nnstudio.core.training.engine import RunResult
+from nnstudio.core.workspace.session import prepare, snapshot_weights
 from nnstudio.gui import file_actions as file_actions_module
 from nnstudio.gui.file_actions import SaveProjectDialog
-from nnstudio.gui.worker import RunOutcome
+from nnstudio.gui.training_runner import RunOutcome
 
 Button = QMessageBox.StandardButton
 
@@ -240,7 +240,7 @@ def test_dropping_a_project_opens_it_and_other_files_are_ignored(main_window, tm
 
 
 def test_dropping_weights_imports_them(main_window, tmp_path):
-    from nnstudio.core.weights_io import export_safetensors
+    from nnstudio.core.project.weights_io import export_safetensors
 
     weights = _trained_weights()
     path = tmp_path / "w.safetensors"

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from nnstudio.core.project import Project, default_project
-from nnstudio.core.session import train_project
+from nnstudio.core.project.spec import Project, default_project
+from nnstudio.core.workspace.session import train_project
 
 
 @pytest.fixture(scope="module")

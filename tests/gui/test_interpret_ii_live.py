@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
 from nnstudio.core.data.spec import DataSpec
-from nnstudio.core.project import Project
+from nnstudio.core.project.spec import Project
 from nnstudio.core.training.config import TrainSpec
 
 LONG = 120_000

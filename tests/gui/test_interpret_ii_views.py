@@ -9,9 +9,9 @@ from PySide6.QtCore import Qt
 
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
 from nnstudio.core.data.spec import DataSpec
-from nnstudio.core.project import Project
-from nnstudio.core.session import prepare, snapshot_weights, train_project
+from nnstudio.core.project.spec import Project
 from nnstudio.core.training.config import TrainSpec
+from nnstudio.core.workspace.session import prepare, snapshot_weights, train_project
 
 LONG = 60_000
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from nnstudio.core.data.assemble import load_raw, split_indices
-from nnstudio.core.project import default_project
+from nnstudio.core.project.spec import default_project
 from nnstudio.gui.panels.interpret.panel import GALLERY_SIZE
 
 

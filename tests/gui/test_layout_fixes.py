@@ -8,10 +8,10 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsTextItem, QLabel, QLineEdit, QScrollArea
 
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
+from nnstudio.core.base.errors import ShapeError
 from nnstudio.core.data.drawn import STARTER_POINTS
 from nnstudio.core.data.spec import DataSpec
-from nnstudio.core.errors import ShapeError
-from nnstudio.core.project import Project
+from nnstudio.core.project.spec import Project
 
 LONG_NAMES = ["average_hours_studied_per_week", "hours_slept_the_night_before", "attended_lectures_regularly"]
 

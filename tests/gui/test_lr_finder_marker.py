@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnstudio.core.lr_finder import LRFinderResult, suggest
+from nnstudio.core.workspace.lr_finder import LRFinderResult, suggest
 
 FIXTURE = Path(__file__).parents[1] / "core" / "fixtures" / "lr_finder_moons_cancelled.json"
 

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from nnstudio.gui.panels.architecture.stack import COL_INDEX, COL_KIND, COL_SETTINGS, COL_SHAPE
-from nnstudio.gui.panels.data_source import DataSourceWidget
+from nnstudio.gui.panels.data.source import DataSourceWidget
 
 SHOTS = os.environ.get("NNSTUDIO_SHOTS")  # a folder: save screenshots at the two window sizes
 

@@ -14,7 +14,7 @@ from nnstudio.core.arch.spec import ArchitectureSpec, layer
 from nnstudio.core.data.spec import DataSpec, StepSpec
 from nnstudio.core.insight.grid import grid_points
 from nnstudio.core.insight.live import NEURON_RESOLUTION, BoundaryCallback
-from nnstudio.core.project import Project
+from nnstudio.core.project.spec import Project
 from nnstudio.core.training.config import TrainSpec
 from nnstudio.gui.widgets.neuron_maps import map_colours
 

@@ -93,7 +93,7 @@ def test_layer_form_refuses_an_out_of_range_width(main_window, qtbot):
 
 def test_learning_rate_100_diverges_with_the_nan_guards_message_and_finite_weights(main_window, qtbot, monkeypatch):
     shown = []
-    monkeypatch.setattr("nnstudio.gui.panels.training.show_error", lambda parent, title, text: shown.append((title, str(text))))
+    monkeypatch.setattr("nnstudio.gui.panels.training.panel.show_error", lambda parent, title, text: shown.append((title, str(text))))
     panel = main_window.training_panel
     main_window.tabs.setCurrentWidget(panel)
     form = panel.settings_form
@@ -116,7 +116,7 @@ def test_learning_rate_100_diverges_with_the_nan_guards_message_and_finite_weigh
 
 
 def test_a_layers_small_float_is_kept_as_typed_and_out_of_range_refused(qtbot):
-    from nnstudio.core.registry import LAYERS
+    from nnstudio.core.base.registry import LAYERS
     from nnstudio.gui.widgets.param_form import ParamForm
 
     form = ParamForm()

@@ -7,8 +7,8 @@ import pytest
 import torch
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from nnstudio.core.project import default_project, record_run, save_project
-from nnstudio.core.session import prepare, snapshot_weights
+from nnstudio.core.project.spec import default_project, record_run, save_project
+from nnstudio.core.workspace.session import prepare, snapshot_weights
 from nnstudio.gui import file_actions
 from nnstudio.gui import main_window as main_window_module
 

@@ -14,9 +14,9 @@ from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QMessageBox
 
 from nnstudio.core.evaluate.report import SplitEvaluation, classification_metrics
-from nnstudio.core.project import default_project
-from nnstudio.core.runs import Run
+from nnstudio.core.project.spec import default_project
 from nnstudio.core.training.config import TrainSpec
+from nnstudio.core.workspace.runs import Run
 from nnstudio.gui import palette
 
 MIN_DELTA_E = 20.0  # CIE76: about 2.3 is just noticeable; tab10's purple/pink pair was 27.7, our closest is 26.4
@@ -108,7 +108,8 @@ def test_compare_curves_colour_runs_from_the_palette_and_skip_nan(qapp):
 
 
 def test_live_plots_and_class_views_share_the_palette(qapp):
-    from nnstudio.gui.panels import data_preview, inside
+    from nnstudio.gui.panels import inside
+    from nnstudio.gui.panels.data import preview as data_preview
     from nnstudio.gui.panels.interpret import latent_view
     from nnstudio.gui.widgets import draw_2d
     from nnstudio.gui.widgets.live_plot import LivePlot

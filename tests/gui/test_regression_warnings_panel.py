@@ -8,7 +8,7 @@ import html
 import pytest
 from helpers_projects import short_diabetes
 
-from nnstudio.core.project import Project
+from nnstudio.core.project.spec import Project
 
 
 @pytest.fixture(scope="module")

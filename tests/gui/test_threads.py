@@ -8,7 +8,7 @@ import time
 import torch
 from PySide6.QtCore import QThread
 
-from nnstudio.core.errors import NNStudioError
+from nnstudio.core.base.errors import NNStudioError
 from nnstudio.gui.threads import ThreadRunner
 
 

@@ -225,7 +225,7 @@ class Poison(Callback):
 
 def test_divergence_is_reported_with_advice_and_keeps_good_weights(main_window, qtbot, monkeypatch):
     shown = []
-    monkeypatch.setattr("nnstudio.gui.panels.training.show_error", lambda parent, title, text: shown.append((title, str(text))))
+    monkeypatch.setattr("nnstudio.gui.panels.training.panel.show_error", lambda parent, title, text: shown.append((title, str(text))))
     panel = main_window.training_panel
     main_window.tabs.setCurrentWidget(panel)
     main_window.ctx.run_callback_factories.append(lambda trainer: [Poison()])

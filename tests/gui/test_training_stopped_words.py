@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from nnstudio.core.training.engine import EARLY_STOPPED, STOPPED, RunResult
-from nnstudio.gui.worker import RunOutcome
+from nnstudio.gui.training_runner import RunOutcome
 
 
 @pytest.mark.parametrize(("status", "label"), [(STOPPED, "Stopped"), (EARLY_STOPPED, "Early stopped")])

@@ -18,9 +18,9 @@ from PySide6.QtCore import QPoint, Qt
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
 from nnstudio.core.data.assemble import load_raw, split_indices
 from nnstudio.core.data.spec import DataSpec, StepSpec
-from nnstudio.core.project import Project, default_project
-from nnstudio.core.session import prepare, train_project
+from nnstudio.core.project.spec import Project, default_project
 from nnstudio.core.training.config import TrainSpec
+from nnstudio.core.workspace.session import prepare, train_project
 
 # Strokes on the 8x8 grid in (row, column) units, shaped like the dataset's digits.
 STROKES = {

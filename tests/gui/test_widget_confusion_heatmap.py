@@ -14,9 +14,9 @@ from sklearn.metrics import confusion_matrix
 
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
 from nnstudio.core.data.spec import DataSpec
-from nnstudio.core.project import Project, default_project
-from nnstudio.core.session import train_project
+from nnstudio.core.project.spec import Project, default_project
 from nnstudio.core.training.config import TrainSpec
+from nnstudio.core.workspace.session import train_project
 
 
 @pytest.fixture(scope="module")

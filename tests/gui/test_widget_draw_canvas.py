@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from nnstudio.core.project import default_project
-from nnstudio.core.session import prepare, snapshot_weights
+from nnstudio.core.project.spec import default_project
+from nnstudio.core.workspace.session import prepare, snapshot_weights
 
 
 @pytest.fixture

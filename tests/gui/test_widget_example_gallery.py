@@ -11,8 +11,8 @@ import pytest
 import torch
 from PySide6.QtCore import Qt
 
-from nnstudio.core.project import Project, default_project
-from nnstudio.core.session import train_project
+from nnstudio.core.project.spec import Project, default_project
+from nnstudio.core.workspace.session import train_project
 from nnstudio.gui.panels.evaluation.panel import MISTAKES_SHOWN
 from nnstudio.gui.widgets.example_gallery import THUMB
 

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsTextItem
 
 from nnstudio.core.arch.builder import build, build_partial
-from nnstudio.core.errors import format_shape
+from nnstudio.core.base.errors import format_shape
 from nnstudio.gui.widgets.network_diagram import ERROR_FILL
 
 

@@ -28,7 +28,7 @@ def data_tab(main_window, qtbot):
 @pytest.fixture
 def errors(monkeypatch):
     shown: list[str] = []
-    monkeypatch.setattr("nnstudio.gui.panels.data.show_error", lambda parent, title, error: shown.append(str(error)))
+    monkeypatch.setattr("nnstudio.gui.panels.data.panel.show_error", lambda parent, title, error: shown.append(str(error)))
     return shown
 
 

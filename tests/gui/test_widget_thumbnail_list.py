@@ -10,9 +10,9 @@ from PySide6.QtCore import Qt
 
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
 from nnstudio.core.data.spec import DataSpec
-from nnstudio.core.project import Project
-from nnstudio.core.session import prepare, snapshot_weights
+from nnstudio.core.project.spec import Project
 from nnstudio.core.training.config import TrainSpec
+from nnstudio.core.workspace.session import prepare, snapshot_weights
 from nnstudio.gui.panels.interpret.panel import GALLERY_SIZE
 
 

@@ -24,14 +24,14 @@ from nnstudio.core.insight.grid import (
     plane_from_raw,
 )
 from nnstudio.core.insight.stats import StatsCallback
-from nnstudio.core.lr_finder import lr_range_test
-from nnstudio.core.runs import Run, RunRecorder, RunStore, export_history_csv
-from nnstudio.core.session import apply_weights
-from nnstudio.core.sweep import SweepSpec, run_sweep, trials, with_widths
 from nnstudio.core.training.callbacks import Callback
 from nnstudio.core.training.config import TrainSpec
 from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.training.engine import Trainer, new_model
+from nnstudio.core.workspace.lr_finder import lr_range_test
+from nnstudio.core.workspace.runs import Run, RunRecorder, RunStore, export_history_csv
+from nnstudio.core.workspace.session import apply_weights
+from nnstudio.core.workspace.sweep import SweepSpec, run_sweep, trials, with_widths
 
 
 class Shift:
@@ -300,7 +300,7 @@ def test_tensorboard_files_read_back(tmp_path):
     pytest.importorskip("tensorboard")
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    from nnstudio.core.tensorboard_export import write_run
+    from nnstudio.core.workspace.tensorboard_export import write_run
 
     store = RunStore()
     run = store.new_run(spec(lr=0.01), arch())

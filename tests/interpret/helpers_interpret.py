@@ -7,9 +7,9 @@ from torch import nn
 
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
 from nnstudio.core.data.spec import DataSpec
-from nnstudio.core.project import Project
-from nnstudio.core.session import prepare, snapshot_weights
+from nnstudio.core.project.spec import Project
 from nnstudio.core.training.config import TrainSpec
+from nnstudio.core.workspace.session import prepare, snapshot_weights
 
 SIDE, PATCH = 16, 6  # the patch covers 36 of 256 pixels, well under a quarter of the image
 

@@ -8,10 +8,10 @@ import torch
 from helpers_interpret import PATCH, SIDE, patch_images, trained_patch_cnn
 from torch import nn
 
+from nnstudio.core.base.registry import ATTRIBUTIONS
 from nnstudio.core.interpret.control import AttributionControl, AttributionError, Cancelled
 from nnstudio.core.interpret.explain import explain, predict
 from nnstudio.core.interpret.subject import Subject, conv_layers
-from nnstudio.core.registry import ATTRIBUTIONS
 
 
 @pytest.fixture(scope="module")

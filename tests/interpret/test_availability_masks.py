@@ -7,6 +7,7 @@ import pytest
 import torch
 from torch import nn
 
+from nnstudio.core.base.registry import ATTRIBUTIONS
 from nnstudio.core.interpret import render
 from nnstudio.core.interpret.availability import available_methods, choice_reasons, param_reasons
 from nnstudio.core.interpret.baselines import make_baseline
@@ -14,7 +15,6 @@ from nnstudio.core.interpret.control import AttributionError
 from nnstudio.core.interpret.explain import explain
 from nnstudio.core.interpret.masks import grid_segments, image_feature_mask, slic_segments
 from nnstudio.core.interpret.subject import Subject
-from nnstudio.core.registry import ATTRIBUTIONS
 
 
 def test_gradcam_needs_a_conv_layer_and_an_image():

@@ -17,8 +17,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from nnstudio.core.base.registry import LOSSES
 from nnstudio.core.data.bundle import CLASSIFICATION, REGRESSION
-from nnstudio.core.registry import LOSSES
 
 T = torch.float64
 

@@ -15,6 +15,7 @@ import torch
 from sklearn import metrics as skm
 from torch import nn
 
+from nnstudio.core.base.registry import METRICS
 from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle, Split
 from nnstudio.core.evaluate.metrics import predicted_classes
 from nnstudio.core.evaluate.report import (
@@ -25,7 +26,6 @@ from nnstudio.core.evaluate.report import (
     safe_log_loss,
     threshold_metrics,
 )
-from nnstudio.core.registry import METRICS
 
 # Multi-class outputs with ties: rows 1 and 3 have two equal top scores (the first one wins, as numpy's
 # argmax), row 4 three equal scores.

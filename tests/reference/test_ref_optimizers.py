@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import torch
 
-from nnstudio.core.registry import OPTIMIZERS
+from nnstudio.core.base.registry import OPTIMIZERS
 
 Build = Callable[[list[torch.Tensor], float, float, dict[str, Any]], torch.optim.Optimizer]
 

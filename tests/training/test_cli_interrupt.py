@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from nnstudio.core.project import load_project
-from nnstudio.core.session import train_project
+from nnstudio.core.project.spec import load_project
+from nnstudio.core.workspace.session import train_project
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "resources" / "examples" / "csv_example"
 WAIT_S = 120  # generous bounds for a loaded machine; the test never asserts on time itself

@@ -9,7 +9,7 @@ import torch
 from helpers_training import blobs_bundle, sine_bundle, trainer_for
 from torch import nn
 
-from nnstudio.core.errors import TrainingError
+from nnstudio.core.base.errors import TrainingError
 from nnstudio.core.training.callbacks import Callback, EarlyStopping, best_epoch
 from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.training.engine import DIVERGED, EARLY_STOPPED, Trainer

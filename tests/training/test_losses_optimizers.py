@@ -9,8 +9,8 @@ import pytest
 import torch
 from helpers_training import blobs_bundle, sine_bundle, trainer_for
 
-from nnstudio.core.errors import SpecError, TrainingError
-from nnstudio.core.registry import LOSSES, OPTIMIZERS
+from nnstudio.core.base.errors import SpecError, TrainingError
+from nnstudio.core.base.registry import LOSSES, OPTIMIZERS
 from nnstudio.core.training.config import TrainSpec
 
 CLASSIFICATION_LOSSES = ["cross_entropy", "mse", "mae", "huber", "log_cosh", "hinge", "kl_div"]

@@ -9,9 +9,9 @@ import torch
 
 from nnstudio.cli import main
 from nnstudio.core.data.assemble import build as build_data
-from nnstudio.core.project import default_project, save_project
-from nnstudio.core.session import train_project
+from nnstudio.core.project.spec import default_project, save_project
 from nnstudio.core.training.verdict import no_better_than_guessing
+from nnstudio.core.workspace.session import train_project
 
 
 def _validation_share_of_training_majority(bundle) -> float:

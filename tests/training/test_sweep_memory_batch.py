@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from nnstudio.core import memory
 from nnstudio.core.arch.builder import estimate, plan
+from nnstudio.core.base import memory
 from nnstudio.core.data.assemble import build as build_data
-from nnstudio.core.project import default_project
-from nnstudio.core.sweep import SweepSpec, run_sweep
+from nnstudio.core.project.spec import default_project
+from nnstudio.core.workspace.sweep import SweepSpec, run_sweep
 
 
 def test_a_trial_whose_batch_does_not_fit_in_memory_fails_with_the_reason(monkeypatch):

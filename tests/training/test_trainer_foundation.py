@@ -5,13 +5,13 @@ import threading
 import pytest
 import torch
 
-from nnstudio.core.errors import TrainingError
-from nnstudio.core.project import default_project
-from nnstudio.core.session import prepare, train_project
+from nnstudio.core.base.errors import TrainingError
+from nnstudio.core.project.spec import default_project
 from nnstudio.core.training.callbacks import Callback
 from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.training.devices import resolve_device
 from nnstudio.core.training.engine import COMPLETED, STOPPED, Trainer
+from nnstudio.core.workspace.session import prepare, train_project
 
 
 def test_default_project_beats_90_percent_on_digits():

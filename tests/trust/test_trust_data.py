@@ -54,8 +54,8 @@ def nan_project(tmp: Path) -> str:
 def trained_nan_project(tmp: Path) -> str:
     """A saved project whose weights exist but whose data still holds NaN (the file changed, or impute was removed)."""
     from nnstudio.core.data.assemble import build as build_data
-    from nnstudio.core.project import load_project, save_project
-    from nnstudio.core.session import build_model
+    from nnstudio.core.project.spec import load_project, save_project
+    from nnstudio.core.workspace.session import build_model
 
     path = Path(nan_project(tmp))
     loaded = load_project(path)
@@ -149,7 +149,7 @@ CASES = [
 @pytest.fixture(autouse=True)
 def _memory_of_a_laptop(monkeypatch):
     """16 GB free, whatever this machine has: the messages' figures are fixed, and 4 TB never fits."""
-    from nnstudio.core import memory
+    from nnstudio.core.base import memory
 
     monkeypatch.setattr(memory, "available_bytes", lambda: 16 * 1024**3)
 

@@ -12,9 +12,9 @@ from trust_cases import Case, check_case, run_cli
 
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
 from nnstudio.core.data.spec import DataSpec
-from nnstudio.core.project import Project, save_project
-from nnstudio.core.session import prepare, snapshot_weights
+from nnstudio.core.project.spec import Project, save_project
 from nnstudio.core.training.config import TrainSpec
+from nnstudio.core.workspace.session import prepare, snapshot_weights
 
 
 def tiny(tmp: Path, trained: bool = True) -> str:

@@ -13,8 +13,8 @@ import pytest
 import torch
 from trust_cases import Case, check_case
 
-from nnstudio.core.project import PROJECT_JSON, WEIGHTS, default_project, record_run, save_project
-from nnstudio.core.session import prepare, snapshot_weights
+from nnstudio.core.project.spec import PROJECT_JSON, WEIGHTS, default_project, record_run, save_project
+from nnstudio.core.workspace.session import prepare, snapshot_weights
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 DAMAGED = FIXTURES / "project_damaged_deflate.nnstudio"

@@ -13,8 +13,8 @@ from nnstudio.core.arch.builder import build, output_need
 from nnstudio.core.arch.commands import CompositeCommand, EditCommand, SetParams
 from nnstudio.core.arch.layers import Shape
 from nnstudio.core.arch.spec import ArchitectureSpec
-from nnstudio.core.errors import ShapeError
-from nnstudio.core.registry import LAYERS
+from nnstudio.core.base.errors import ShapeError
+from nnstudio.core.base.registry import LAYERS
 
 INPUT_PARAMS = {"linear": "in_features", "conv2d": "in_channels"}
 OUTPUT_PARAMS = {"linear": "out_features"}

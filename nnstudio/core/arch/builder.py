@@ -18,12 +18,12 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from nnstudio.core import memory
 from nnstudio.core.arch.layers import LayerProblem, ResidualModule, Shape
 from nnstudio.core.arch.spec import ArchitectureSpec, LayerSpec
+from nnstudio.core.base import memory
+from nnstudio.core.base.errors import ShapeError, format_shape
+from nnstudio.core.base.registry import LAYERS, Entry
 from nnstudio.core.data.bundle import CLASSIFICATION, REGRESSION
-from nnstudio.core.errors import ShapeError, format_shape
-from nnstudio.core.registry import LAYERS, Entry
 
 BYTES_PER_PARAM = 4  # float32
 DEFAULT_BATCH_SIZE = 32  # the training spec's default, for callers that do not say

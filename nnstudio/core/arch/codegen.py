@@ -39,10 +39,10 @@ from nnstudio.core.arch.codegen_train import (
     schedule_code,
 )
 from nnstudio.core.arch.spec import ArchitectureSpec, LayerSpec
+from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.data.assemble import build as build_data
 from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle
-from nnstudio.core.errors import NNStudioError
-from nnstudio.core.project import Project
+from nnstudio.core.project.spec import Project
 
 __all__ = ["class_name_for", "export_project", "generate", "model_code", "sidecar_arrays", "_doc"]
 

@@ -15,7 +15,7 @@ import numpy as np
 from nnstudio.core.arch.codegen_text import _doc
 from nnstudio.core.data.assemble import load_raw, split_indices
 from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle
-from nnstudio.core.project import Project
+from nnstudio.core.project.spec import Project
 
 # ----------------------------------------------------------------------------- datasets the script regenerates
 _F32 = "astype(np.float32)"

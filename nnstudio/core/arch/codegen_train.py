@@ -8,10 +8,10 @@ code the project's settings use.
 
 from __future__ import annotations
 
+from nnstudio.core.base.errors import NNStudioError
+from nnstudio.core.base.registry import LOSSES, OPTIMIZERS
 from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle
-from nnstudio.core.errors import NNStudioError
-from nnstudio.core.project import Project
-from nnstudio.core.registry import LOSSES, OPTIMIZERS
+from nnstudio.core.project.spec import Project
 
 
 # ----------------------------------------------------------------------------- loss, optimizer, loop

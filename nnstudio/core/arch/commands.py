@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nnstudio.core.arch.spec import ArchitectureSpec, LayerSpec
-from nnstudio.core.errors import NNStudioError
-from nnstudio.core.registry import LAYERS
+from nnstudio.core.base.errors import NNStudioError
+from nnstudio.core.base.registry import LAYERS
 
 Path = tuple[int, ...]
 

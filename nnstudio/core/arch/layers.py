@@ -13,8 +13,8 @@ from typing import Any
 from torch import nn
 
 from nnstudio.core.arch.modules import ReshapeTo
-from nnstudio.core.errors import format_shape
-from nnstudio.core.registry import LAYERS, Param
+from nnstudio.core.base.errors import format_shape
+from nnstudio.core.base.registry import LAYERS, Param
 
 Shape = tuple[int, ...]
 

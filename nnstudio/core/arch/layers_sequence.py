@@ -11,8 +11,8 @@ from torch import nn
 
 from nnstudio.core.arch.layers import LayerKind, LayerProblem, Shape
 from nnstudio.core.arch.modules import GlobalAveragePool, Recurrent
-from nnstudio.core.errors import format_shape
-from nnstudio.core.registry import LAYERS, Param
+from nnstudio.core.base.errors import format_shape
+from nnstudio.core.base.registry import LAYERS, Param
 
 
 @LAYERS.register(

@@ -6,7 +6,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from nnstudio.core.errors import SpecError
+from nnstudio.core.base.errors import SpecError
 
 INPUT_KINDS = ("float", "tokens")
 
@@ -31,7 +31,7 @@ class LayerSpec:
 
     @classmethod
     def from_dict(cls, data: Any, where: str) -> LayerSpec:
-        from nnstudio.core.registry import LAYERS
+        from nnstudio.core.base.registry import LAYERS
 
         if not isinstance(data, dict):
             raise SpecError(where, data, "must be an object with 'kind' and 'params'")
@@ -88,7 +88,7 @@ class ArchitectureSpec:
 
 def layer(kind: str, children: list[LayerSpec] | None = None, **params: Any) -> LayerSpec:
     """Shorthand for templates and tests: ``layer("linear", out_features=10)`` with defaults filled."""
-    from nnstudio.core.registry import LAYERS
+    from nnstudio.core.base.registry import LAYERS
 
     entry = LAYERS.get(kind)
     return LayerSpec(kind, entry.validate(params, kind), children if entry.extra.get("container") else None)

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from nnstudio.core.arch.spec import ArchitectureSpec
-from nnstudio.core.errors import NNStudioError, ProjectFileError
+from nnstudio.core.base.errors import NNStudioError, ProjectFileError
 
 FORMAT = "nnstudio-architecture"
 MAX_BYTES = 5 * 1024 * 1024

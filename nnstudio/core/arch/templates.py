@@ -12,7 +12,7 @@ from pathlib import Path
 
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
 from nnstudio.core.data.spec import DataSpec, StepSpec
-from nnstudio.core.project import Project, save_project
+from nnstudio.core.project.spec import Project, save_project
 from nnstudio.core.training.config import TrainSpec
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[3] / "resources" / "examples"

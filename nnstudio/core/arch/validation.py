@@ -24,7 +24,7 @@ from nnstudio.core.arch.commands import (
 )
 from nnstudio.core.arch.layers import Shape
 from nnstudio.core.arch.spec import ArchitectureSpec
-from nnstudio.core.errors import ShapeError
+from nnstudio.core.base.errors import ShapeError
 
 
 def check(project_or_spec, input_shape: Shape, need: OutputNeed | None = None) -> ShapeError | None:

@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from nnstudio.core.base.errors import DataError
+from nnstudio.core.base.registry import DATASETS
 from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle, RawDataset, Split
 from nnstudio.core.data.checks import not_finite
 from nnstudio.core.data.preprocess import FittedPipeline, fit_pipeline
 from nnstudio.core.data.spec import DataSpec
-from nnstudio.core.errors import DataError
-from nnstudio.core.registry import DATASETS
 
 
 def load_raw(spec: DataSpec, base_dir: Path | None = None) -> RawDataset:

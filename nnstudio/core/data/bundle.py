@@ -61,7 +61,7 @@ class DataBundle:
     def require_finite(self) -> None:
         """Raise the DataError that names the column holding NaN or infinity (training and evaluation call it)."""
         if self.problem:
-            from nnstudio.core.errors import DataError
+            from nnstudio.core.base.errors import DataError
 
             raise DataError(self.problem)
 

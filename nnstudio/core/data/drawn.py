@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 
+from nnstudio.core.base.errors import DataError
+from nnstudio.core.base.registry import DATASETS, Param
 from nnstudio.core.data.bundle import CLASSIFICATION, RawDataset
-from nnstudio.core.errors import DataError
-from nnstudio.core.registry import DATASETS, Param
 
 MAX_CLASSES = 6
 MIN_POINTS = 10

@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from nnstudio.core import memory
-from nnstudio.core.errors import DataError
+from nnstudio.core.base import memory
+from nnstudio.core.base.errors import DataError
 
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a", "?"})
 MAX_EMBED_BYTES = 2 * 1024 * 1024
@@ -580,7 +580,7 @@ def guess_idx_variant(folder: Path) -> tuple[str, str]:
 
 def data_path(spec: Any) -> str:
     """The file or folder a DataSpec reads ('' for generated data and embedded tables)."""
-    from nnstudio.core.registry import DATASETS
+    from nnstudio.core.base.registry import DATASETS
 
     entry = DATASETS.get(spec.source)
     if "file_mode" not in entry.extra or spec.params.get("embedded"):

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from nnstudio.core.base.registry import DATASETS
 from nnstudio.core.data.bundle import REGRESSION, RawDataset
-from nnstudio.core.registry import DATASETS
 
 
 @DATASETS.register(

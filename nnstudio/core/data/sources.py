@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from nnstudio.core.base.errors import DataError
+from nnstudio.core.base.registry import DATASETS, Param
 from nnstudio.core.data.bundle import CLASSIFICATION, REGRESSION, RawDataset
-from nnstudio.core.errors import DataError
-from nnstudio.core.registry import DATASETS, Param
 
 
 def _samples(default: int = 400, maximum: int = 100_000) -> Param:

@@ -6,7 +6,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from nnstudio.core.errors import SpecError
+from nnstudio.core.base.errors import SpecError
 
 
 @dataclass
@@ -21,7 +21,7 @@ class StepSpec:
 
     @classmethod
     def from_dict(cls, data: Any, where: str) -> StepSpec:
-        from nnstudio.core.registry import PREPROCESSING
+        from nnstudio.core.base.registry import PREPROCESSING
 
         if not isinstance(data, dict):
             raise SpecError(where, data, "must be an object with 'kind' and 'params'")
@@ -80,7 +80,7 @@ class DataSpec:
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "data") -> DataSpec:
-        from nnstudio.core.registry import DATASETS
+        from nnstudio.core.base.registry import DATASETS
 
         if not isinstance(data, dict):
             raise SpecError(where, data, "must be an object")

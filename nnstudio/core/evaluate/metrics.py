@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import torch
 
+from nnstudio.core.base.registry import METRICS
 from nnstudio.core.data.bundle import CLASSIFICATION
-from nnstudio.core.registry import METRICS
 
 
 def predicted_classes(outputs: torch.Tensor) -> torch.Tensor:

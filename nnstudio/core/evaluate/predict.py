@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from nnstudio.core.errors import NNStudioError
+from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.training.engine import locate_failure
 
 PREDICT_CHUNK = 1024

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 from torch import nn
 
+from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle
-from nnstudio.core.errors import NNStudioError
 from nnstudio.core.evaluate.baselines import majority_class, training_mean
 from nnstudio.core.evaluate.predict import predict_outputs, probabilities
 

@@ -13,10 +13,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from nnstudio.core.base.errors import DataError, NNStudioError
 from nnstudio.core.data.assemble import load_raw, split_indices
 from nnstudio.core.data.bundle import DataBundle
 from nnstudio.core.data.spec import DataSpec
-from nnstudio.core.errors import DataError, NNStudioError
 
 
 @dataclass

@@ -6,8 +6,8 @@ same sentence.
 
 from __future__ import annotations
 
+from nnstudio.core.base.registry import ATTRIBUTIONS, Entry
 from nnstudio.core.interpret.subject import IMAGE, Subject
-from nnstudio.core.registry import ATTRIBUTIONS, Entry
 
 
 def method_reason(entry: Entry, subject: Subject) -> str:

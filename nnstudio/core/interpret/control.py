@@ -14,7 +14,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from nnstudio.core.errors import NNStudioError
+from nnstudio.core.base.errors import NNStudioError
 
 
 class AttributionError(NNStudioError):

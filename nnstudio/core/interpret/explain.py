@@ -10,13 +10,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from nnstudio.core.base.errors import format_shape
+from nnstudio.core.base.registry import ATTRIBUTIONS
 from nnstudio.core.data.bundle import CLASSIFICATION
-from nnstudio.core.errors import format_shape
 from nnstudio.core.interpret.availability import choice_reasons, method_reason
 from nnstudio.core.interpret.control import AttributionControl, AttributionError, GuardedModel
 from nnstudio.core.interpret.methods import MethodCall
 from nnstudio.core.interpret.subject import Subject, eval_mode
-from nnstudio.core.registry import ATTRIBUTIONS
 
 
 @dataclass

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnstudio.core.errors import NNStudioError
+from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.interpret.explain import explain
 from nnstudio.core.interpret.subject import Subject
 from nnstudio.core.training.callbacks import Callback

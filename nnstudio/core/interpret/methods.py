@@ -14,11 +14,11 @@ from typing import Any
 import torch
 from torch import nn
 
+from nnstudio.core.base.registry import ATTRIBUTIONS, Param
 from nnstudio.core.interpret.baselines import BASELINE_HELP, BASELINES, make_baseline
 from nnstudio.core.interpret.control import AttributionError, GuardedModel
 from nnstudio.core.interpret.masks import column_feature_mask, image_feature_mask
 from nnstudio.core.interpret.subject import Subject, find_layer
-from nnstudio.core.registry import ATTRIBUTIONS, Param
 
 
 @dataclass

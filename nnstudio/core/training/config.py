@@ -10,8 +10,8 @@ import copy
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from nnstudio.core.errors import SpecError
-from nnstudio.core.registry import Param
+from nnstudio.core.base.errors import SpecError
+from nnstudio.core.base.registry import Param
 from nnstudio.core.training.limits import LR_MAX
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -45,7 +45,7 @@ class TrainSpec:
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "training") -> TrainSpec:
-        from nnstudio.core.registry import LOSSES, OPTIMIZERS
+        from nnstudio.core.base.registry import LOSSES, OPTIMIZERS
         from nnstudio.core.training.schedules import SCHEDULES
 
         if not isinstance(data, dict):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from nnstudio.core.errors import TrainingError
+from nnstudio.core.base.errors import TrainingError
 
 
 def mps_available() -> bool:

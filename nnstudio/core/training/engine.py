@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from nnstudio.core.base.errors import NNStudioError, TrainingError, format_shape
+from nnstudio.core.base.registry import LOSSES, METRICS, OPTIMIZERS
 from nnstudio.core.data.bundle import DataBundle, Split
-from nnstudio.core.errors import NNStudioError, TrainingError, format_shape
 from nnstudio.core.evaluate.metrics import task_metric
-from nnstudio.core.registry import LOSSES, METRICS, OPTIMIZERS
 from nnstudio.core.training.callbacks import Callback, EarlyStopping, best_epoch
 from nnstudio.core.training.config import TrainSpec
 from nnstudio.core.training.control import TrainingControl

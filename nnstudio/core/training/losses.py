@@ -8,8 +8,8 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from nnstudio.core.base.registry import LOSSES, Param
 from nnstudio.core.data.bundle import CLASSIFICATION, REGRESSION
-from nnstudio.core.registry import LOSSES, Param
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 

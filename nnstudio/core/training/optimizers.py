@@ -7,7 +7,7 @@ from typing import Any
 
 import torch
 
-from nnstudio.core.registry import OPTIMIZERS, Param
+from nnstudio.core.base.registry import OPTIMIZERS, Param
 
 
 def _fast(cls: type[torch.optim.Optimizer], params: Iterable[torch.nn.Parameter], **kwargs: Any) -> torch.optim.Optimizer:

@@ -10,7 +10,7 @@ from typing import Any
 
 import torch
 
-from nnstudio.core.registry import Param, Registry
+from nnstudio.core.base.registry import Param, Registry
 from nnstudio.core.training.limits import LR_MAX
 
 SCHEDULES: Registry[Any] = Registry("learning-rate schedule")

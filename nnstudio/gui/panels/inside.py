@@ -30,9 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.data.bundle import CLASSIFICATION
-from nnstudio.core.document import DataPendingError, ProjectDocument
-from nnstudio.core.errors import NNStudioError
 from nnstudio.core.insight.grid import (
     NeuronLayer,
     Plane,
@@ -44,6 +43,7 @@ from nnstudio.core.insight.live import NEURON_RESOLUTION, RESOLUTION, BoundaryCa
 from nnstudio.core.insight.stats import DEFAULT_EVERY, StatsCallback, StatsSnapshot
 from nnstudio.core.training.callbacks import Callback
 from nnstudio.core.training.engine import Trainer
+from nnstudio.core.workspace.document import DataPendingError, ProjectDocument
 from nnstudio.gui import palette
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.widgets.boundary_view import BoundaryView

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
 from nnstudio.core.arch.builder import LayerInfo
 from nnstudio.core.arch.commands import index_from_path
 from nnstudio.core.arch.spec import LayerSpec
-from nnstudio.core.errors import ShapeError, format_shape
-from nnstudio.core.registry import LAYERS
+from nnstudio.core.base.errors import ShapeError, format_shape
+from nnstudio.core.base.registry import LAYERS
 
 BOX_W, BOX_H, GAP, INDENT = 260.0, 46.0, 26.0, 28.0
 MAX_BOX_W = 560.0  # boxes widen with the pane up to this (a 260-pixel column looked lost in a wide pane)

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.registry import Entry, Param
+from nnstudio.core.base.registry import Entry, Param
 
 INT_LIMIT = 2_147_483_647
 # On the box's text field only: a style sheet on the spin box itself would redraw its arrows without a style.

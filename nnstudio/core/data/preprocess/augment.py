@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from nnstudio.core.base.registry import PREPROCESSING, Param
 from nnstudio.core.data.preprocess.base import Info, State, StepKind, require_images
-from nnstudio.core.registry import PREPROCESSING, Param
 
 
 class _Augment(StepKind):

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from nnstudio.core.errors import DataError
+from nnstudio.core.base.errors import DataError
 
 State = dict[str, Any]
 Info = dict[str, Any]  # facts from the source, e.g. {'categorical': {column name: category labels}}

@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
+from nnstudio.core.base.errors import DataError
+from nnstudio.core.base.registry import PREPROCESSING, Param
 from nnstudio.core.data.preprocess.base import Info, State, StepKind, as_float, flat_rows, require_table
-from nnstudio.core.errors import DataError
-from nnstudio.core.registry import PREPROCESSING, Param
 
 MAX_PRODUCT_FEATURES = 30  # pair products grow with the square of the columns: 30 columns already make 435
 

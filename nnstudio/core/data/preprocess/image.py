@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from nnstudio.core.base.registry import PREPROCESSING, Param
 from nnstudio.core.data.preprocess.base import Info, State, StepKind, as_float, require_images
-from nnstudio.core.registry import PREPROCESSING, Param
 
 RESIZE_CHUNK = 512  # images per interpolate call, which bounds its temporary buffers on a large dataset
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from nnstudio.core.base.errors import DataError
+from nnstudio.core.base.registry import PREPROCESSING, Param
 from nnstudio.core.data.preprocess.base import Info, State, StepKind, as_float, flat_rows, missing_mask
-from nnstudio.core.errors import DataError
-from nnstudio.core.registry import PREPROCESSING, Param
 
 
 def _categorical_columns(names: list[str], info: Info, width: int) -> list[int]:

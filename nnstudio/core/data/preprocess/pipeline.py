@@ -11,11 +11,11 @@ from typing import Any
 
 import numpy as np
 
+from nnstudio.core.base.errors import DataError, ProjectFileError
+from nnstudio.core.base.registry import PREPROCESSING
 from nnstudio.core.data.checks import place
 from nnstudio.core.data.preprocess.base import Info, State, StepKind
 from nnstudio.core.data.spec import StepSpec
-from nnstudio.core.errors import DataError, ProjectFileError
-from nnstudio.core.registry import PREPROCESSING
 
 STATE_VERSION = 1
 

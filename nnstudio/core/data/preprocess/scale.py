@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from nnstudio.core.base.registry import PREPROCESSING, Param
 from nnstudio.core.data.preprocess.base import Info, State, StepKind, as_float
-from nnstudio.core.registry import PREPROCESSING, Param
 
 
 @PREPROCESSING.register(

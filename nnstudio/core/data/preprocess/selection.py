@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
+from nnstudio.core.base.errors import DataError
+from nnstudio.core.base.registry import PREPROCESSING, Param
 from nnstudio.core.data.preprocess.base import Info, State, StepKind, as_float, require_table
-from nnstudio.core.errors import DataError
-from nnstudio.core.registry import PREPROCESSING, Param
 
 
 class _Selection(StepKind):

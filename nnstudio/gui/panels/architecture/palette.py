@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem, QWidget
 
-from nnstudio.core.registry import LAYERS
+from nnstudio.core.base.registry import LAYERS
 
 MIME_KIND = "application/x-nnstudio-layer-kind"
 KIND_ROLE = Qt.ItemDataRole.UserRole

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTree
 from nnstudio.core.arch.builder import LayerInfo, OutputShapeError
 from nnstudio.core.arch.commands import Path, index_from_path
 from nnstudio.core.arch.spec import LayerSpec
-from nnstudio.core.errors import ShapeError, format_shape
-from nnstudio.core.registry import LAYERS
+from nnstudio.core.base.errors import ShapeError, format_shape
+from nnstudio.core.base.registry import LAYERS
 from nnstudio.gui.panels.architecture.palette import MIME_KIND
 
 MIME_PATH = "application/x-nnstudio-layer-path"

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from PySide6.QtGui import QUndoCommand
 
 from nnstudio.core.arch.commands import EditCommand, Path
-from nnstudio.core.document import ProjectDocument
+from nnstudio.core.workspace.document import ProjectDocument
 
 MERGE_ID = 3001  # any constant: merging is decided by the core command's merge_key
 

@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 )
 from torch import nn
 
+from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle
-from nnstudio.core.errors import NNStudioError
 from nnstudio.core.evaluate.report import EvaluationReport, Example, worst_examples
 from nnstudio.core.evaluate.tryit import RawView, is_image
 from nnstudio.gui.context import AppContext

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 )
 from torch import nn
 
+from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle
-from nnstudio.core.errors import NNStudioError
 from nnstudio.core.evaluate.predict import predict_one
 from nnstudio.core.evaluate.tryit import (
     IMAGE_MARGIN,

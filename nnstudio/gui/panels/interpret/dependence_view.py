@@ -9,8 +9,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QStackedWidget, QWidget
 
+from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.data.bundle import CLASSIFICATION
-from nnstudio.core.errors import NNStudioError
 from nnstudio.core.interpret import render
 from nnstudio.core.interpret.dependence import (
     Dependence,

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtWidgets import QComboBox, QFormLayout, QScrollArea, QStackedWidget, QWidget
 
-from nnstudio.core.errors import NNStudioError
+from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.interpret import internals
 from nnstudio.core.interpret.subject import conv_layers
 from nnstudio.gui.panels.interpret.example_picker import ExamplePicker

@@ -18,8 +18,8 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 from torch import nn
 
+from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle
-from nnstudio.core.errors import NNStudioError
 from nnstudio.core.interpret.control import AttributionControl, Cancelled
 from nnstudio.core.interpret.subject import Subject
 from nnstudio.gui.dialogs import show_error

@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.base.registry import ATTRIBUTIONS, Entry, Param
 from nnstudio.core.interpret.availability import choice_reasons, method_reason, param_reasons
 from nnstudio.core.interpret.subject import Subject
-from nnstudio.core.registry import ATTRIBUTIONS, Entry, Param
 from nnstudio.gui.widgets.param_form import CheckedDoubleSpinBox, CheckedSpinBox, RefusalNote
 
 INT_LIMIT = 2_147_483_647

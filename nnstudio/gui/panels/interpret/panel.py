@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
 )
 from torch import nn
 
+from nnstudio.core.base.errors import NNStudioError, format_shape
 from nnstudio.core.data.bundle import CLASSIFICATION
-from nnstudio.core.errors import NNStudioError, format_shape
 from nnstudio.core.interpret.explain import predict
 from nnstudio.core.interpret.subject import FEATURES, Subject
 from nnstudio.gui.context import AppContext

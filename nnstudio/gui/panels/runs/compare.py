@@ -9,7 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from nnstudio.core.runs import Run
+from nnstudio.core.workspace.runs import Run
 from nnstudio.gui import palette
 from nnstudio.gui.widgets.live_plot import drawable
 from nnstudio.gui.widgets.side_legend import legend_beside

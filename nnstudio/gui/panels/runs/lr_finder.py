@@ -17,9 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.errors import NNStudioError
-from nnstudio.core.lr_finder import LRFinderResult, lr_range_test
+from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.training.engine import new_model
+from nnstudio.core.workspace.lr_finder import LRFinderResult, lr_range_test
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.panels.runs.tasks import Task, TaskContext, TaskPage

@@ -26,15 +26,15 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.arch.builder import build
-from nnstudio.core.errors import NNStudioError
+from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.insight.grid import Plane
-from nnstudio.core.lr_finder import LRFinderResult
-from nnstudio.core.project_io import format_size
-from nnstudio.core.runs import Run, RunRecorder, RunsError, RunStore, export_history_csv
-from nnstudio.core.session import apply_weights
-from nnstudio.core.tensorboard_export import write_runs
+from nnstudio.core.project.file_format import format_size
 from nnstudio.core.training.callbacks import Callback
 from nnstudio.core.training.engine import Trainer
+from nnstudio.core.workspace.lr_finder import LRFinderResult
+from nnstudio.core.workspace.runs import Run, RunRecorder, RunsError, RunStore, export_history_csv
+from nnstudio.core.workspace.session import apply_weights
+from nnstudio.core.workspace.tensorboard_export import write_runs
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.panels.runs.compare import CompareCurvesPage, runs_text

@@ -17,10 +17,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.document import ProjectDocument
-from nnstudio.core.errors import NNStudioError
-from nnstudio.core.runs import Run, RunsError, RunStore
-from nnstudio.core.sweep import SweepSpec, hidden_linear_layers, run_sweep, trials
+from nnstudio.core.base.errors import NNStudioError
+from nnstudio.core.workspace.document import ProjectDocument
+from nnstudio.core.workspace.runs import Run, RunsError, RunStore
+from nnstudio.core.workspace.sweep import SweepSpec, hidden_linear_layers, run_sweep, trials
 from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.panels.runs.tasks import Task, TaskContext, TaskPage
 from nnstudio.gui.widgets.param_form import CheckedSpinBox, RefusalNote

@@ -8,7 +8,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
-from nnstudio.core.runs import Run
+from nnstudio.core.workspace.runs import Run
 
 COLUMNS = ("Run", "Status", "Epochs", "Learning rate", "Batch", "Optimizer", "Hidden widths", "Train loss",
            "Val loss", "Val acc./RMSE", "Best epoch", "Best val", "Time (s)")

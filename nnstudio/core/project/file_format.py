@@ -38,9 +38,9 @@ from typing import IO, Any
 
 import numpy as np
 
-from nnstudio.core.errors import NNStudioError, ProjectFileError
-from nnstudio.core.pids import pid_alive
-from nnstudio.core.project import (
+from nnstudio.core.base.errors import NNStudioError, ProjectFileError
+from nnstudio.core.base.pids import pid_alive
+from nnstudio.core.project.spec import (
     MAX_JSON_BYTES,
     MAX_RUNS,
     MAX_WEIGHTS_BYTES,
@@ -49,7 +49,7 @@ from nnstudio.core.project import (
     Project,
     Tensors,
 )
-from nnstudio.core.weights_check import usable_tensors
+from nnstudio.core.project.weights_check import usable_tensors
 
 PREPROCESSING = "preprocessing.safetensors"
 MAX_MEMBERS = 1024
@@ -595,9 +595,9 @@ def check_weights_fit(project: Project, base_dir: Path | None) -> None:
     if not project.weights:
         return
     from nnstudio.core.arch.builder import build
+    from nnstudio.core.base.errors import DataError, ShapeError
     from nnstudio.core.data.assemble import build as build_data
-    from nnstudio.core.errors import DataError, ShapeError
-    from nnstudio.core.session import apply_weights
+    from nnstudio.core.workspace.session import apply_weights
 
     try:
         module = build(project.architecture, build_data(project.data, base_dir).input_shape).module

@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.base.errors import format_shape
+from nnstudio.core.base.registry import PREPROCESSING
 from nnstudio.core.data.preprocess import FittedPipeline
 from nnstudio.core.data.spec import StepSpec
-from nnstudio.core.errors import format_shape
-from nnstudio.core.registry import PREPROCESSING
 from nnstudio.gui.widgets.param_form import ParamForm
 
 COLUMNS = ["#", "Step", "Shape before → after", "Rows"]

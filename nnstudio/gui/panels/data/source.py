@@ -37,14 +37,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.base.errors import NNStudioError, format_shape
+from nnstudio.core.base.registry import DATASETS, Entry, Param
 from nnstudio.core.data import files
 from nnstudio.core.data.assemble import build as build_data
 from nnstudio.core.data.bundle import DataBundle
 from nnstudio.core.data.drawn import decode_points
 from nnstudio.core.data.spec import DataSpec
-from nnstudio.core.document import DataPendingError
-from nnstudio.core.errors import NNStudioError, format_shape
-from nnstudio.core.registry import DATASETS, Entry, Param
+from nnstudio.core.workspace.document import DataPendingError
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.threads import Report, ThreadRunner

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.errors import NNStudioError, ShapeError
+from nnstudio.core.base.errors import NNStudioError, ShapeError
 from nnstudio.core.training.callbacks import best_epoch
 from nnstudio.core.training.config import TrainSpec, setting
 from nnstudio.core.training.engine import (
@@ -40,10 +40,10 @@ from nnstudio.core.training.engine import (
 )
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.dialogs import show_error
-from nnstudio.gui.panels.training_settings import TrainingSettingsForm, editor_for
+from nnstudio.gui.panels.training.settings import TrainingSettingsForm, editor_for
+from nnstudio.gui.training_runner import RunOutcome, TrainingRunner
 from nnstudio.gui.widgets.live_plot import LivePlot
 from nnstudio.gui.widgets.param_form import CheckedSpinBox, RefusalNote
-from nnstudio.gui.worker import RunOutcome, TrainingRunner
 
 # Seconds slept after each batch, slowest last: a class can watch a small 2-D run unfold.
 SPEEDS = (0.0, 0.002, 0.01, 0.03, 0.1, 0.3, 1.0)

@@ -26,11 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.base.errors import format_shape
+from nnstudio.core.base.registry import PREPROCESSING
 from nnstudio.core.data.assemble import Prepared
 from nnstudio.core.data.bundle import CLASSIFICATION
 from nnstudio.core.data.drawn import CLASS_NAMES, MAX_CLASSES, MIN_POINTS
-from nnstudio.core.errors import format_shape
-from nnstudio.core.registry import PREPROCESSING
 from nnstudio.gui.palette import color
 from nnstudio.gui.widgets.draw_2d import ScatterCanvas
 from nnstudio.gui.widgets.image_grid import ImageGrid

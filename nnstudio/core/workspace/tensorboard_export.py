@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from nnstudio.core.errors import NNStudioError
-from nnstudio.core.runs import Run
+from nnstudio.core.base.errors import NNStudioError
+from nnstudio.core.workspace.runs import Run
 
 
 class TensorBoardError(NNStudioError):

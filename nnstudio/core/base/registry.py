@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from nnstudio.core.errors import NNStudioError, SpecError
+from nnstudio.core.base.errors import NNStudioError, SpecError
 
 T = TypeVar("T")
 

@@ -1,7 +1,7 @@
 """A small hyperparameter sweep (as in MATLAB's Experiment Manager): grid or random search over the
 learning rate, the batch size and the widths of chosen Linear layers, trained one after another.
 
-Each trial becomes a :class:`~nnstudio.core.runs.Run`; the best one is chosen by its validation value.
+Each trial becomes a :class:`~nnstudio.core.workspace.runs.Run`; the best one is chosen by its validation value.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 
 from nnstudio.core.arch.builder import build
 from nnstudio.core.arch.spec import ArchitectureSpec
+from nnstudio.core.base.errors import NNStudioError, TrainingError
 from nnstudio.core.data.bundle import DataBundle
-from nnstudio.core.errors import NNStudioError, TrainingError
-from nnstudio.core.runs import Run, RunRecorder, RunStore
 from nnstudio.core.training.config import TrainSpec
 from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.training.engine import Trainer, new_model
+from nnstudio.core.workspace.runs import Run, RunRecorder, RunStore
 
 MAX_TRIALS = 64
 

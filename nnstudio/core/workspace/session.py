@@ -17,12 +17,12 @@ from torch import nn
 
 from nnstudio.core.arch.adapt import adapt_project
 from nnstudio.core.arch.builder import BuiltModel, build, output_need
+from nnstudio.core.base.errors import DataError, NNStudioError, ProjectFileError
+from nnstudio.core.base.registry import LOSSES
 from nnstudio.core.data import assemble
 from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle
-from nnstudio.core.errors import DataError, NNStudioError, ProjectFileError
-from nnstudio.core.project import Project
-from nnstudio.core.project_io import FittedState, pipeline_state, restore_pipeline
-from nnstudio.core.registry import LOSSES
+from nnstudio.core.project.file_format import FittedState, pipeline_state, restore_pipeline
+from nnstudio.core.project.spec import Project
 from nnstudio.core.training.callbacks import Callback
 from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.training.engine import STOPPED, RunResult, Trainer, new_model, output_size

@@ -23,16 +23,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.data.drawn import encode_points
 from nnstudio.core.data.spec import DataSpec, SplitSpec
-from nnstudio.core.errors import NNStudioError
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.dialogs import show_error
-from nnstudio.gui.panels.data_pipeline import PipelineEditor
-from nnstudio.gui.panels.data_preview import DataPreview
-from nnstudio.gui.panels.data_source import DataSourceWidget
-from nnstudio.gui.panels.data_split import SplitEditor
-from nnstudio.gui.panels.data_worker import PrepareLoader, PrepareResult
+from nnstudio.gui.panels.data.pipeline import PipelineEditor
+from nnstudio.gui.panels.data.preview import DataPreview
+from nnstudio.gui.panels.data.source import DataSourceWidget
+from nnstudio.gui.panels.data.split import SplitEditor
+from nnstudio.gui.panels.data.worker import PrepareLoader, PrepareResult
 
 
 class DataPanel(QWidget):

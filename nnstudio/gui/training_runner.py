@@ -18,10 +18,10 @@ from typing import Any
 import torch
 from PySide6.QtCore import QObject, Signal, Slot
 
-from nnstudio.core.session import snapshot_weights
 from nnstudio.core.training.callbacks import Callback, Throttle
 from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.training.engine import RunResult, Trainer, TrainingState
+from nnstudio.core.workspace.session import snapshot_weights
 from nnstudio.gui.threads import Report, ThreadRunner
 
 # While a run goes, the GUI thread (painting, in Python) and the training thread (dispatching ops, in

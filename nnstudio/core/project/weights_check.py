@@ -1,6 +1,6 @@
 """Whether stored weights can be used: floating-point numbers, all finite.
 
-Shared by project files (:mod:`nnstudio.core.project_io`) and weight imports (:mod:`nnstudio.core.weights_io`).
+Shared by project files (:mod:`nnstudio.core.project.file_format`) and weight imports (:mod:`nnstudio.core.project.weights_io`).
 A network computes in float32; other floating types are converted and the conversion is reported, never
 silent. Integer, boolean and complex tensors are not weights (except BatchNorm's batch counter), and NaN or
 infinite values (what a diverged run leaves) make every output NaN, so both are named and refused.

@@ -1,6 +1,6 @@
 """The project: three specs plus, once trained, weights, run history and fitted preprocessing.
 
-A ``.nnstudio`` file is a zip of JSON and safetensors (see :mod:`nnstudio.core.project_io` for the layout,
+A ``.nnstudio`` file is a zip of JSON and safetensors (see :mod:`nnstudio.core.project.file_format` for the layout,
 the limits and the atomic save). Nothing in it is ever unpickled. A bare ``.json`` file with the specs
 alone is accepted too. The JSON carries ``schema_version``: older versions are migrated step by step in
 :func:`migrate`, newer ones are refused with the nnstudio version that wrote them.
@@ -18,8 +18,8 @@ import torch
 
 from nnstudio import __version__
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
+from nnstudio.core.base.errors import ProjectFileError, SpecError
 from nnstudio.core.data.spec import DataSpec, StepSpec
-from nnstudio.core.errors import ProjectFileError, SpecError
 from nnstudio.core.training.config import TrainSpec
 
 SCHEMA_VERSION = 2
@@ -120,7 +120,7 @@ class Project:
     runs: list[RunRecord] = field(default_factory=list)
     # What fitting the preprocessing learned on the training split (means, scales, categories ...):
     # ``FittedPipeline.to_state()``'s (JSON description, numpy arrays) pair, see
-    # ``nnstudio.core.project_io.pipeline_state``. None until the data has been prepared for a run.
+    # ``nnstudio.core.project.file_format.pipeline_state``. None until the data has been prepared for a run.
     fitted_preprocessing: Any = None
     # Record each epoch's weights during runs (memory-hungry for big models, so the user opts in).
     keep_snapshots: bool = False
@@ -326,13 +326,13 @@ def save_project(project: Project, path: str | Path, *, include_snapshots: bool 
     """Write ``project`` atomically as a ``.nnstudio`` zip (or, for a ``.json`` path, the specs alone).
 
     Returns the number of bytes written."""
-    from nnstudio.core.project_io import write_project
+    from nnstudio.core.project.file_format import write_project
 
     return write_project(project, Path(path), include_snapshots=include_snapshots)
 
 
 def load_project(path: str | Path) -> Project:
     """Read a ``.nnstudio`` or ``.json`` project, validating every field. Never unpickles anything."""
-    from nnstudio.core.project_io import read_project
+    from nnstudio.core.project.file_format import read_project
 
     return read_project(Path(path))

@@ -13,15 +13,15 @@ from torch import nn
 
 from nnstudio.core.arch.builder import BuiltModel, build, output_need
 from nnstudio.core.arch.spec import ArchitectureSpec
+from nnstudio.core.base.errors import NNStudioError
+from nnstudio.core.base.events import Signal
 from nnstudio.core.data.assemble import build as build_data
 from nnstudio.core.data.bundle import DataBundle
 from nnstudio.core.data.spec import DataSpec
-from nnstudio.core.errors import NNStudioError
-from nnstudio.core.events import Signal
-from nnstudio.core.project import Project, default_project
-from nnstudio.core.session import apply_weights
+from nnstudio.core.project.spec import Project, default_project
 from nnstudio.core.training.config import TrainSpec
 from nnstudio.core.training.engine import new_model
+from nnstudio.core.workspace.session import apply_weights
 
 
 class DataPendingError(NNStudioError):
@@ -123,7 +123,7 @@ class ProjectDocument:
     def built(self) -> BuiltModel:
         """The architecture built for the current data (fresh weights); raises ShapeError when it does not fit
         the data or its output does not fit the task, or (ModelTooBigError) when training it with the project's
-        batch size would not fit in memory, as :func:`nnstudio.core.session.build_model` checks."""
+        batch size would not fit in memory, as :func:`nnstudio.core.workspace.session.build_model` checks."""
         bundle = self.bundle()
         return build(self.project.architecture, bundle.input_shape, need=output_need(bundle),
                      batch_size=self.project.training.batch_size)

@@ -14,9 +14,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from nnstudio.core.base.errors import TrainingError
+from nnstudio.core.base.registry import LOSSES, OPTIMIZERS
 from nnstudio.core.data.bundle import DataBundle
-from nnstudio.core.errors import TrainingError
-from nnstudio.core.registry import LOSSES, OPTIMIZERS
 from nnstudio.core.training.config import TrainSpec
 from nnstudio.core.training.devices import resolve_device
 

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.registry import LOSSES, OPTIMIZERS, Param, Registry
+from nnstudio.core.base.registry import LOSSES, OPTIMIZERS, Param, Registry
 from nnstudio.core.training.config import TrainSpec, setting
 from nnstudio.core.training.schedules import SCHEDULES
 from nnstudio.gui.widgets.param_form import CheckedDoubleSpinBox, CheckedSpinBox, RefusalNote

@@ -13,9 +13,9 @@ import torch
 from torch import nn
 
 from nnstudio import __version__
-from nnstudio.core.errors import NNStudioError, ProjectFileError
-from nnstudio.core.project_io import atomic_save, atomic_write, looks_like_pickle
-from nnstudio.core.weights_check import usable_tensors
+from nnstudio.core.base.errors import NNStudioError, ProjectFileError
+from nnstudio.core.project.file_format import atomic_save, atomic_write, looks_like_pickle
+from nnstudio.core.project.weights_check import usable_tensors
 
 Tensors = dict[str, torch.Tensor]
 
@@ -48,7 +48,7 @@ def read_weights_file(path: str | Path) -> Tensors:
         raise WeightsError(f"{path.name} is larger than 4 GB; nnstudio's networks are far smaller, so it is not read")
     suffix = path.suffix.lower()
     if suffix == ".nnstudio":
-        from nnstudio.core.project import load_project
+        from nnstudio.core.project.spec import load_project
 
         project = load_project(path)
         if not project.weights:
@@ -118,7 +118,7 @@ def import_weights(path: str | Path, module: nn.Module, notes: list[str] | None 
 
     Tensors that are not floating-point or hold NaN/inf are refused, naming them; a float16/float64 tensor
     is converted to the network's dtype and ``notes`` (when given) gets one sentence saying so."""
-    from nnstudio.core.session import apply_weights, snapshot_weights
+    from nnstudio.core.workspace.session import apply_weights, snapshot_weights
 
     name = Path(path).name
     weights = read_weights_file(path)

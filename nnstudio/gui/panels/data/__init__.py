@@ -1,0 +1,1 @@
+"""The Data tab: source, preview, preprocessing pipeline and split (see panel.py)."""

@@ -1,0 +1,1 @@
+"""The Training tab (see panel.py)."""
