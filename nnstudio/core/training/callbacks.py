@@ -7,10 +7,9 @@ import math
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
-if TYPE_CHECKING:
-    from nnstudio.core.training.engine import RunResult, TrainingState
+from nnstudio.core.training.state import RunResult, TrainingState
 
 
 class Callback:
