@@ -57,3 +57,13 @@ class TrainingError(NNStudioError):
 
 def format_shape(shape: tuple[int, ...] | list[int]) -> str:
     return "x".join(str(int(d)) for d in shape) if len(shape) else "a scalar"
+
+
+class Cancelled(NNStudioError):
+    """The user cancelled a job (see :mod:`nnstudio.core.base.jobs`); nothing was changed.
+
+    Each kind of job subclasses it with a message that says how to run it again.
+    """
+
+    def __init__(self, message: str = "The job was cancelled; start it again to redo it") -> None:
+        super().__init__(message)
