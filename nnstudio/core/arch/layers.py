@@ -424,7 +424,3 @@ class ResidualModule(nn.Module):
 
     def forward(self, x):
         return x + self.body(x)
-
-
-# More kinds live in their own modules; importing them here registers them with every look-up.
-from nnstudio.core.arch import layers_attention, layers_sequence  # noqa: E402,F401

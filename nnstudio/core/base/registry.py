@@ -170,7 +170,9 @@ class Registry(Generic[T]):
         return grouped
 
 
-LAYERS: Registry[Any] = Registry("layer", "nnstudio.core.arch.layers")
+LAYERS: Registry[Any] = Registry(
+    "layer", "nnstudio.core.arch.layers", "nnstudio.core.arch.layers_attention", "nnstudio.core.arch.layers_sequence"
+)
 DATASETS: Registry[Any] = Registry(
     "dataset", "nnstudio.core.data.sources", "nnstudio.core.data.drawn", "nnstudio.core.data.reconstruct"
 )

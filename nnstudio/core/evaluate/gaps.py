@@ -20,15 +20,15 @@ from typing import Any
 import numpy as np
 
 from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle
-from nnstudio.core.evaluate.report import (
+from nnstudio.core.evaluate.baselines import training_mean
+from nnstudio.core.evaluate.results import (
+    ALERT,
+    WARNING,
     ClassificationMetrics,
     EvaluationReport,
     RegressionMetrics,
     SplitEvaluation,
-    training_mean,
 )
-
-INFO, WARNING, ALERT = "info", "warning", "alert"
 
 OVERFIT_ACCURACY_GAP = 0.05  # train accuracy this much above test accuracy signals overfitting
 STRONG_OVERFIT_GAP = 0.15
