@@ -191,14 +191,14 @@ class FileActions(QObject):
         menu.addAction(self.import_weights_action)
         self.export_menu = menu.addMenu("&Export")
         self.export_menu.addActions([self.export_weights_action, self.export_onnx_action, self.export_program_action])
-        if importlib.util.find_spec("nnstudio.core.arch.codegen") is not None:
+        if importlib.util.find_spec("nnstudio.core.export.codegen") is not None:
             self._add_export_code(self.export_menu)
         menu.addSeparator()
         menu.addAction(self.preferences_action)
 
     def _add_export_code(self, menu: QMenu) -> None:
         """Export code is the architecture editor's feature; offered here when its module is present."""
-        from nnstudio.core.arch import codegen
+        from nnstudio.core.export import codegen
 
         if not hasattr(codegen, "export_project"):
             return
@@ -319,7 +319,7 @@ class FileActions(QObject):
         if callable(panel_dialog):
             panel_dialog()
             return
-        from nnstudio.core.arch.codegen import export_project
+        from nnstudio.core.export.codegen import export_project
         from nnstudio.gui import code_export_dialog
 
         start = str(Path(self.settings.default_folder("exports")) / f"{self.document.project.name}.py")

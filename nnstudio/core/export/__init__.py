@@ -1,0 +1,1 @@
+"""Projects written out for other tools: the PyTorch script a student keeps learning from (codegen)."""
