@@ -20,7 +20,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from nnstudio.core.arch.codegen import export_project
+    from nnstudio.core.export.codegen import export_project
 
     target = Path(args.output)
     if target.suffix.lower() != ".py":

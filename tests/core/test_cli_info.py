@@ -11,12 +11,12 @@ import pytest
 from nnstudio.cli import main
 from nnstudio.core.arch.builder import build
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
-from nnstudio.core.arch.templates import EXAMPLES_DIR, example_path
 from nnstudio.core.base.errors import format_shape
 from nnstudio.core.base.registry import DATASETS, LAYERS, LOSSES, OPTIMIZERS
 from nnstudio.core.data.assemble import build as build_data
 from nnstudio.core.data.spec import SplitSpec
 from nnstudio.core.project.spec import default_project, save_project
+from nnstudio.core.project.templates import EXAMPLES_DIR, example_path
 
 # "  <indent><index> <title> <summary> -> <shape> <n> params"; the memory line being added is not parsed.
 LAYER_LINE = re.compile(r"^  (?P<indent>(?:  )*)(?P<index>\d+(?:\.\d+)*)\s+(?P<text>.*?)\s*-> (?P<shape>\S+)\s+(?P<params>[\d,]+) params$")

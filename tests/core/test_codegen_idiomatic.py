@@ -14,12 +14,12 @@ import pytest
 import torch
 
 from nnstudio.cli import main as cli_main
-from nnstudio.core.arch.codegen import export_project, generate
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
-from nnstudio.core.arch.templates import TEMPLATES
 from nnstudio.core.data.assemble import build as build_data
 from nnstudio.core.data.spec import StepSpec
+from nnstudio.core.export.codegen import export_project, generate
 from nnstudio.core.project.spec import default_project
+from nnstudio.core.project.templates import TEMPLATES
 from nnstudio.core.training.engine import Trainer
 from nnstudio.core.workspace.session import prepare
 

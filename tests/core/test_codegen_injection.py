@@ -22,9 +22,9 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nnstudio.core.arch.codegen import export_project, generate
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
 from nnstudio.core.data.spec import DataSpec
+from nnstudio.core.export.codegen import export_project, generate
 from nnstudio.core.project.spec import Project
 from nnstudio.core.training.config import TrainSpec
 

@@ -14,8 +14,8 @@ import runpy
 import pytest
 import torch
 
-from nnstudio.core.arch.codegen import export_project
-from nnstudio.core.arch.templates import TEMPLATES
+from nnstudio.core.export.codegen import export_project
+from nnstudio.core.project.templates import TEMPLATES
 from nnstudio.core.workspace.session import train_project
 
 EPOCHS = 2

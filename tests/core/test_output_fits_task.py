@@ -9,12 +9,12 @@ import pytest
 from nnstudio.cli import main
 from nnstudio.core.arch.builder import OutputNeed, OutputShapeError, build, build_partial, output_need
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
-from nnstudio.core.arch.templates import EXAMPLES_DIR, TEMPLATES
 from nnstudio.core.arch.validation import check, fix_command
 from nnstudio.core.base.errors import ShapeError
 from nnstudio.core.data.assemble import build as build_data
 from nnstudio.core.data.bundle import CLASSIFICATION, REGRESSION
 from nnstudio.core.project.spec import default_project, load_project, save_project
+from nnstudio.core.project.templates import EXAMPLES_DIR, TEMPLATES
 
 IMAGE = (1, 8, 8)
 TEN_CLASSES = OutputNeed(CLASSIFICATION, 10)

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from torch import nn
 
-from nnstudio.core.arch.templates import TEMPLATES
 from nnstudio.core.evaluate.report import evaluate
 from nnstudio.core.project.spec import Project, load_project, save_project
+from nnstudio.core.project.templates import TEMPLATES
 from nnstudio.core.training.callbacks import Callback
 from nnstudio.core.workspace.session import prepare, train_project
 

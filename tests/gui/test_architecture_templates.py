@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
 from nnstudio.core.arch.spec_file import save_architecture
-from nnstudio.core.arch.templates import TEMPLATES
+from nnstudio.core.project.templates import TEMPLATES
 from nnstudio.gui.panels.architecture.stack import COL_KIND, COL_SHAPE
 
 

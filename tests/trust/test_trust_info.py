@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from trust_cases import Case, check_case
 
-from nnstudio.core.arch.templates import example_path
+from nnstudio.core.project.templates import example_path
 
 CASES = [
     Case("info without a project", lambda tmp: ["info"], 2, ("no project given", "--demo")),

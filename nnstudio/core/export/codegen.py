@@ -22,15 +22,19 @@ from torch import nn
 
 from nnstudio.core.arch import modules as helper_modules
 from nnstudio.core.arch.builder import build
-from nnstudio.core.arch.codegen_data import (
+from nnstudio.core.arch.spec import ArchitectureSpec, LayerSpec
+from nnstudio.core.base.errors import NNStudioError
+from nnstudio.core.data.assemble import build as build_data
+from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle
+from nnstudio.core.export.codegen_data import (
     data_code_exact,
     data_code_idiomatic,
     sidecar_arrays,
     sidecar_code_exact,
     sidecar_code_idiomatic,
 )
-from nnstudio.core.arch.codegen_text import _doc, class_name_for
-from nnstudio.core.arch.codegen_train import (
+from nnstudio.core.export.codegen_text import _doc, class_name_for
+from nnstudio.core.export.codegen_train import (
     LOOP_EXACT,
     loop_code_idiomatic,
     loss_code_exact,
@@ -38,10 +42,6 @@ from nnstudio.core.arch.codegen_train import (
     optimizer_code_exact,
     schedule_code,
 )
-from nnstudio.core.arch.spec import ArchitectureSpec, LayerSpec
-from nnstudio.core.base.errors import NNStudioError
-from nnstudio.core.data.assemble import build as build_data
-from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle
 from nnstudio.core.project.spec import Project
 
 __all__ = ["class_name_for", "export_project", "generate", "model_code", "sidecar_arrays", "_doc"]

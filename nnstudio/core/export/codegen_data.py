@@ -12,9 +12,9 @@ import textwrap
 
 import numpy as np
 
-from nnstudio.core.arch.codegen_text import _doc
 from nnstudio.core.data.assemble import load_raw, split_indices
 from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle
+from nnstudio.core.export.codegen_text import _doc
 from nnstudio.core.project.spec import Project
 
 # ----------------------------------------------------------------------------- datasets the script regenerates

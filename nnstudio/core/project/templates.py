@@ -197,6 +197,6 @@ def write_examples(folder: Path = EXAMPLES_DIR) -> list[Path]:
     return written
 
 
-if __name__ == "__main__":  # python -m nnstudio.core.arch.templates regenerates resources/examples
+if __name__ == "__main__":  # python -m nnstudio.core.project.templates regenerates resources/examples
     for p in write_examples():
         print(p)
