@@ -16,19 +16,19 @@ from nnstudio.core.arch.spec import ArchitectureSpec, LayerSpec
 from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.base.registry import LAYERS
 
-Path = tuple[int, ...]
+LayerPath = tuple[int, ...]
 
 
-def path_from_index(index: str) -> Path:
+def path_from_index(index: str) -> LayerPath:
     """The builder's 1-based "4.2" index as a 0-based path (3, 1)."""
     return tuple(int(part) - 1 for part in index.split("."))
 
 
-def index_from_path(path: Path) -> str:
+def index_from_path(path: LayerPath) -> str:
     return ".".join(str(i + 1) for i in path)
 
 
-def sibling_list(spec: ArchitectureSpec, path: Path) -> list[LayerSpec]:
+def sibling_list(spec: ArchitectureSpec, path: LayerPath) -> list[LayerSpec]:
     """The list that holds the layer at ``path`` (the top stack or a container's children)."""
     layers = spec.layers
     for position in path[:-1]:
@@ -39,18 +39,18 @@ def sibling_list(spec: ArchitectureSpec, path: Path) -> list[LayerSpec]:
     return layers
 
 
-def layer_at(spec: ArchitectureSpec, path: Path) -> LayerSpec:
+def layer_at(spec: ArchitectureSpec, path: LayerPath) -> LayerSpec:
     layers = sibling_list(spec, path)
     if not path or not 0 <= path[-1] < len(layers):
         raise NNStudioError(f"There is no layer {index_from_path(path)} in the network")
     return layers[path[-1]]
 
 
-def all_paths(spec: ArchitectureSpec) -> list[Path]:
+def all_paths(spec: ArchitectureSpec) -> list[LayerPath]:
     """Every layer's path, in display order (a container before its children)."""
-    out: list[Path] = []
+    out: list[LayerPath] = []
 
-    def walk(layers: list[LayerSpec], prefix: Path) -> None:
+    def walk(layers: list[LayerSpec], prefix: LayerPath) -> None:
         for i, l in enumerate(layers):
             out.append((*prefix, i))
             if l.children is not None:
@@ -80,24 +80,24 @@ class EditCommand:
         """Absorb ``later`` (already applied) into this command; True when that worked."""
         return False
 
-    def selection_after(self) -> Path | None:
+    def selection_after(self) -> LayerPath | None:
         """The layer the editor should select once the command has been applied."""
         return None
 
-    def selection_before(self) -> Path | None:
+    def selection_before(self) -> LayerPath | None:
         """The layer the editor should select once the command has been undone."""
         return self.selection_after()
 
 
 @dataclass
 class InsertLayer(EditCommand):
-    path: Path
+    path: LayerPath
     layer: LayerSpec
 
     def __post_init__(self) -> None:
         self.text = f"Add {LAYERS.get(self.layer.kind).title}"
 
-    def selection_before(self) -> Path | None:
+    def selection_before(self) -> LayerPath | None:
         return None
 
     def apply(self, spec: ArchitectureSpec) -> None:
@@ -109,13 +109,13 @@ class InsertLayer(EditCommand):
     def revert(self, spec: ArchitectureSpec) -> None:
         sibling_list(spec, self.path).pop(self.path[-1])
 
-    def selection_after(self) -> Path | None:
+    def selection_after(self) -> LayerPath | None:
         return self.path
 
 
 @dataclass
 class RemoveLayer(EditCommand):
-    path: Path
+    path: LayerPath
     removed: LayerSpec | None = None
 
     def __post_init__(self) -> None:
@@ -130,10 +130,10 @@ class RemoveLayer(EditCommand):
         assert self.removed is not None
         sibling_list(spec, self.path).insert(self.path[-1], self.removed)
 
-    def selection_after(self) -> Path | None:
+    def selection_after(self) -> LayerPath | None:
         return None
 
-    def selection_before(self) -> Path | None:
+    def selection_before(self) -> LayerPath | None:
         return self.path
 
 
@@ -141,8 +141,8 @@ class RemoveLayer(EditCommand):
 class MoveLayer(EditCommand):
     """Take the layer at ``source`` out and put it at ``target`` (a path in the stack *after* removal)."""
 
-    source: Path
-    target: Path
+    source: LayerPath
+    target: LayerPath
 
     def __post_init__(self) -> None:
         self.text = "Move layer"
@@ -160,14 +160,14 @@ class MoveLayer(EditCommand):
         layer = sibling_list(spec, self.target).pop(self.target[-1])
         sibling_list(spec, self.source).insert(self.source[-1], layer)
 
-    def selection_after(self) -> Path | None:
+    def selection_after(self) -> LayerPath | None:
         return self.target
 
-    def selection_before(self) -> Path | None:
+    def selection_before(self) -> LayerPath | None:
         return self.source
 
 
-def move_target(source: Path, drop_parent: Path, drop_row: int) -> Path:
+def move_target(source: LayerPath, drop_parent: LayerPath, drop_row: int) -> LayerPath:
     """The ``MoveLayer`` target for dropping ``source`` before row ``drop_row`` of the stack at
     ``drop_parent`` (rows counted *before* the layer is taken out)."""
     if drop_parent[: len(source)] == source:
@@ -182,7 +182,7 @@ def move_target(source: Path, drop_parent: Path, drop_row: int) -> Path:
 
 @dataclass
 class SetParams(EditCommand):
-    path: Path
+    path: LayerPath
     changes: dict[str, Any]
     old: dict[str, Any] = field(default_factory=dict)
     label: str = ""
@@ -214,7 +214,7 @@ class SetParams(EditCommand):
         self.changes = dict(later.changes)  # our ``old`` stays: undo goes back to before the first edit
         return True
 
-    def selection_after(self) -> Path | None:
+    def selection_after(self) -> LayerPath | None:
         return self.path
 
 
@@ -222,7 +222,7 @@ class SetParams(EditCommand):
 class SetPinned(EditCommand):
     """Pin or unpin a layer: a pinned layer keeps its sizes when the data changes."""
 
-    path: Path
+    path: LayerPath
     pinned: bool
     old: bool = False
 
@@ -237,7 +237,7 @@ class SetPinned(EditCommand):
     def revert(self, spec: ArchitectureSpec) -> None:
         layer_at(spec, self.path).pinned = self.old
 
-    def selection_after(self) -> Path | None:
+    def selection_after(self) -> LayerPath | None:
         return self.path
 
 
@@ -290,11 +290,11 @@ class CompositeCommand(EditCommand):
         for part in reversed(self.parts):
             part.revert(spec)
 
-    def selection_after(self) -> Path | None:
+    def selection_after(self) -> LayerPath | None:
         return self.parts[-1].selection_after() if self.parts else None
 
 
-def duplicate(spec: ArchitectureSpec, path: Path) -> InsertLayer:
+def duplicate(spec: ArchitectureSpec, path: LayerPath) -> InsertLayer:
     """The command that inserts a copy of the layer at ``path`` right below it."""
     copy_of = copy.deepcopy(layer_at(spec, path))
     command = InsertLayer((*path[:-1], path[-1] + 1), copy_of)

@@ -16,7 +16,7 @@ from nnstudio.core.arch.commands import (
     CompositeCommand,
     EditCommand,
     InsertLayer,
-    Path,
+    LayerPath,
     SetParams,
     layer_at,
     new_layer,
@@ -55,7 +55,7 @@ class _FlattenedInFeatures(EditCommand):
     """After the inserted Flatten: an explicit in_features becomes the flattened size, so the Linear fits at
     once; an automatic one (0) is left alone."""
 
-    path: Path
+    path: LayerPath
     flat: int
     old: object = None
 
@@ -69,7 +69,7 @@ class _FlattenedInFeatures(EditCommand):
         layer = layer_at(spec, self.path)
         layer.params = {**layer.params, "in_features": self.old}
 
-    def selection_after(self) -> Path | None:
+    def selection_after(self) -> LayerPath | None:
         return (*self.path[:-1], self.path[-1] - 1)  # the new Flatten
 
 
@@ -90,4 +90,4 @@ def fit_to_data(spec: ArchitectureSpec, input_shape: Shape, output_size: int | N
     return plan_adaptation(spec, input_shape, output_size).command
 
 
-__all__ = ["check", "fit_to_data", "fix_command", "insert_flatten", "Path"]
+__all__ = ["check", "fit_to_data", "fix_command", "insert_flatten", "LayerPath"]

@@ -7,7 +7,7 @@ the architecture or the data changes, so the shapes and counts are always those 
 from __future__ import annotations
 
 import html
-from pathlib import Path as FilePath
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
@@ -34,7 +34,7 @@ from nnstudio.core.arch.commands import (
     EditCommand,
     InsertLayer,
     MoveLayer,
-    Path,
+    LayerPath,
     RemoveLayer,
     ReplaceArchitecture,
     SetParams,
@@ -75,7 +75,7 @@ class ArchitecturePanel(QWidget):
         self.built: BuiltModel | None = None
         self.shape_error: ShapeError | None = None
         self.bundle: DataBundle | None = None
-        self._selected: Path | None = None
+        self._selected: LayerPath | None = None
 
         self.palette = LayerPalette()
         self.palette.add_requested.connect(self.add_layer)
@@ -245,7 +245,7 @@ class ArchitecturePanel(QWidget):
 
     def _fill_templates_menu(self) -> None:
         try:
-            from nnstudio.core.arch.templates import TEMPLATES
+            from nnstudio.core.project.templates import TEMPLATES
         except ImportError:  # templates arrive with their own module
             self.templates_button.setEnabled(False)
             return
@@ -266,8 +266,8 @@ class ArchitecturePanel(QWidget):
     def open_emnist_template(self, folder: str) -> bool:
         """Switch to the lecture's SimpleNN on the EMNIST files in ``folder``; on a bad folder, explain and keep
         the current project."""
-        from nnstudio.core.arch.templates import simple_nn_emnist
         from nnstudio.core.data.assemble import build as build_data
+        from nnstudio.core.project.templates import simple_nn_emnist
 
         project = simple_nn_emnist(folder)
         try:
@@ -372,10 +372,10 @@ class ArchitecturePanel(QWidget):
         )
 
     # ------------------------------------------------------------------ selection and form
-    def selected_path(self) -> Path | None:
+    def selected_path(self) -> LayerPath | None:
         return self.stack.selected_path()
 
-    def select(self, path: Path | None) -> None:
+    def select(self, path: LayerPath | None) -> None:
         self._selected = path
         self.stack.select_path(path)
 
@@ -437,7 +437,7 @@ class ArchitecturePanel(QWidget):
         self.ctx.undo_stack.push(ArchitectureUndoCommand(self.document, command, self.select))
         return True
 
-    def insertion_point(self) -> Path:
+    def insertion_point(self) -> LayerPath:
         """Where a new layer goes: below the selected one, inside a selected block, or at the end."""
         path = self.stack.selected_path()
         if path is None:
@@ -448,7 +448,7 @@ class ArchitecturePanel(QWidget):
         return (*path[:-1], path[-1] + 1)
 
     @Slot(str)
-    def add_layer(self, kind: str, path: Path | None = None) -> None:
+    def add_layer(self, kind: str, path: LayerPath | None = None) -> None:
         self.push(InsertLayer(self.insertion_point() if path is None else tuple(path), new_layer(kind)))
 
     @Slot()
@@ -517,7 +517,7 @@ class ArchitecturePanel(QWidget):
 
     @Slot()
     def save_architecture_dialog(self) -> None:
-        start = str(FilePath(self._folder()) / f"{self.spec.name}.json")
+        start = str(Path(self._folder()) / f"{self.spec.name}.json")
         path, _ = QFileDialog.getSaveFileName(self, "Save architecture", start, ARCH_FILTER)
         if path:
             try:
@@ -525,7 +525,7 @@ class ArchitecturePanel(QWidget):
             except NNStudioError as exc:
                 show_error(self, "Cannot save the architecture", exc)
                 return
-            self.ctx.status_message.emit(f"Saved the architecture to {FilePath(path).name}", 4000)
+            self.ctx.status_message.emit(f"Saved the architecture to {Path(path).name}", 4000)
 
     @Slot()
     def load_architecture_dialog(self) -> None:
@@ -536,14 +536,14 @@ class ArchitecturePanel(QWidget):
             except NNStudioError as exc:
                 show_error(self, "Cannot load the architecture", exc)
                 return
-            self.replace_architecture(spec, f"Load {FilePath(path).name}")
+            self.replace_architecture(spec, f"Load {Path(path).name}")
 
     def _export_diagram(self, suffix: str) -> None:
-        start = str(FilePath(self._folder()) / f"{self.spec.name or 'network'}.{suffix}")
+        start = str(Path(self._folder()) / f"{self.spec.name or 'network'}.{suffix}")
         path, _ = QFileDialog.getSaveFileName(self, f"Export diagram as {suffix.upper()}", start, f"{suffix.upper()} image (*.{suffix})")
         if not path:
             return
-        target = FilePath(path) if FilePath(path).suffix.lower() == f".{suffix}" else FilePath(path).with_suffix(f".{suffix}")
+        target = Path(path) if Path(path).suffix.lower() == f".{suffix}" else Path(path).with_suffix(f".{suffix}")
         try:
             if suffix == "png":
                 self.diagram.export_png(target)
@@ -564,18 +564,18 @@ class ArchitecturePanel(QWidget):
 
     @Slot()
     def export_code_dialog(self) -> None:
-        from nnstudio.core.arch.codegen import export_project
+        from nnstudio.core.export.codegen import export_project
         from nnstudio.gui import code_export_dialog
 
-        start = str(FilePath(self._folder()) / f"{self.spec.name.replace(' ', '_').lower() or 'network'}.py")
+        start = str(Path(self._folder()) / f"{self.spec.name.replace(' ', '_').lower() or 'network'}.py")
         chosen = code_export_dialog.ask_code_export(self, start)  # the file, and idiomatic or exact
         if chosen is None:
             return
         path, exact = chosen
         try:
-            written = export_project(self.document.project, FilePath(path), self.document.base_dir, exact=exact)
+            written = export_project(self.document.project, Path(path), self.document.base_dir, exact=exact)
         except NNStudioError as exc:
             show_error(self, "Cannot export the code", exc)
             return
         names = ", ".join(p.name for p in written)
-        self.ctx.status_message.emit(f"Exported {names}: run it with python {FilePath(path).name}", 6000)
+        self.ctx.status_message.emit(f"Exported {names}: run it with python {Path(path).name}", 6000)

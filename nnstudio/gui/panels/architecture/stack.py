@@ -21,7 +21,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from nnstudio.core.arch.builder import LayerInfo, OutputShapeError
-from nnstudio.core.arch.commands import Path, index_from_path
+from nnstudio.core.arch.commands import LayerPath, index_from_path
 from nnstudio.core.arch.spec import LayerSpec
 from nnstudio.core.base.errors import ShapeError, format_shape
 from nnstudio.core.base.registry import LAYERS
@@ -57,11 +57,11 @@ def pin_icon() -> QIcon:
     return _PIN_ICON
 
 
-def _path_text(path: Path) -> str:
+def _path_text(path: LayerPath) -> str:
     return ",".join(str(i) for i in path)
 
 
-def _parse_path(text: str) -> Path:
+def _parse_path(text: str) -> LayerPath:
     return tuple(int(t) for t in text.split(",") if t != "")
 
 
@@ -92,7 +92,7 @@ class LayerStackView(QTreeWidget):
         header.setSectionResizeMode(COL_SHAPE, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(COL_PARAMS, QHeaderView.ResizeMode.ResizeToContents)
         self.setStyleSheet("QTreeView::item { padding: 3px 2px; }")  # readable rows on a projector
-        self._items: dict[Path, QTreeWidgetItem] = {}
+        self._items: dict[LayerPath, QTreeWidgetItem] = {}
 
     # ------------------------------------------------------------------ filling
     def show_layers(self, layers: list[LayerSpec], infos: list[LayerInfo], error: ShapeError | None) -> None:
@@ -102,7 +102,7 @@ class LayerStackView(QTreeWidget):
         self.clear()
         self._items.clear()
 
-        def add(parent: QTreeWidgetItem | None, specs: list[LayerSpec], prefix: Path) -> None:
+        def add(parent: QTreeWidgetItem | None, specs: list[LayerSpec], prefix: LayerPath) -> None:
             for i, spec in enumerate(specs):
                 path = (*prefix, i)
                 entry = LAYERS.get(spec.kind)
@@ -142,19 +142,19 @@ class LayerStackView(QTreeWidget):
         add(None, layers, ())
 
     # ------------------------------------------------------------------ selection
-    def item_at_path(self, path: Path) -> QTreeWidgetItem | None:
+    def item_at_path(self, path: LayerPath) -> QTreeWidgetItem | None:
         return self._items.get(tuple(path))
 
-    def path_of(self, item: QTreeWidgetItem | None) -> Path | None:
+    def path_of(self, item: QTreeWidgetItem | None) -> LayerPath | None:
         if item is None:
             return None
         return _parse_path(item.data(0, PATH_ROLE))
 
-    def selected_path(self) -> Path | None:
+    def selected_path(self) -> LayerPath | None:
         items = self.selectedItems()
         return self.path_of(items[0]) if items else None
 
-    def select_path(self, path: Path | None) -> None:
+    def select_path(self, path: LayerPath | None) -> None:
         item = self.item_at_path(path) if path is not None else None
         if item is None:
             self.clearSelection()
@@ -196,7 +196,7 @@ class LayerStackView(QTreeWidget):
         else:
             event.ignore()
 
-    def drop_location(self, pos: QPoint) -> tuple[Path, int]:
+    def drop_location(self, pos: QPoint) -> tuple[LayerPath, int]:
         """Where a drop at ``pos`` (viewport coordinates) lands: the parent stack's path and the row in it.
 
         The upper quarter of a row means "above it", the lower quarter "below it"; the middle of a

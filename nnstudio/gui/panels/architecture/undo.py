@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from PySide6.QtGui import QUndoCommand
 
-from nnstudio.core.arch.commands import EditCommand, Path
+from nnstudio.core.arch.commands import EditCommand, LayerPath
 from nnstudio.core.workspace.document import ProjectDocument
 
 MERGE_ID = 3001  # any constant: merging is decided by the core command's merge_key
@@ -15,7 +15,7 @@ MERGE_ID = 3001  # any constant: merging is decided by the core command's merge_
 class ArchitectureUndoCommand(QUndoCommand):
     """Applies one core edit to the document's architecture; ``select`` is told which layer to highlight."""
 
-    def __init__(self, document: ProjectDocument, command: EditCommand, select: Callable[[Path | None], None] | None = None) -> None:
+    def __init__(self, document: ProjectDocument, command: EditCommand, select: Callable[[LayerPath | None], None] | None = None) -> None:
         super().__init__(command.text)
         self.document = document
         self.command = command
@@ -31,7 +31,7 @@ class ArchitectureUndoCommand(QUndoCommand):
         self.command.revert(self.document.project.architecture)
         self._changed(self.command.selection_before())
 
-    def _changed(self, selection: Path | None) -> None:
+    def _changed(self, selection: LayerPath | None) -> None:
         self.document.set_architecture(self.document.project.architecture)
         if self.select is not None:
             self.select(selection)
