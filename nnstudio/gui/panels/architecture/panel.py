@@ -33,8 +33,8 @@ from nnstudio.core.arch.builder import BuiltModel, OutputShapeError, build_parti
 from nnstudio.core.arch.commands import (
     EditCommand,
     InsertLayer,
-    MoveLayer,
     LayerPath,
+    MoveLayer,
     RemoveLayer,
     ReplaceArchitecture,
     SetParams,
