@@ -69,15 +69,6 @@ def fmt(value: float, percent: bool = False, integer: bool = False) -> str:
     return f"{value:.1%}" if percent else f"{value:.4f}"
 
 
-def _table(parent: QWidget | None = None) -> QTableWidget:
-    table = QTableWidget(parent)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-    table.setAlternatingRowColors(True)
-    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    return table
-
-
 class SplitMetricsTable(QTableWidget):
     """Rows: metrics; columns: splits. Cells named by a gap are tinted."""
 

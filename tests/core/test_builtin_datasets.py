@@ -1,4 +1,4 @@
-"""The foundation's built-in datasets: shapes, classes, seeded splits, extra splits."""
+"""The built-in datasets: shapes, classes, seeded splits, extra splits."""
 
 import numpy as np
 import pytest

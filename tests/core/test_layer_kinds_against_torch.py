@@ -1,4 +1,4 @@
-"""The editor's new layer kinds, checked against torch itself: shapes, parameter counts, errors."""
+"""Layer kinds, checked against torch itself: shapes, parameter counts, errors."""
 
 from __future__ import annotations
 
