@@ -15,6 +15,7 @@ from nnstudio.core.base.registry import Param
 from nnstudio.core.training.limits import LR_MAX
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
+PRECISIONS = ("fp32", "bf16", "fp16")  # bf16/fp16: mixed precision, CUDA only (devices.Precision)
 MONITORS = ("val_loss", "val_accuracy", "val_rmse")
 
 
@@ -39,6 +40,7 @@ class TrainSpec:
     min_delta: float = 0.0
     restore_best: bool = True
     grad_clip: float = 0.0  # largest allowed gradient norm; 0 switches clipping off
+    precision: str = "fp32"  # bf16/fp16 autocast, CUDA only (core/training/devices.py)
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: copy.deepcopy(getattr(self, f.name)) for f in fields(self)}
@@ -99,6 +101,9 @@ SETTINGS: tuple[Param, ...] = (
           "and the same shuffling, so a run can be repeated exactly.", 0, 2**31 - 1, label="Seed"),
     Param("device", str, "auto", "Where the maths runs: 'auto' picks an NVIDIA GPU (cuda), then an Apple GPU "
           "(mps), then the CPU.", choices=DEVICES, label="Device"),
+    Param("precision", str, "fp32", "The number format of the training steps. fp32 is exact and runs anywhere; "
+          "on an NVIDIA GPU, bf16 or fp16 mixed precision trains faster in less memory (fp16 scales the loss so "
+          "small gradients survive).", choices=PRECISIONS, label="Precision"),
 )
 
 

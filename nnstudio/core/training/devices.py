@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import torch
 
 from nnstudio.core.base.errors import TrainingError
@@ -23,3 +25,47 @@ def resolve_device(name: str) -> torch.device:
     if name == "mps" and not mps_available():
         raise TrainingError("Device 'mps' was chosen but Apple's Metal backend is not available here; choose 'auto' or 'cpu'")
     return torch.device(name)
+
+
+_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def precision_problem(precision: str, device: torch.device) -> str | None:
+    """Why ``precision`` cannot be used on ``device``, or None: mixed precision is offered on CUDA GPUs only."""
+    if precision == "fp32" or device.type == "cuda":
+        return None
+    return (f"Mixed precision ({precision}) runs on a CUDA GPU only, and this run is on the {device.type}; "
+            "set precision to fp32, or choose device 'cuda' on a machine with an NVIDIA GPU")
+
+
+class Precision:
+    """The arithmetic of training steps: plain fp32, or autocast to bf16/fp16 (fp16 with a gradient scaler,
+    because its small range turns small gradients into zeros unless the loss is scaled up first)."""
+
+    def __init__(self, precision: str, device: torch.device) -> None:
+        problem = precision_problem(precision, device)
+        if problem:
+            raise TrainingError(problem)
+        self.dtype = _DTYPES.get(precision)
+        self.device_type = device.type
+        self.scaler = torch.amp.GradScaler(device.type) if precision == "fp16" else None
+
+    def autocast(self) -> contextlib.AbstractContextManager:
+        if self.dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device_type, dtype=self.dtype)
+
+    def backward(self, loss: torch.Tensor) -> None:
+        (self.scaler.scale(loss) if self.scaler is not None else loss).backward()
+
+    def unscale(self, optimizer: torch.optim.Optimizer) -> None:
+        """Before gradient clipping: clip the true gradients, not the scaled ones."""
+        if self.scaler is not None:
+            self.scaler.unscale_(optimizer)
+
+    def step(self, optimizer: torch.optim.Optimizer) -> None:
+        if self.scaler is None:
+            optimizer.step()
+        else:  # skips the step when the scaled gradients overflowed, and adapts the scale
+            self.scaler.step(optimizer)
+            self.scaler.update()

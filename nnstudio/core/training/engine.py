@@ -14,10 +14,11 @@ from nnstudio.core.base.errors import NNStudioError, TrainingError, format_shape
 from nnstudio.core.base.registry import LOSSES, METRICS, OPTIMIZERS
 from nnstudio.core.data.bundle import DataBundle, Split
 from nnstudio.core.evaluate.metrics import task_metric
+from nnstudio.core.training import distributed
 from nnstudio.core.training.callbacks import Callback, EarlyStopping, best_epoch
 from nnstudio.core.training.config import TrainSpec
 from nnstudio.core.training.control import TrainingControl
-from nnstudio.core.training.devices import resolve_device
+from nnstudio.core.training.devices import Precision, resolve_device
 from nnstudio.core.training.schedules import SCHEDULES, make_schedule
 from nnstudio.core.training.state import COMPLETED, DIVERGED, EARLY_STOPPED, STOPPED, RunResult, TrainingState
 from nnstudio.core.training.verdict import no_better_than_guessing
@@ -100,11 +101,15 @@ class Trainer:
     def __init__(self, model: nn.Module, bundle: DataBundle, spec: TrainSpec) -> None:
         self.spec = spec.copy()
         self.bundle = bundle
-        self.device = resolve_device(spec.device)
+        # Under torchrun the process group has chosen this rank's device and splits each global batch.
+        self.dist = distributed.active()
+        self.device = self.dist.device if self.dist is not None else resolve_device(spec.device)
+        self.precision = Precision(spec.precision, self.device)  # refuses mixed precision off CUDA, saying why
         n_train = len(bundle.train)
         if n_train == 0:
             raise TrainingError("The training split is empty; lower the validation and test fractions or use more data")
-        problem = batch_problem(spec.batch_size, n_train)
+        problem = batch_problem(spec.batch_size, n_train) or (
+            distributed.batch_problem(spec.batch_size, self.dist.world_size) if self.dist is not None else None)
         if problem:
             raise TrainingError(problem)
         self.problem_check(model)
@@ -113,6 +118,7 @@ class Trainer:
         self.metric_name = task_metric(bundle.task)
         self.metric_fn = METRICS.get(self.metric_name).obj
         self.model = model.to(self.device)
+        self._net = self.dist.wrap(self.model) if self.dist is not None else self.model  # what training steps call
         torch.manual_seed(spec.seed)
         optimizer_entry = OPTIMIZERS.get(self.spec.optimizer)
         self.optimizer = optimizer_entry.obj(self.model.parameters(), spec.lr, spec.weight_decay, self.spec.optimizer_params)
@@ -178,9 +184,11 @@ class Trainer:
         train = self._data["train"]
         n = len(train)
         bs = self.spec.batch_size
+        world = self.dist.world_size if self.dist is not None else 1
+        rows, step = distributed.shard_sizes(n, bs, world)  # this rank's examples per epoch and per step
         state = TrainingState(
             self.model, self.optimizer, self.spec, self.bundle, self.device,
-            epoch=self.epochs_done, batches_per_epoch=math.ceil(n / bs),
+            epoch=self.epochs_done, batches_per_epoch=math.ceil(rows / step),
             target_epochs=self.epochs_done + epochs, history=self.history, trainer=self, control=control,
         )
         generator = torch.Generator().manual_seed(self.spec.seed * 1_000_003 + self.epochs_done)
@@ -200,23 +208,33 @@ class Trainer:
                 epoch_started = time.perf_counter()
                 self._emit(callbacks, "on_epoch_start", state)
                 self.model.train()
-                perm = torch.randperm(n, generator=generator).to(self.device)
+                perm = torch.randperm(n, generator=generator)  # the same order on every rank (same seed)
+                if self.dist is not None:
+                    perm = self.dist.local_order(perm, bs)
+                perm = perm.to(self.device)
                 xs, ys = train.x[perm], train.y[perm]  # one gather per epoch; batches are views
                 # Predicted classes land in one buffer and are compared once per epoch: no per-batch sync.
-                predicted = torch.empty(n, dtype=torch.long, device=self.device) if classify else None
+                predicted = torch.empty(rows, dtype=torch.long, device=self.device) if classify else None
                 squared = None if classify else torch.zeros((), device=self.device)
                 loss_sum = 0.0
-                for start in range(0, n, bs):
-                    if control.checkpoint():  # pause, queued edits and stop, between batches
+                for start in range(0, rows, step):
+                    stop = control.checkpoint()  # pause, queued edits and stop, between batches
+                    if stop and self.dist is None:
                         break
-                    xb, yb = xs[start : start + bs], ys[start : start + bs]
+                    xb, yb = xs[start : start + step], ys[start : start + step]
                     if self._augment is not None:
                         xb = self._augment(xb, augment_generator)
-                    outputs = self._forward(xb)
-                    loss = self.loss_fn(outputs, yb)
-                    if self.spec.l1:  # read every batch: it may change while paused
-                        loss = loss + self.spec.l1 * sum(w.abs().sum() for w in weights)
-                    loss_value = loss.item()
+                    with self.precision.autocast():
+                        outputs = self._forward(xb)
+                        loss = self.loss_fn(outputs, yb)
+                        if self.spec.l1:  # read every batch: it may change while paused
+                            loss = loss + self.spec.l1 * sum(w.abs().sum() for w in weights)
+                    if self.dist is None:
+                        loss_value = loss.item()
+                    else:  # every rank sees the global batch's loss and stops at the same batch
+                        loss_value, stop = self.dist.agree(loss, stop)
+                        if stop:
+                            break
                     if not math.isfinite(loss_value):
                         self.model.load_state_dict(self._good_weights)
                         self.optimizer.load_state_dict(self._good_optimizer)
@@ -229,10 +247,11 @@ class Trainer:
                         )
                         break
                     self.optimizer.zero_grad(set_to_none=True)
-                    loss.backward()
+                    self.precision.backward(loss)
                     if self.spec.grad_clip:
+                        self.precision.unscale(self.optimizer)
                         nn.utils.clip_grad_norm_(params, self.spec.grad_clip, foreach=True)
-                    self.optimizer.step()
+                    self.precision.step(self.optimizer)
                     m = len(yb)
                     loss_sum += loss_value * m
                     if predicted is not None:
@@ -240,7 +259,7 @@ class Trainer:
                     elif squared is not None:  # regression: running squared error for the train RMSE
                         squared += torch.sum((outputs.detach().reshape(yb.shape) - yb) ** 2)
                     state.batch += 1
-                    state.samples_seen += m
+                    state.samples_seen += m * world
                     control.after_batch()
                     for cb in batch_callbacks:
                         cb.on_batch_end(state, loss_value)
@@ -253,12 +272,15 @@ class Trainer:
                 if state.batch < state.batches_per_epoch:
                     # Stopped mid-epoch: a partial epoch is not recorded, but its updates are kept.
                     break
-                metrics = {"epoch": float(state.epoch), "train_loss": loss_sum / n}
-                if predicted is not None:
-                    metrics["train_accuracy"] = float((predicted == ys).float().mean())
-                elif squared is not None:
-                    metrics["train_rmse"] = math.sqrt(float(squared) / max(1, ys.numel()))
-                metrics.update(self.evaluate_split(self._data["validation"], "val"))
+                if self.dist is not None:
+                    metrics = self._reduced_metrics(state.epoch, loss_sum, predicted, squared, ys)
+                else:
+                    metrics = {"epoch": float(state.epoch), "train_loss": loss_sum / n}
+                    if predicted is not None:
+                        metrics["train_accuracy"] = float((predicted == ys).float().mean())
+                    elif squared is not None:
+                        metrics["train_rmse"] = math.sqrt(float(squared) / max(1, ys.numel()))
+                    metrics.update(self.evaluate_split(self._data["validation"], "val"))
                 metrics["lr"] = self._current_lr()
                 metrics["seconds"] = time.perf_counter() - epoch_started
                 for key, value in metrics.items():
@@ -287,10 +309,25 @@ class Trainer:
 
     def _forward(self, xb: torch.Tensor) -> torch.Tensor:
         try:
-            return self.model(xb)
+            return self._net(xb)
         except Exception as exc:  # noqa: BLE001 - any failure inside a layer is reported with the layer's name
             detail = locate_failure(self.model, xb) or f"{type(exc).__name__}: {exc}"
             raise TrainingError(f"The forward pass failed: {detail}") from None
+
+    def _reduced_metrics(self, epoch: int, loss_sum: float, predicted: torch.Tensor | None,
+                         squared: torch.Tensor | None, ys: torch.Tensor) -> dict[str, float]:
+        """An epoch's numbers over every rank's examples (train) and as rank 0 measured them (validation)."""
+        assert self.dist is not None
+        hits = float((predicted == ys).sum()) if predicted is not None else float(squared)  # type: ignore[arg-type]
+        loss_total, hits_total, rows, values = self.dist.epoch_totals([loss_sum, hits, len(ys), ys.numel()])
+        metrics = {"epoch": float(epoch), "train_loss": loss_total / rows}
+        if predicted is not None:
+            metrics["train_accuracy"] = hits_total / rows
+        else:
+            metrics["train_rmse"] = math.sqrt(hits_total / max(1.0, values))
+        val = self.evaluate_split(self._data["validation"], "val")
+        metrics.update(zip(val, self.dist.from_main(list(val.values())), strict=True))
+        return metrics
 
     def _current_lr(self) -> float:
         return float(self.optimizer.param_groups[0]["lr"])
