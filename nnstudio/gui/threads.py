@@ -1,29 +1,34 @@
-"""One pattern for every long job of the GUI: run it in a worker thread, get its result back in the GUI thread.
+"""One contract for every long job of the GUI: a job raises or returns, and its runner emits ONE completion.
 
-A :class:`Worker` (a QObject moved to a QThread) runs one job; its signals reach slots of a
+A :class:`Worker` (a QObject moved to a QThread) runs one job; its single signal reaches a slot of a
 :class:`ThreadRunner` living in the GUI thread (queued connections to methods, never lambdas), which joins the
-thread and re-emits. Results cross threads as plain data; an exception in a job becomes a message a student can
-act on, never a traceback. Runners for training, evaluation, attributions, data loading and the Runs tab's
-tasks subclass :class:`ThreadRunner` and add their own typed signals and controls.
+thread and emits ``completed`` with a :class:`Completion`: the job's result, or the error a student can act on
+(never a traceback), or "cancelled" when the job raised :class:`~nnstudio.core.base.errors.Cancelled`. Cancel
+goes through the runner's :class:`~nnstudio.core.base.jobs.JobToken` (``runner.token``, new for each job), which
+the job checks. Runners for training, evaluation, attributions, data loading, export and the Runs tab's tasks
+subclass :class:`ThreadRunner` and add their own progress signals and controls, never another completion.
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
-import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from nnstudio.core.base.errors import NNStudioError
+from nnstudio.core.base.errors import Cancelled, NNStudioError
+from nnstudio.core.base.jobs import JobToken
 
 log = logging.getLogger("nnstudio")
 
 Report = Callable[..., None]  # report(*values): progress from the job, queued to the runner's _on_progress
-Job = Callable[[Report], Any]  # runs in the worker thread; returns the result (plain data)
+# job(token, report) runs in the worker thread; returns the result (plain data) or raises. ``token.report(done,
+# total, text)`` is ``report(done, total, text)``; jobs check ``token`` for Cancel.
+Job = Callable[[JobToken, Report], Any]
 
 
 def failure_message(exc: BaseException, what: str) -> str:
@@ -35,6 +40,26 @@ def failure_message(exc: BaseException, what: str) -> str:
     return f"{what} failed unexpectedly: {type(exc).__name__}: {exc}"
 
 
+@dataclass(frozen=True)
+class Completion:
+    """How one job ended: exactly one of a result, an error, or cancelled."""
+
+    result: Any = None
+    error: str = ""  # what the user reads: the failure, or the Cancelled error's words
+    exception: BaseException | None = None  # what the job raised (a loader offers to locate a missing file)
+    cancelled: bool = False
+
+    @property
+    def failed(self) -> bool:
+        return self.exception is not None and not self.cancelled
+
+    @classmethod
+    def of(cls, exc: BaseException, what: str) -> Completion:
+        if isinstance(exc, Cancelled):
+            return cls(error=str(exc), exception=exc, cancelled=True)
+        return cls(error=failure_message(exc, what), exception=exc)
+
+
 _TICKETS = itertools.count(1)
 
 
@@ -43,13 +68,14 @@ class Worker(QObject):
 
     # Each signal carries the worker's ticket first, so a runner can tell a late signal of an old job.
     progress = Signal(object, object)  # the tuple of values the job reported
-    finished = Signal(object, object)  # the job's result
-    failed = Signal(object, str)  # failure_message of what the job raised
+    completed = Signal(object, object)  # the Completion, emitted once
 
-    def __init__(self, job: Job, what: str) -> None:
+    def __init__(self, job: Job, what: str, token: JobToken | None = None) -> None:
         super().__init__()
         self.job, self.what = job, what
         self.ticket = next(_TICKETS)
+        self.token = token or JobToken()
+        self.token.progress = self.report  # token.report(done, total, text) is report(done, total, text)
         # The thread count is per thread: read it here in the GUI thread, apply it in the worker thread.
         self.threads = torch.get_num_threads()
 
@@ -60,11 +86,10 @@ class Worker(QObject):
     def run(self) -> None:
         torch.set_num_threads(self.threads)
         try:
-            result = self.job(self.report)
+            completion = Completion(self.job(self.token, self.report))
         except Exception as exc:  # noqa: BLE001 - report, never let a worker exception kill the app
-            self.failed.emit(self.ticket, failure_message(exc, self.what))
-        else:
-            self.finished.emit(self.ticket, result)
+            completion = Completion.of(exc, self.what)
+        self.completed.emit(self.ticket, completion)
         # End the thread's event loop from inside: a GUI thread blocked in wait() (closing) cannot deliver quit.
         QThread.currentThread().quit()
 
@@ -79,14 +104,13 @@ def _prune() -> None:
 
 
 class ThreadRunner(QObject):
-    """Owns at most one worker thread. Lives in the GUI thread, where ``finished``/``failed`` are emitted.
+    """Owns at most one worker thread. Lives in the GUI thread, where ``completed`` is emitted, once per job.
 
     Subclasses set ``what`` (the subject of messages) and ``thread_name``, call :meth:`start_job` from their own
-    ``start``, and override the hooks ``_on_progress``, ``_deliver``, ``_deliver_failure`` and ``_joined``.
+    ``start``, and override the hooks ``_on_progress``, ``_complete`` and ``_joined``.
     """
 
-    finished = Signal(object)  # the job's result
-    failed = Signal(str)  # what went wrong, for the user
+    completed = Signal(object)  # the Completion of the job
 
     what = "The job"
     thread_name = "nnstudio-worker"
@@ -100,20 +124,22 @@ class ThreadRunner(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.cancel_event = threading.Event()  # jobs that poll for Cancel read this one
+        self.token = JobToken()  # the running job's (each job gets its own): cancel() cancels it
         self._thread: QThread | None = None
         self._worker: Worker | None = None
+        self._ticket = 0  # the newest job's; its completion is the only one delivered, once
 
     @property
     def running(self) -> bool:
         return self._thread is not None
 
-    def start_job(self, job: Job, companions: Sequence[QObject] = ()) -> QThread:
-        """Run ``job(report)`` in a new thread. ``companions``: QObjects that belong in that thread too."""
+    def start_job(self, job: Job, companions: Sequence[QObject] = (), token: JobToken | None = None) -> QThread:
+        """Run ``job(token, report)`` in a new thread. ``companions``: QObjects that belong in that thread too;
+        ``token``: the job's token when a control already holds it (a new one otherwise)."""
         if self.running:
             raise RuntimeError(f"{self.what} is already running")
-        self.cancel_event.clear()
-        worker = Worker(job, self.what)
+        worker = Worker(job, self.what, token)
+        self.token = worker.token
         thread = QThread() if self.detached else QThread(self)
         thread.setObjectName(self.thread_name)
         worker.moveToThread(thread)
@@ -121,19 +147,18 @@ class ThreadRunner(QObject):
             obj.moveToThread(thread)
         thread.started.connect(worker.run)
         worker.progress.connect(self._on_worker_progress)
-        worker.finished.connect(self._on_worker_finished)
-        worker.failed.connect(self._on_worker_failed)
+        worker.completed.connect(self._on_worker_completed)
         if self.detached:
             _prune()
             _DETACHED.append((thread, worker))
-        self._thread, self._worker = thread, worker
+        self._thread, self._worker, self._ticket = thread, worker, worker.ticket
         ThreadRunner.active += self.holds_back_idle_work
         thread.start()
         return thread
 
     def cancel(self) -> None:
-        """Ask the job to stop early; subclasses also tell their own controls."""
-        self.cancel_event.set()
+        """Ask the job to stop early (through ``token``); subclasses also tell their own controls."""
+        self.token.cancel()
 
     def shutdown(self, timeout_ms: int | None = 30_000) -> bool:
         """Cancel and join (the window is closing, or what the job works on changed); ``None`` waits as long as
@@ -152,36 +177,27 @@ class ThreadRunner(QObject):
     def _on_progress(self, values: tuple[Any, ...]) -> None:
         """The job called ``report(*values)``."""
 
-    def _deliver(self, result: Any) -> None:
-        self.finished.emit(result)
-
-    def _deliver_failure(self, message: str) -> None:
-        self.failed.emit(message)
+    def _complete(self, completion: Completion) -> None:
+        """The job ended (the thread is joined); a subclass may look at it first, then emits it."""
+        self.completed.emit(completion)
 
     def _joined(self) -> None:
         """The thread has ended; undo what ``start`` set up for it."""
 
     # ------------------------------------------------------------------ worker signals
-    def _stale(self, ticket: int) -> bool:
-        # A job shut down earlier may still have its signals queued; they must not end the job now running.
-        return self._worker is not None and ticket != self._worker.ticket
-
     @Slot(object, object)
     def _on_worker_progress(self, ticket: int, values: tuple[Any, ...]) -> None:
-        if not self._stale(ticket):
+        if ticket == self._ticket:  # an old job's progress, still queued, is not this job's
             self._on_progress(values)
 
     @Slot(object, object)
-    def _on_worker_finished(self, ticket: int, result: Any) -> None:
-        if not self._stale(ticket):
-            self._join()
-            self._deliver(result)
-
-    @Slot(object, str)
-    def _on_worker_failed(self, ticket: int, message: str) -> None:
-        if not self._stale(ticket):
-            self._join()
-            self._deliver_failure(message)
+    def _on_worker_completed(self, ticket: int, completion: Completion) -> None:
+        # A job shut down earlier may still have its completion queued: it must not end the job now running.
+        if ticket != self._ticket:
+            return
+        self._ticket = 0  # delivered: nothing more of this job reaches the hooks
+        self._join()
+        self._complete(completion)
 
     def _join(self) -> None:
         thread = self._thread

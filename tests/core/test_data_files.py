@@ -272,12 +272,12 @@ def test_image_folder_with_an_empty_class(tmp_path):
 
 
 def test_image_folder_load_can_be_cancelled(tmp_path):
-    import threading
+    from nnstudio.core.base.jobs import JobToken
 
     write_images(tmp_path / "pets", {"cats": 3, "dogs": 3})
-    cancel = threading.Event()
-    cancel.set()
-    with files.progress_reporting(None, cancel), pytest.raises(files.LoadCancelled, match="Loading was cancelled"):
+    token = JobToken()
+    token.cancel()
+    with token.active(), pytest.raises(files.LoadCancelled, match="Loading was cancelled"):
         load_raw(DataSpec("image_folder", {"path": "pets"}), tmp_path)
 
 

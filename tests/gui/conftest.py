@@ -29,8 +29,8 @@ def _no_qthread_outlives_its_test(request, monkeypatch) -> Iterator[None]:
     started: list[tuple[ThreadRunner, object, str]] = []
     start_job = ThreadRunner.start_job
 
-    def recording_start_job(self, job, companions=()):
-        thread = start_job(self, job, companions)
+    def recording_start_job(self, job, companions=(), token=None):
+        thread = start_job(self, job, companions, token)
         started.append((self, thread, f"{type(self).__name__} thread {thread.objectName()!r}"))
         return thread
 

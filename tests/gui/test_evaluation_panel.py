@@ -310,10 +310,10 @@ def test_starting_from_a_test_example_reproduces_its_evaluated_prediction(qtbot,
 def test_cancel_stops_a_running_evaluation_and_keeps_the_tab_usable(qtbot, main_window, digits_project, monkeypatch):
     from nnstudio.core.evaluate.predict import EvaluationCancelled
 
-    def slow_evaluate(model, bundle, *, cancel, progress):
-        progress(0, 10, "test")
-        assert cancel.wait(30)  # a long evaluation, until Cancel is pressed
-        raise EvaluationCancelled()
+    def slow_evaluate(model, bundle, *, token):
+        token.report(0, 10, "test")
+        assert token.wait(30)  # a long evaluation, until Cancel is pressed
+        token.raise_if_cancelled(EvaluationCancelled)
 
     monkeypatch.setattr("nnstudio.gui.panels.evaluation.runner.evaluate", slow_evaluate)
     panel = main_window.evaluation_panel
@@ -332,9 +332,9 @@ def test_cancel_stops_a_running_evaluation_and_keeps_the_tab_usable(qtbot, main_
 def test_closing_the_window_during_an_evaluation_joins_its_thread(qtbot, main_window, digits_project, monkeypatch):
     from nnstudio.core.evaluate.predict import EvaluationCancelled
 
-    def slow_evaluate(model, bundle, *, cancel, progress):
-        assert cancel.wait(30)
-        raise EvaluationCancelled()
+    def slow_evaluate(model, bundle, *, token):
+        assert token.wait(30)
+        token.raise_if_cancelled(EvaluationCancelled)
 
     monkeypatch.setattr("nnstudio.gui.panels.evaluation.runner.evaluate", slow_evaluate)
     panel = main_window.evaluation_panel

@@ -178,7 +178,7 @@ def test_lr_finder_and_apply(qtbot, moons_window):
     runs = moons_window.panel("runs")
     runs.pages.setCurrentIndex(2)
     runs.lr_steps.setValue(60)
-    with qtbot.waitSignal(runs.task.done, timeout=60_000):
+    with qtbot.waitSignal(runs.task.completed, timeout=60_000):
         qtbot.mouseClick(runs.lr_start, Qt.MouseButton.LeftButton)
     result = runs.lr_result
     assert len(result.lrs) > 20 and runs.lr_apply.isEnabled()
@@ -196,7 +196,7 @@ def test_sweep_fills_table_highlights_best_and_cancels(qtbot, moons_window):
     runs.sweep_layer.setCurrentIndex(1)  # layer 1: Linear
     runs.sweep_widths.setText("2, 8")
     runs.sweep_epochs.setValue(2)
-    with qtbot.waitSignal(runs.task.done, timeout=120_000):
+    with qtbot.waitSignal(runs.task.completed, timeout=120_000):
         qtbot.mouseClick(runs.sweep_start, Qt.MouseButton.LeftButton)
     assert runs.table.rowCount() == 4
     best = runs.best_run
@@ -214,7 +214,7 @@ def test_sweep_fills_table_highlights_best_and_cancels(qtbot, moons_window):
     with qtbot.waitSignal(runs.task.item, timeout=60_000):
         qtbot.mouseClick(runs.sweep_start, Qt.MouseButton.LeftButton)
     assert runs.sweep_cancel.isEnabled()
-    with qtbot.waitSignal(runs.task.done, timeout=60_000):
+    with qtbot.waitSignal(runs.task.completed, timeout=60_000):
         qtbot.mouseClick(runs.sweep_cancel, Qt.MouseButton.LeftButton)
     assert 5 <= runs.table.rowCount() < 9
     assert not runs.task.running

@@ -54,7 +54,7 @@ def cnn_tab(main_window, qtbot):
 def test_clicking_an_example_shows_an_overlay_that_differs_where_the_heatmap_is_high(cnn_tab, qtbot):
     panel = cnn_tab
     assert panel.gallery.count() > 10
-    with qtbot.waitSignal(panel.runner.finished, timeout=60_000):
+    with qtbot.waitSignal(panel.runner.completed, timeout=60_000):
         _click_example(panel, qtbot, 2)  # Integrated Gradients is fast: it runs on the click
     assert "test example 2" in panel.example_label.text()
     view = panel.views.single
@@ -90,7 +90,7 @@ def test_compare_two_methods_and_grid_of_examples(cnn_tab, qtbot):
     panel.second_form.set_method("gradcam")
     panel.select_example(0)
     qtbot.waitUntil(lambda: not panel.runner.running, timeout=60_000)
-    with qtbot.waitSignal(panel.runner.finished, timeout=60_000):
+    with qtbot.waitSignal(panel.runner.completed, timeout=60_000):
         qtbot.mouseClick(panel.explain_button, Qt.MouseButton.LeftButton)
     assert panel.views.compare_a.title.text() == "Integrated Gradients"
     assert panel.views.compare_b.title.text() == "Grad-CAM"
@@ -98,7 +98,7 @@ def test_compare_two_methods_and_grid_of_examples(cnn_tab, qtbot):
     assert "layer conv2d1" in panel.views.compare_b.caption.text()
 
     panel.mode_buttons.button(GRID).click()
-    with qtbot.waitSignal(panel.runner.finished, timeout=60_000):
+    with qtbot.waitSignal(panel.runner.completed, timeout=60_000):
         qtbot.mouseClick(panel.explain_button, Qt.MouseButton.LeftButton)
     assert len(panel.views.tiles) == 8
     assert "8 test examples" in panel.status.text()
@@ -108,7 +108,7 @@ def test_example_sent_from_evaluation_is_explained(cnn_tab, qtbot, main_window):
     panel = cnn_tab
     drawn = np.zeros((1, 8, 8), np.float32)
     drawn[0, 1:7, 3:5] = 1.0
-    with qtbot.waitSignal(panel.runner.finished, timeout=60_000):
+    with qtbot.waitSignal(panel.runner.completed, timeout=60_000):
         main_window.ctx.example_sent.emit({"x": drawn, "label": None, "source": "evaluation", "description": "your drawing"})
     assert "your drawing" in panel.example_label.text() and "evaluation" in panel.example_label.text()
     np.testing.assert_array_equal(panel.current["x"], drawn)
@@ -119,14 +119,14 @@ def test_example_sent_from_evaluation_is_explained(cnn_tab, qtbot, main_window):
 
 def test_target_defaults_to_the_prediction_and_can_be_changed(cnn_tab, qtbot):
     panel = cnn_tab
-    with qtbot.waitSignal(panel.runner.finished, timeout=60_000):
+    with qtbot.waitSignal(panel.runner.completed, timeout=60_000):
         panel.select_example(1)
     assert panel.target_combo.itemText(0).startswith("Predicted:")
     assert panel.target_combo.count() == 11
     panel.target_combo.setCurrentIndex(5)  # class "4"
-    with qtbot.waitSignal(panel.runner.finished, timeout=60_000) as blocker:
+    with qtbot.waitSignal(panel.runner.completed, timeout=60_000) as blocker:
         qtbot.mouseClick(panel.explain_button, Qt.MouseButton.LeftButton)
-    assert blocker.args[0].results["A"].target == 4
+    assert blocker.args[0].result.results["A"].target == 4
 
 
 def test_cancel_stops_a_slow_method(cnn_tab, qtbot):
@@ -134,7 +134,7 @@ def test_cancel_stops_a_slow_method(cnn_tab, qtbot):
     panel.method_form.set_method("lime")
     panel.method_form.editors["samples"].setValue(100_000)
     panel.method_form.editors["batch"].setValue(4)
-    with qtbot.waitSignal(panel.runner.finished, timeout=60_000):
+    with qtbot.waitSignal(panel.runner.completed, timeout=60_000):
         panel.select_example(0)  # slow: picking does not start it (a fast method starts at once, right here)
         assert not panel.runner.running and "Press Explain" in panel.status.text()
         with qtbot.waitSignal(panel.runner.progress, timeout=30_000):
@@ -180,7 +180,7 @@ def test_default_mlp_on_digit_images_disables_gradcam_for_lack_of_conv(main_wind
     main_window.document.set_trained(weights, {})
     main_window.document.set_modified(False)
     assert "No trained weights" not in panel.status.text()
-    with qtbot.waitSignal(panel.runner.finished, timeout=60_000):
+    with qtbot.waitSignal(panel.runner.completed, timeout=60_000):
         _click_example(panel, qtbot, 1)
     assert panel.explain_button.isEnabled()
     assert not panel.views.single.overlay.image().isNull()
@@ -189,7 +189,7 @@ def test_default_mlp_on_digit_images_disables_gradcam_for_lack_of_conv(main_wind
 
 def test_tabular_example_shows_named_feature_bars(main_window, qtbot):
     panel = _open(main_window, qtbot, "mlp")
-    with qtbot.waitSignal(panel.runner.finished, timeout=60_000):
+    with qtbot.waitSignal(panel.runner.completed, timeout=60_000):
         _click_example(panel, qtbot, 0)
     bars = panel.views.single_bars
     assert panel.views.currentWidget() is bars
@@ -214,7 +214,7 @@ def test_closing_the_window_mid_run_joins_the_attribution_thread(cnn_tab, qtbot,
 
 def test_no_explaining_while_training_and_stale_after_new_weights(cnn_tab, qtbot, main_window):
     panel = cnn_tab
-    with qtbot.waitSignal(panel.runner.finished, timeout=60_000):
+    with qtbot.waitSignal(panel.runner.completed, timeout=60_000):
         panel.select_example(0)
     main_window.ctx.set_training_active(True)
     assert not panel.explain_button.isEnabled()

@@ -44,7 +44,7 @@ def _open(window, qtbot, kind: str, view_name: str, train_epochs: int = 0):
 
 def _run(qtbot, view):
     assert view.run_button.isEnabled(), view.run_button.toolTip()
-    with qtbot.waitSignal(view.runner.finished, timeout=LONG) as blocker:
+    with qtbot.waitSignal(view.runner.completed, timeout=LONG) as blocker:
         qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
     outcome = blocker.args[0]
     assert not outcome.error and not outcome.cancelled, outcome.error
@@ -168,7 +168,7 @@ def test_latent_space_one_dot_per_test_example_and_hover_shows_it(main_window, q
         assert not view.preview.pixmap().isNull()
         # t-SNE runs in the worker thread and Cancel stops it.
         view.method.setCurrentIndex(view.method.findData("tsne"))
-        with qtbot.waitSignal(view.runner.finished, timeout=LONG) as blocker:
+        with qtbot.waitSignal(view.runner.completed, timeout=LONG) as blocker:
             qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
             assert view.cancel_button.isEnabled()
             qtbot.mouseClick(view.cancel_button, Qt.MouseButton.LeftButton)

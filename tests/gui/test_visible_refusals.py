@@ -39,7 +39,7 @@ def test_a_failed_sweep_trial_shows_its_reason_in_the_table_and_tooltip(main_win
     runs.sweep_lrs.setText("0.01")
     runs.sweep.batches.setText("64, 5000")
     runs.sweep_epochs.setValue(1)
-    with qtbot.waitSignal(runs.task.done, timeout=120_000):
+    with qtbot.waitSignal(runs.task.completed, timeout=120_000):
         qtbot.mouseClick(runs.sweep_start, Qt.MouseButton.LeftButton)
     assert runs.table.rowCount() == 2
     status = COLUMNS.index("Status")

@@ -85,7 +85,7 @@ def test_a_clicked_thumbnail_is_predicted_with_the_models_probability(main_windo
     panel = _open(main_window, qtbot, DataSpec("digits"), DIGIT_LAYERS, trained=True)
     test = main_window.document.bundle().test
     try:
-        with qtbot.waitSignal(panel.runner.finished, timeout=60_000):  # a fast method runs on the click
+        with qtbot.waitSignal(panel.runner.completed, timeout=60_000):  # a fast method runs on the click
             _click(qtbot, panel.gallery, 6)
         with torch.no_grad():
             p = torch.softmax(main_window.document.trained_model().eval()(test.x[6:7]), dim=1)[0].numpy()

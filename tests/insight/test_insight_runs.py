@@ -14,6 +14,7 @@ from helpers_clock import FakeClock
 from torch import nn
 
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
+from nnstudio.core.base.jobs import JobToken
 from nnstudio.core.data.bundle import CLASSIFICATION, REGRESSION, DataBundle, Split
 from nnstudio.core.insight.budget import WatchBudget
 from nnstudio.core.insight.grid import (
@@ -254,7 +255,7 @@ def test_lr_finder_curve_suggestion_and_model_untouched():
     before = {k: v.clone() for k, v in model.state_dict().items()}
     calls = []
     result = lr_range_test(model, blobs(400), spec(optimizer="sgd"), start_lr=1e-5, end_lr=10.0, steps=120,
-                           progress=lambda k, n: calls.append(k))
+                           token=JobToken(lambda k, n, text: calls.append(k)))
     assert len(result.lrs) == len(result.losses) == len(result.smoothed) == len(calls) > 20
     assert np.all(np.diff(result.lrs) > 0)  # exponentially growing rates
     assert 1e-5 <= result.suggestion <= 10.0 and math.isfinite(result.suggestion)
@@ -262,7 +263,9 @@ def test_lr_finder_curve_suggestion_and_model_untouched():
     assert result.suggestion <= lowest
     for k, v in model.state_dict().items():
         assert torch.equal(v, before[k])
-    cancelled = lr_range_test(model, blobs(), spec(), steps=50, cancelled=lambda: True)
+    token = JobToken()
+    token.cancel()
+    cancelled = lr_range_test(model, blobs(), spec(), steps=50, token=token)
     assert cancelled.cancelled and len(cancelled.lrs) == 0
 
 

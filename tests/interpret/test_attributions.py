@@ -128,7 +128,7 @@ def test_cancel_takes_effect_within_one_batch():
         def progress(done: int, total: int, control=control, calls=calls) -> None:
             calls.append(done)
             if len(calls) == 2:  # cancel in the middle of the run, as the GUI's button would
-                control.cancel()
+                control.token.cancel()
 
         control.progress = progress
         with pytest.raises(Cancelled, match="cancelled; press Explain"):
@@ -139,7 +139,7 @@ def test_cancel_takes_effect_within_one_batch():
 
 def test_cancel_before_start_runs_nothing():
     control = AttributionControl()
-    control.cancel()
+    control.token.cancel()
     with pytest.raises(Cancelled, match="cancelled; press Explain"):
         explain(_mlp(), Subject((5,), class_names=["a", "b", "c"]), np.ones(5, np.float32), "occlusion", control=control)
     assert control.calls == 0

@@ -62,7 +62,7 @@ def test_regression_uses_mean_squared_error(signal_and_noise):
 def test_cancel_and_images_are_refused(signal_and_noise):
     model, subject, x, y = signal_and_noise
     control = AttributionControl()
-    control.cancel()
+    control.token.cancel()
     with pytest.raises(Cancelled, match="cancelled; press Explain"):
         permutation_importance(model, subject, x, y, control=control)
     with pytest.raises(AttributionError, match="images"):

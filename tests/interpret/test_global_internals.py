@@ -63,7 +63,7 @@ def test_tsne_stops_on_cancel():
     def progress(done, total):
         calls.append(done)
         if done >= 20:
-            control.cancel()
+            control.token.cancel()
 
     control.progress = progress
     with pytest.raises(Cancelled, match="cancelled; press Explain"):

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import numpy as np
 import torch
 from torch import nn
 
-from nnstudio.core.base.errors import NNStudioError
+from nnstudio.core.base.errors import Cancelled, NNStudioError
+from nnstudio.core.base.jobs import JobToken
 from nnstudio.core.training.engine import locate_failure
 
 PREDICT_CHUNK = 1024
 
 
-class EvaluationCancelled(NNStudioError):
+class EvaluationCancelled(Cancelled):
     """The user cancelled an evaluation; nothing was changed."""
 
     def __init__(self) -> None:
@@ -27,7 +27,7 @@ def predict_outputs(
     x: torch.Tensor,
     *,
     chunk: int = PREDICT_CHUNK,
-    cancel: threading.Event | None = None,
+    token: JobToken | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> np.ndarray:
     """Raw outputs (float64 numpy) for every row of ``x``; the model's train/eval mode is restored after.
@@ -42,8 +42,8 @@ def predict_outputs(
     try:
         with torch.no_grad():
             for start in range(0, len(x), chunk):
-                if cancel is not None and cancel.is_set():
-                    raise EvaluationCancelled()
+                if token is not None:
+                    token.raise_if_cancelled(EvaluationCancelled)
                 xb = x[start : start + chunk].to(device)
                 try:
                     out = model(xb)

@@ -9,14 +9,13 @@ one class, probabilities of exactly 0 and 1).
 from __future__ import annotations
 
 import math
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from torch import nn
 
 from nnstudio.core.base.errors import NNStudioError
+from nnstudio.core.base.jobs import JobToken
 from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle
 from nnstudio.core.evaluate.baselines import majority_class, training_mean
 from nnstudio.core.evaluate.gaps import find_gaps
@@ -174,12 +173,11 @@ def evaluate(
     bundle: DataBundle,
     *,
     splits: list[str] | None = None,
-    cancel: threading.Event | None = None,
-    progress: Callable[[int, int, str], None] | None = None,
+    token: JobToken | None = None,
 ) -> EvaluationReport:
     """Predict every split (in eval mode, in chunks) and compute its metrics, curves and the gaps between them.
 
-    ``progress(done, total, split)`` counts examples; setting ``cancel`` stops between chunks.
+    ``token.report(done, total, split)`` counts examples; cancelling ``token`` stops between chunks.
     """
     bundle.require_finite()  # NaN inputs would surface as sklearn's "Input contains NaN"
     available = bundle.splits()
@@ -200,10 +198,10 @@ def evaluate(
             continue
 
         def step(n_done: int, name: str = name, base: int = done) -> None:
-            if progress is not None:
-                progress(base + n_done, total, name)
+            if token is not None:
+                token.report(base + n_done, total, name)
 
-        outputs = predict_outputs(model, split.x, cancel=cancel, progress=step)
+        outputs = predict_outputs(model, split.x, token=token, progress=step)
         out[name] = evaluate_split(name, outputs, split.y.numpy(), bundle, majority, mean)
         done += len(split)
     if not out:

@@ -1,27 +1,28 @@
 """Progress and Cancel for attributions: the model is wrapped so every batch of evaluations checks in.
 
 Captum's slow methods (Occlusion, LIME, KernelSHAP) call the model many times, in batches of
-``perturbations_per_eval`` examples. The wrapper raises :class:`Cancelled` before each call once Cancel
-was pressed, so a Cancel takes effect within one batch, and it counts the examples evaluated for the
-progress bar.
+``perturbations_per_eval`` examples. The wrapper raises :class:`Cancelled` before each call once the job's
+:class:`~nnstudio.core.base.jobs.JobToken` was cancelled, so a Cancel takes effect within one batch, and it
+counts the examples evaluated for the progress bar.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import torch
 from torch import nn
 
+from nnstudio.core.base import errors
 from nnstudio.core.base.errors import NNStudioError
+from nnstudio.core.base.jobs import JobToken
 
 
 class AttributionError(NNStudioError):
     """An attribution cannot be computed as asked (wrong input, unknown layer, method does not apply)."""
 
 
-class Cancelled(NNStudioError):
+class Cancelled(errors.Cancelled):
     """The user pressed Cancel; nothing was computed."""
 
     def __init__(self) -> None:
@@ -32,25 +33,17 @@ ProgressCallback = Callable[[int, int], None]  # (examples evaluated, expected t
 
 
 class AttributionControl:
-    """Shared by the GUI thread (cancel) and the worker thread (check, advance)."""
+    """The worker thread's count of model evaluations (check, advance) for one job; Cancel is its ``token``'s."""
 
-    def __init__(self, progress: ProgressCallback | None = None) -> None:
-        self._cancel = threading.Event()
+    def __init__(self, progress: ProgressCallback | None = None, token: JobToken | None = None) -> None:
+        self.token = token or JobToken()
         self.progress = progress
         self.evaluated = 0
         self.calls = 0
         self.expected = 1
 
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancel.is_set()
-
     def check(self) -> None:
-        if self._cancel.is_set():
-            raise Cancelled()
+        self.token.raise_if_cancelled(Cancelled)
 
     def start(self, expected: int) -> None:
         self.evaluated, self.calls, self.expected = 0, 0, max(1, int(expected))

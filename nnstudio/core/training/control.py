@@ -1,7 +1,8 @@
 """Thread-safe stop / pause / step controls, checked by the training loop at every batch boundary.
 
 The GUI thread calls these methods; the training thread reads them. They are events rather than Qt slots
-because the worker thread is busy in the loop and never returns to its event loop mid-run. Changes to
+because the worker thread is busy in the loop and never returns to its event loop mid-run. Stop is the run's
+:class:`~nnstudio.core.base.jobs.JobToken` being cancelled (the GUI runner's Cancel and Stop are one thing). Changes to
 the run itself (a new learning rate while paused) are queued with :meth:`call_between_batches` and run
 by the training thread at the next boundary, so the optimizer is never touched mid-step.
 """
@@ -13,10 +14,13 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from nnstudio.core.base.jobs import JobToken
+
 
 class TrainingControl:
-    def __init__(self) -> None:
-        self._stop = threading.Event()
+    def __init__(self, token: JobToken | None = None) -> None:
+        self.token = token or JobToken()
+        self.token.on_cancel(self._wake_for_stop)  # a paused or sleeping loop wakes to see the stop
         self._running = threading.Event()
         self._running.set()
         self._wake = threading.Condition()
@@ -31,7 +35,7 @@ class TrainingControl:
     # ------------------------------------------------------------------ read by anyone
     @property
     def stop_requested(self) -> bool:
-        return self._stop.is_set()
+        return self.token.cancelled
 
     @property
     def paused(self) -> bool:
@@ -44,9 +48,7 @@ class TrainingControl:
 
     # ------------------------------------------------------------------ called by the GUI / CLI
     def request_stop(self) -> None:
-        self._stop.set()
-        self._running.set()  # wake a paused loop so it can see the stop
-        self._notify()
+        self.token.cancel()
 
     def pause(self) -> None:
         self._running.clear()
@@ -85,7 +87,7 @@ class TrainingControl:
             if signum == signal.SIGINT and signal.SIGINT in caught:
                 raise KeyboardInterrupt
             caught.append(signum)
-            self.request_stop()  # only the events and the reentrant condition: safe in a handler
+            self.request_stop()  # only events and the reentrant condition (no lock): safe in a handler
 
         if threading.current_thread() is not threading.main_thread():
             yield caught
@@ -104,7 +106,7 @@ class TrainingControl:
             self._run_pending()
         if not self._running.is_set():
             self.wait_while_paused()
-        return self._stop.is_set()
+        return self.token.cancelled
 
     def after_batch(self) -> None:
         """Called by the loop after each batch: count down a Step, then honour pause."""
@@ -121,7 +123,7 @@ class TrainingControl:
         with self._wake:
             self._parked = True
             try:
-                while not self._running.is_set() and not self._stop.is_set():
+                while not self._running.is_set() and not self.token.cancelled:
                     self._run_pending_locked()
                     self._wake.wait(poll)
                 self._run_pending_locked()
@@ -131,10 +133,14 @@ class TrainingControl:
     def sleep(self, seconds: float) -> None:
         """The speed control's delay; cut short by stop, pause or queued edits."""
         with self._wake:
-            if not self._stop.is_set():
+            if not self.token.cancelled:
                 self._wake.wait(seconds)
 
     # ------------------------------------------------------------------ internals
+    def _wake_for_stop(self) -> None:
+        self._running.set()  # wake a paused loop so it can see the stop
+        self._notify()
+
     def _notify(self) -> None:
         with self._wake:
             self._wake.notify_all()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +14,7 @@ import torch
 from torch import nn
 
 from nnstudio.core.base.errors import TrainingError
+from nnstudio.core.base.jobs import JobToken
 from nnstudio.core.base.registry import LOSSES, OPTIMIZERS
 from nnstudio.core.data.bundle import DataBundle
 from nnstudio.core.training.config import TrainSpec
@@ -74,9 +74,9 @@ def lr_range_test(
     start_lr: float = 1e-6,
     end_lr: float = 10.0,
     steps: int = 200,
-    progress: Callable[[int, int], None] | None = None,
-    cancelled: Callable[[], bool] | None = None,
+    token: JobToken | None = None,
 ) -> LRFinderResult:
+    """Train a throw-away copy at a rising learning rate; ``token`` reports each step, and Cancel keeps the curve so far."""
     if not 0 < start_lr < end_lr:
         raise TrainingError(f"The LR finder needs 0 < start ({start_lr:g}) < end ({end_lr:g}); widen the range")
     n = len(bundle.train)
@@ -100,7 +100,7 @@ def lr_range_test(
     stopped = was_cancelled = False
     pos = 0
     for step in range(steps):
-        if cancelled is not None and cancelled():
+        if token is not None and token.cancelled:
             was_cancelled = True
             break
         lr = start_lr * factor**step
@@ -120,8 +120,8 @@ def lr_range_test(
         lrs.append(lr)
         losses.append(value)
         smoothed.append(avg)
-        if progress is not None:
-            progress(step + 1, steps)
+        if token is not None:
+            token.report(step + 1, steps)
         if not math.isfinite(avg) or (step > 10 and avg > DIVERGE * best):
             stopped = True
             break

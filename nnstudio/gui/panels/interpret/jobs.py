@@ -1,7 +1,7 @@
 """Slow explanations of the whole model (permutation importance, PDPs, t-SNE...) off the GUI thread.
 
 The same runner as :mod:`runner` (progress and Cancel through an :class:`AttributionControl`), for any
-function ``job(control) -> result``; and ``JobView``, the base of
+function ``job(control) -> result`` (Cancel raises Cancelled); and ``JobView``, the base of
 the Interpretability II sub-views: a Run / Cancel row, a progress bar and a status line.
 """
 
@@ -20,33 +20,23 @@ from torch import nn
 
 from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle
-from nnstudio.core.interpret.control import AttributionControl, Cancelled
+from nnstudio.core.interpret.control import AttributionControl
 from nnstudio.core.interpret.subject import Subject
 from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.panels.interpret.runner import ControlRunner, throttled
-from nnstudio.gui.threads import Report
+from nnstudio.gui.threads import Completion, Report
 
 Job = Callable[[AttributionControl], Any]
 
 
-@dataclass
-class JobOutcome:
-    result: Any = None
-    cancelled: bool = False
-    error: str = ""
-
-
-def _run_job(job: Job, control: AttributionControl, report: Report) -> JobOutcome:
+def _run_job(job: Job, control: AttributionControl, report: Report) -> Any:
     """The job, in the worker thread."""
     control.progress = throttled(report)
-    try:
-        return JobOutcome(job(control))
-    except Cancelled:
-        return JobOutcome(cancelled=True)
+    return job(control)
 
 
 class JobRunner(ControlRunner):
-    """``finished`` carries a JobOutcome, failures and Cancel included."""
+    """``completed`` carries the job's result."""
 
     progress = Signal(float, str)
 
@@ -64,9 +54,6 @@ class JobRunner(ControlRunner):
     def _on_progress(self, values: tuple) -> None:
         done, total = values
         self.progress.emit(min(done, total) / max(total, 1), f"{min(done, total):,} of {total:,} {self.unit}")
-
-    def _deliver_failure(self, message: str) -> None:
-        self.finished.emit(JobOutcome(error=message))
 
 
 @dataclass
@@ -109,7 +96,7 @@ class JobView(QWidget):
         self.source = Source()
         self.runner = JobRunner(self)
         self.runner.progress.connect(self._on_progress)
-        self.runner.finished.connect(self._on_finished)
+        self.runner.completed.connect(self._on_completed)
         self.run_button = QPushButton(self.run_text)
         self.run_button.setObjectName("runButton")
         self.run_button.clicked.connect(self.run)
@@ -206,7 +193,7 @@ class JobView(QWidget):
         self.progress.setFormat(text)
 
     @Slot(object)
-    def _on_finished(self, outcome: JobOutcome) -> None:
+    def _on_completed(self, outcome: Completion) -> None:
         self.update_actions()
         if outcome.cancelled:
             self.progress.setFormat("Cancelled")

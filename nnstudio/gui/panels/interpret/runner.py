@@ -1,7 +1,7 @@
 """Attributions off the GUI thread (see :mod:`nnstudio.gui.threads`), with progress and Cancel.
 
-The worker explains a list of tasks one after another on its own copy of the trained model. Cancel sets
-an event that the wrapped model checks before every batch of evaluations (see
+The worker explains a list of tasks one after another on its own copy of the trained model. Cancel cancels
+the job's token, which the wrapped model checks before every batch of evaluations (see
 ``nnstudio.core.interpret.control``), so it takes effect within one batch.
 """
 
@@ -13,10 +13,11 @@ from functools import partial
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import Signal
 from torch import nn
 
-from nnstudio.core.interpret.control import AttributionControl, Cancelled, ProgressCallback
+from nnstudio.core.base.jobs import JobToken
+from nnstudio.core.interpret.control import AttributionControl, ProgressCallback
 from nnstudio.core.interpret.explain import Attribution, explain
 from nnstudio.core.interpret.subject import Subject
 from nnstudio.core.training.callbacks import Throttle
@@ -35,8 +36,6 @@ class Task:
 @dataclass
 class Outcome:
     results: dict[str, Attribution] = field(default_factory=dict)
-    cancelled: bool = False
-    error: str = ""
 
 
 def throttled(send: ProgressCallback, interval: float = 0.05) -> ProgressCallback:
@@ -51,37 +50,29 @@ def throttled(send: ProgressCallback, interval: float = 0.05) -> ProgressCallbac
 
 
 def _explain_all(model: nn.Module, subject: Subject, tasks: list[Task], control: AttributionControl, report: Report) -> Outcome:
-    """The job, in the worker thread: the tasks one after another."""
+    """The job, in the worker thread: the tasks one after another (Cancel raises Cancelled)."""
     outcome = Outcome()
     current = [0]  # the task being explained, for the progress text
     control.progress = throttled(lambda done, total: report(current[0], len(tasks), done, total))
-    try:
-        for number, task in enumerate(tasks):
-            current[0] = number
-            outcome.results[task.key] = explain(model, subject, task.x, task.method, task.params, task.target, control)
-    except Cancelled:
-        outcome.cancelled = True
+    for number, task in enumerate(tasks):
+        current[0] = number
+        outcome.results[task.key] = explain(model, subject, task.x, task.method, task.params, task.target, control)
     return outcome
 
 
-class ControlRunner(ThreadRunner):
-    """A runner whose job checks an :class:`AttributionControl`: Cancel goes through it."""
+def _controlled(job: Callable[[AttributionControl, Report], Any], token: JobToken, report: Report) -> Any:
+    return job(AttributionControl(token=token), report)
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.control = AttributionControl()
+
+class ControlRunner(ThreadRunner):
+    """A runner whose job counts its evaluations in an :class:`AttributionControl` holding the job's token."""
 
     def start_controlled(self, job: Callable[[AttributionControl, Report], Any]) -> None:
-        self.control = AttributionControl()
-        self.start_job(partial(job, self.control))
-
-    def cancel(self) -> None:
-        super().cancel()
-        self.control.cancel()
+        self.start_job(partial(_controlled, job))
 
 
 class AttributionRunner(ControlRunner):
-    """``finished`` carries an Outcome, failures and Cancel included."""
+    """``completed`` carries an Outcome as its result."""
 
     progress = Signal(float, str)  # fraction done, text
 
@@ -98,6 +89,3 @@ class AttributionRunner(ControlRunner):
         if tasks > 1:
             text = f"Example {task + 1} of {tasks}: {text}"
         self.progress.emit(fraction, text)
-
-    def _deliver_failure(self, message: str) -> None:
-        self.finished.emit(Outcome(error=message))

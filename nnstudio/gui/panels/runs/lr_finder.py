@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.base.errors import NNStudioError
-from nnstudio.core.training.engine import new_model
 from nnstudio.core.workspace.lr_finder import LRFinderResult, lr_range_test
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.dialogs import show_error
@@ -104,15 +103,14 @@ class LRFinderPage(TaskPage):
         try:
             bundle = doc.bundle()
             spec = doc.project.training.copy()
-            model = new_model(doc.built().module, spec.seed)  # a fresh copy: the project's network is not touched
+            model = doc.fresh_model()  # a fresh copy: the project's network is not touched
         except NNStudioError as exc:
             show_error(self, "Cannot run the LR finder", exc)
             return None
         steps = self.steps.value()
 
         def task(tc: TaskContext) -> LRFinderResult:
-            return lr_range_test(model, bundle, spec, steps=steps, progress=lambda k, n: tc.progress(k, n, ""),
-                                 cancelled=tc.cancelled)
+            return lr_range_test(model, bundle, spec, steps=steps, token=tc.token)
 
         self.progress.setRange(0, steps)
         self.progress.setValue(0)

@@ -1,13 +1,13 @@
 """Heavy Runs-tab work (LR finder, sweep) in a worker thread with progress and Cancel.
 
 See :mod:`nnstudio.gui.threads`: the task runs in a worker thread, its reports reach this runner in the GUI
-thread; cancelling sets an event the task polls between batches; shutdown() joins the thread. A
+thread; Cancel cancels the job's token, which the task (and its TrainingControl) checks between batches;
+shutdown() joins the thread. A
 :class:`TaskPage` is a page whose work is such a task: the panel runs one at a time and hands it the reports.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -16,42 +16,40 @@ import torch
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
+from nnstudio.core.base.jobs import JobToken
 from nnstudio.core.training.control import TrainingControl
 from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.threads import Report, ThreadRunner
 
 
 class TaskContext:
-    """What a task function receives: report progress, hand over items, see whether Cancel was pressed."""
+    """What a task function receives: the job's token (progress, Cancel), a way to hand over items, and the
+    TrainingControl that holds the same token (for tasks that train: Cancel stops the run at its next batch)."""
 
-    def __init__(self, report: Report, cancel_event: threading.Event, control: TrainingControl) -> None:
+    def __init__(self, report: Report, control: TrainingControl) -> None:
         self._report = report
-        self.cancel_event = cancel_event
-        self.control = control  # for tasks that train: Cancel stops the run at its next batch
+        self.control = control
+        self.token = control.token
 
     def progress(self, done: int, total: int, text: str = "") -> None:
-        self._report("progress", done, total, text)
+        self.token.report(done, total, text)
 
     def item(self, value: Any) -> None:
         self._report("item", value)
 
-    def cancelled(self) -> bool:
-        return self.cancel_event.is_set()
 
-
-def _run_task(fn: Callable[[TaskContext], Any], cancel_event: threading.Event, control: TrainingControl, report: Report) -> Any:
+def _run_task(fn: Callable[[TaskContext], Any], control: TrainingControl, token: JobToken, report: Report) -> Any:
     """The job, in the worker thread (grad mode is per thread)."""
     with torch.enable_grad():
-        return fn(TaskContext(report, cancel_event, control))
+        return fn(TaskContext(report, control))
 
 
 class BackgroundTask(ThreadRunner):
-    """One task at a time. Lives in the GUI thread and re-emits the task's reports here; ``done`` carries
-    the task's result, ``failed`` the message."""
+    """One task at a time. Lives in the GUI thread and re-emits the task's reports here; ``completed`` carries
+    the task's result, its failure or its cancel."""
 
     progress = Signal(int, int, str)
     item = Signal(object)
-    done = Signal(object)
 
     what = "The task"
     thread_name = "nnstudio-runs-task"
@@ -62,20 +60,13 @@ class BackgroundTask(ThreadRunner):
 
     def start(self, fn: Callable[[TaskContext], Any]) -> None:
         self.control = TrainingControl()
-        self.start_job(partial(_run_task, fn, self.cancel_event, self.control))
-
-    def cancel(self) -> None:
-        super().cancel()
-        self.control.request_stop()
+        self.start_job(partial(_run_task, fn, self.control), token=self.control.token)
 
     def _on_progress(self, values: tuple) -> None:
         if values[0] == "item":
             self.item.emit(values[1])
         else:
-            self.progress.emit(*values[1:])
-
-    def _deliver(self, result: Any) -> None:
-        self.done.emit(result)
+            self.progress.emit(*values)
 
 
 Task = Callable[[TaskContext], Any]  # runs in the worker thread; its result reaches TaskPage.finished
