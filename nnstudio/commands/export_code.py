@@ -16,6 +16,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--exact", action="store_true",
                    help="spell out the app's own seeds and batch order so the script's run matches the app's "
                         "number for number (default: idiomatic PyTorch as in a lecture, with a DataLoader)")
+    p.add_argument("--ddp", action="store_true",
+                   help="a script that runs under plain python and under torchrun on several processes or GPUs "
+                        "(DistributedDataParallel)")
     return p
 
 
@@ -26,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     if target.suffix.lower() != ".py":
         raise NNStudioError(f"-o needs a .py file name (got {args.output})")
     project, base_dir = open_project(args)
-    for path in export_project(project, target, base_dir, exact=args.exact):
+    for path in export_project(project, target, base_dir, exact=args.exact, ddp=args.ddp):
         print(f"wrote {path}")
     print(f"run it with: python {target}")
     return 0

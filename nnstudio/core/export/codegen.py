@@ -115,10 +115,14 @@ def _augmented(bundle: DataBundle) -> bool:
     return bool(bundle.pipeline is not None and getattr(bundle.pipeline, "augments", False))
 
 
-def _script_doc(project: Project, bundle: DataBundle, skipped: list[str], sidecar: str | None, script_name: str) -> str:
+def _script_doc(project: Project, bundle: DataBundle, skipped: list[str], sidecar: str | None, script_name: str,
+                ddp: bool = False) -> str:
     """The module docstring: what the script is, how to run it, what it needs, the data, what it leaves out."""
     note = f"\nNot included: {', '.join(skipped)} (nnstudio applies them; this script trains without).\n" if skipped else ""
     needs = "and scikit-learn (to regenerate the dataset)" if sidecar is None else f"and the prepared data in {sidecar} beside it"
+    if ddp:  # the same script on many processes: one per CPU share or per GPU
+        needs += (f".\nOr on N processes: ``torchrun --standalone --nproc-per-node N {script_name}`` (BATCH_SIZE is\n"
+                  "the batch of all processes together, so it must be a multiple of N)")
     return _doc(
         f"{project.name}: {project.architecture.name}, exported from nnstudio as plain PyTorch.\n\n"
         f"Run it with ``python {script_name}`` (``--epochs N`` to change the number of epochs). It needs torch and numpy\n"
@@ -171,12 +175,19 @@ CLASSIFICATION = {bundle.task == CLASSIFICATION}
 
 def _imports(code: str) -> str:
     """The import block: only what ``code`` uses."""
-    first = ["import argparse"] + (["import math"] if "math." in code else []) + (["from pathlib import Path"] if "Path(" in code else [])
-    torch_lines = ["import numpy as np", "import torch"] + (["import torch.nn.functional as F"] if "F." in code else [])
-    return "\n".join([*first, "", *torch_lines, "from torch import nn", "from torch.utils.data import DataLoader, TensorDataset"])
+    first = (["import argparse"] + (["import math"] if "math." in code else []) + (["import os"] if "os.environ" in code else [])
+             + (["from pathlib import Path"] if "Path(" in code else []))
+    torch_lines = ["import numpy as np", "import torch"] + (["import torch.distributed as dist"] if "dist." in code else []) + (
+        ["import torch.nn.functional as F"] if "F." in code else [])
+    torch_lines += ["from torch import nn"] + (["from torch.nn.parallel import DistributedDataParallel"]
+                                                if "DistributedDataParallel(" in code else [])
+    torch_lines += ["from torch.utils.data import DataLoader, TensorDataset"] + (
+        ["from torch.utils.data.distributed import DistributedSampler"] if "DistributedSampler(" in code else [])
+    return "\n".join([*first, "", *torch_lines])
 
 
-def _generate_idiomatic(project: Project, bundle: DataBundle, sidecar_name: str, script_name: str) -> tuple[str, dict[str, np.ndarray] | None]:
+def _generate_idiomatic(project: Project, bundle: DataBundle, sidecar_name: str, script_name: str,
+                        ddp: bool = False) -> tuple[str, dict[str, np.ndarray] | None]:
     """The lecture's spelling: a model class, a DataLoader, a plain loop, the test score at the end."""
     helpers, model, class_name = model_code(project.architecture, bundle.input_shape)
     data = data_code_idiomatic(project, bundle)
@@ -201,7 +212,7 @@ def _generate_idiomatic(project: Project, bundle: DataBundle, sidecar_name: str,
         settings.append(f"L1 = {t.l1!r}  # strength of the L1 penalty on the weights")
     if t.grad_clip:
         settings.append(f"GRAD_CLIP = {t.grad_clip!r}  # the longest gradient allowed")
-    loop = loop_code_idiomatic(project, bundle, class_name, schedule or ("", ""), has_val, has_test)
+    loop = loop_code_idiomatic(project, bundle, class_name, schedule or ("", ""), has_val, has_test, ddp)
     body = [
         *_helpers_part(helpers),
         "\n# ----------------------------------------------------------------------------- the network\n" + model,
@@ -210,28 +221,34 @@ def _generate_idiomatic(project: Project, bundle: DataBundle, sidecar_name: str,
         + loss_code_idiomatic(project, bundle) + "\n" + loop,
     ]
     code = "\n".join(body)
-    header = (f"{_script_doc(project, bundle, skipped, None if arrays is None else sidecar_name, script_name)}\n\n"
+    header = (f"{_script_doc(project, bundle, skipped, None if arrays is None else sidecar_name, script_name, ddp)}\n\n"
               f"{_imports(code)}\n\n# The project's settings\n" + "\n".join(settings) + "\n")
     return _join([header, *body]), arrays
 
 
 def generate(
     project: Project, base_dir: Path | None = None, sidecar_name: str = "data.npz", script_name: str = "script.py",
-    exact: bool = False,
+    exact: bool = False, ddp: bool = False,
 ) -> tuple[str, dict[str, np.ndarray] | None]:
     """The script's text and, when the data cannot be regenerated, the arrays for the sidecar file.
 
-    ``exact`` writes the app's run line for line (bit-for-bit parity); the default reads like the lecture."""
+    ``exact`` writes the app's run line for line (bit-for-bit parity); the default reads like the lecture.
+    ``ddp``: the lecture's script, able to run under torchrun as well as under plain python."""
+    if exact and ddp:
+        raise NNStudioError("--ddp writes the lecture's script (DataLoader, DistributedSampler), not the app's exact "
+                            "loop; drop --exact or --ddp")
     bundle = build_data(project.data, base_dir)
-    make = _generate_exact if exact else _generate_idiomatic
-    return make(project, bundle, sidecar_name, script_name)
+    if exact:
+        return _generate_exact(project, bundle, sidecar_name, script_name)
+    return _generate_idiomatic(project, bundle, sidecar_name, script_name, ddp)
 
 
-def export_project(project: Project, path: Path, base_dir: Path | None = None, exact: bool = False) -> list[Path]:
+def export_project(project: Project, path: Path, base_dir: Path | None = None, exact: bool = False,
+                   ddp: bool = False) -> list[Path]:
     """Write the script to ``path`` (and its ``.npz`` sidecar when needed); return the files written."""
     path = Path(path)
     sidecar = path.with_name(f"{path.stem}_data.npz")
-    text, arrays = generate(project, base_dir, sidecar.name, path.name, exact)
+    text, arrays = generate(project, base_dir, sidecar.name, path.name, exact, ddp)
     written = [path]
     try:
         path.write_text(text, encoding="utf-8")

@@ -215,19 +215,20 @@ def schedule_code(project: Project, has_val: bool) -> tuple[str, str] | None:
     return None
 
 
-def _train_one_epoch(project: Project) -> str:
+def _train_one_epoch(project: Project, ddp: bool = False) -> str:
     t = project.training
     l1 = ("        # L1: the sum of absolute weights joins the loss, so weights the task does not need shrink to 0.\n"
           "        loss = loss + L1 * sum(w.abs().sum() for w in model.parameters() if w.ndim > 1)\n") if t.l1 else ""
     clip = ("        nn.utils.clip_grad_norm_(model.parameters(), GRAD_CLIP)  # one bad batch cannot throw the weights far\n"
             if t.grad_clip else "")
+    to_device = _TO_DEVICE if ddp else ""
     return f'''
 def train_one_epoch(model, loader, optimizer):
     """One pass over the training set, one optimizer step per batch; returns the average loss."""
     model.train()  # training mode: dropout is on, batch norm learns its statistics
     total_loss, count = 0.0, 0
     for xb, yb in loader:
-        loss = loss_fn(model(xb), yb)
+{to_device}        loss = loss_fn(model(xb), yb)
 {l1}        optimizer.zero_grad()  # forget the previous batch's gradients
         loss.backward()  # the gradient of the loss with respect to every weight
 {clip}        optimizer.step()  # move every weight a small step against its gradient
@@ -237,7 +238,7 @@ def train_one_epoch(model, loader, optimizer):
 '''
 
 
-def _evaluate(project: Project, bundle: DataBundle) -> str:
+def _evaluate(project: Project, bundle: DataBundle, ddp: bool = False) -> str:
     if bundle.task == CLASSIFICATION:
         predicted, note = (("(out.reshape(-1) > 0).long()", "one output: a positive score means class 1")
                            if project.training.loss == "bce" else ("out.argmax(dim=1)", "the class with the highest score"))
@@ -256,7 +257,7 @@ def evaluate(model, loader):
     model.eval()  # evaluation mode: dropout is off, batch norm uses the statistics it learnt
     {init}
     for xb, yb in loader:
-        out = model(xb)
+{_TO_DEVICE if ddp else ""}        out = model(xb)
         total_loss += loss_fn(out, yb).item() * len(yb)
 {score}        count += len(yb)
     return {result}
@@ -265,46 +266,114 @@ def evaluate(model, loader):
 
 def loop_code_idiomatic(
     project: Project, bundle: DataBundle, class_name: str, schedule: tuple[str, str], has_val: bool, has_test: bool,
+    ddp: bool = False,
 ) -> str:
-    """``train_one_epoch``, ``evaluate``, ``main`` and the command line."""
+    """``train_one_epoch``, ``evaluate``, ``main`` and the command line; with ``ddp``, a ``main`` that also runs
+    as one of many processes under torchrun (DistributedDataParallel, each process a share of every batch)."""
     metric = "accuracy" if bundle.task == CLASSIFICATION else "rmse"
     create, step = schedule
+    say = "say" if ddp else "print"  # under torchrun only the first process prints
     lines = [
         '"""Train the network for ``epochs`` epochs, then score it on the test set."""',
+        *(_DDP_MAIN_START if ddp else []),
         "torch.manual_seed(SEED)  # the same starting weights and batch order on every run",
         "train_set, val_set, test_set = load_data()",
-        "# The training loader shuffles the examples every epoch and hands them out BATCH_SIZE at a time.",
-        "train_loader = DataLoader(train_set, batch_size=BATCH_SIZE, shuffle=True)",
+        *(_DDP_LOADER if ddp else [
+            "# The training loader shuffles the examples every epoch and hands them out BATCH_SIZE at a time.",
+            "train_loader = DataLoader(train_set, batch_size=BATCH_SIZE, shuffle=True)"]),
     ]
     if has_val:
         lines.append("val_loader = DataLoader(val_set, batch_size=1024)  # scoring: no shuffling, large batches")
     if has_test:
         lines.append("test_loader = DataLoader(test_set, batch_size=1024)")
-    lines += ["", f"model = {class_name}()", "print(model)", f"optimizer = {optimizer_code_idiomatic(project)}"]
+    model = [f"model = {class_name}().to(DEVICE)", *_DDP_MODEL] if ddp else [f"model = {class_name}()"]
+    lines += ["", *model, f"{say}(model)", f"optimizer = {optimizer_code_idiomatic(project)}"]
     if create:
         lines += create.split("\n")
-    lines += ["", "for epoch in range(1, epochs + 1):", "    train_loss = train_one_epoch(model, train_loader, optimizer)"]
+    lines += ["", "for epoch in range(1, epochs + 1):"]
+    lines += ([
+        "    sampler.set_epoch(epoch)  # a new shuffle every epoch, the same one in every process",
+        "    train_loss = mean_over_processes(train_one_epoch(model, train_loader, optimizer))"] if ddp
+        else ["    train_loss = train_one_epoch(model, train_loader, optimizer)"])
     shown = 'f"epoch {epoch:>3}/{epochs}  train loss {train_loss:.4f}'
     if has_val:
         lines.append("    val = evaluate(model, val_loader)")
         shown += f"  val loss {{val['loss']:.4f}}  val {metric} {{val[{metric!r}]:.4f}}"
-    lines.append(f'    print({shown}")')
+    lines.append(f'    {say}({shown}")')
     if step:
         lines.append(f"    {step}")
     if has_test:
         lines += ["", "# The test set was kept aside until now: it tells how well the final network does on new data.",
                   "test = evaluate(model, test_loader)",
-                  f"print(f\"test loss {{test['loss']:.4f}}  test {metric} {{test[{metric!r}]:.4f}}\")",
+                  f"{say}(f\"test loss {{test['loss']:.4f}}  test {metric} {{test[{metric!r}]:.4f}}\")",
+                  *(["stop_processes()"] if ddp else []),
                   "return model, test"]
     else:
+        lines += ["stop_processes()"] if ddp else []
         lines.append("return model, val  # no test set in this project" if has_val else 'return model, {"loss": train_loss}')
     body = "\n".join(f"    {line}" if line else "" for line in lines)
     description = f"Train {class_name}, then score it on the test set."
     return (
-        f"{_train_one_epoch(project)}\n{_evaluate(project, bundle)}\n\n"
+        f"{_train_one_epoch(project, ddp)}\n{_evaluate(project, bundle, ddp)}\n{DDP_HELPERS if ddp else ''}\n"
         f"def main(epochs=EPOCHS):\n{body}\n\n\n"
         'if __name__ == "__main__":\n'
         f"    parser = argparse.ArgumentParser(description={description!r})\n"
         '    parser.add_argument("--epochs", type=int, default=EPOCHS, help="passes over the training set")\n'
         "    main(parser.parse_args().epochs)\n"
     )
+
+
+# ----------------------------------------------------------------------------- the torchrun spelling (--ddp)
+_TO_DEVICE = "        xb, yb = xb.to(DEVICE), yb.to(DEVICE)\n"
+_DDP_MAIN_START = [
+    "rank, world = start_processes()  # 0 and 1 under plain python; torchrun starts one process per rank",
+    "if BATCH_SIZE % world:",
+    '    raise SystemExit(f"BATCH_SIZE ({BATCH_SIZE}) is shared by {world} processes and must be a multiple of {world}")',
+]
+_DDP_LOADER = [
+    "# Each process takes its own share of every shuffled epoch, BATCH_SIZE // world examples per step: together",
+    "# the processes take BATCH_SIZE examples per step, as one process alone would.",
+    "sampler = DistributedSampler(train_set, num_replicas=world, rank=rank, shuffle=True, seed=SEED)",
+    "train_loader = DataLoader(train_set, batch_size=BATCH_SIZE // world, sampler=sampler)",
+]
+_DDP_MODEL = [
+    "if world > 1:  # DistributedDataParallel averages the gradients of all processes during backward()",
+    '    model = DistributedDataParallel(model, device_ids=[DEVICE.index] if DEVICE.type == "cuda" else None)',
+]
+DDP_HELPERS = '''
+DEVICE = torch.device("cpu")  # start_processes() gives each process its own GPU when there are GPUs
+
+
+def start_processes():
+    """Under torchrun (which sets RANK, LOCAL_RANK and WORLD_SIZE), join the other processes: gloo on the
+    CPU, NCCL with one GPU per process. Under plain python there is one process and nothing to join."""
+    global DEVICE
+    if "RANK" not in os.environ:
+        return 0, 1
+    if torch.cuda.is_available():
+        DEVICE = torch.device("cuda", int(os.environ["LOCAL_RANK"]))
+        torch.cuda.set_device(DEVICE)
+    dist.init_process_group("nccl" if DEVICE.type == "cuda" else "gloo")
+    return dist.get_rank(), dist.get_world_size()
+
+
+def stop_processes():
+    if dist.is_initialized():
+        dist.destroy_process_group()
+
+
+def mean_over_processes(value):
+    """The average of ``value`` over all processes (each measured its own share of the examples)."""
+    if not dist.is_initialized():
+        return value
+    total = torch.tensor([value], dtype=torch.float64, device=DEVICE)
+    dist.all_reduce(total)
+    return total.item() / dist.get_world_size()
+
+
+def say(*args):
+    """print, in the first process only: the others would print the same lines again."""
+    if not dist.is_initialized() or dist.get_rank() == 0:
+        print(*args, flush=True)
+
+'''
