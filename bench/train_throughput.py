@@ -16,6 +16,10 @@ d, e, a, b, ...) for ``--rounds`` rounds after one warm-up round; the script pri
 second of each, the median ratios c/b, d/b, d/a and d/e, and the lateness of a 10 ms QTimer in the GUI
 thread during (d) (p50 and p99). Targets: d/b >= 0.95, d/a >= 1.2, d/e >= 0.90, p99 lateness <= 50 ms.
 
+With a CUDA GPU present, (b) and (c) then run again on it, interleaved (data already on the GPU for both),
+with (c) also in bf16 mixed precision; the script prints their medians and c/b on CUDA. Without a GPU it
+says so in one line and skips them.
+
     python bench/train_throughput.py [--rounds 5] [--threads 1] [--samples 60000]
 """
 
@@ -88,13 +92,14 @@ def run_a(x: torch.Tensor, y: torch.Tensor, init: dict[str, torch.Tensor]) -> fl
 
 
 def run_b(x: torch.Tensor, y: torch.Tensor, init: dict[str, torch.Tensor]) -> float:
-    model = plain_model(init)
+    """The in-memory loop on the device ``x`` lives on (the CPU, or a GPU for the CUDA comparison)."""
+    model = plain_model(init).to(x.device)
     optimizer = torch.optim.Adam(model.parameters(), lr=LR)
     criterion = nn.CrossEntropyLoss()
     n = len(x)
     started = time.perf_counter()
     model.train()
-    perm = torch.randperm(n)
+    perm = torch.randperm(n).to(x.device)
     for i in range(0, n, BATCH):
         idx = perm[i : i + BATCH]
         xb, yb = x[idx], y[idx]
@@ -102,11 +107,14 @@ def run_b(x: torch.Tensor, y: torch.Tensor, init: dict[str, torch.Tensor]) -> fl
         loss = criterion(model(xb), yb)
         loss.backward()
         optimizer.step()
+    if x.device.type == "cuda":
+        torch.cuda.synchronize()  # the GPU may still be working through the queued steps
     return n / (time.perf_counter() - started)
 
 
-def train_spec() -> TrainSpec:
-    return TrainSpec(loss="cross_entropy", optimizer="adam", lr=LR, batch_size=BATCH, epochs=1, seed=SEED, device="cpu")
+def train_spec(device: str = "cpu", precision: str = "fp32") -> TrainSpec:
+    return TrainSpec(loss="cross_entropy", optimizer="adam", lr=LR, batch_size=BATCH, epochs=1, seed=SEED, device=device,
+                     precision=precision)
 
 
 def bundle_for(x: torch.Tensor, y: torch.Tensor) -> DataBundle:
@@ -119,8 +127,8 @@ def nnstudio_model(bundle: DataBundle) -> nn.Module:
     return new_model(build(simple_nn_spec(), bundle.input_shape).module, SEED)
 
 
-def run_c(bundle: DataBundle) -> float:
-    trainer = Trainer(nnstudio_model(bundle), bundle, train_spec())
+def run_c(bundle: DataBundle, device: str = "cpu", precision: str = "fp32") -> float:
+    trainer = Trainer(nnstudio_model(bundle), bundle, train_spec(device, precision))
     result = trainer.fit(1)
     assert result.status == "completed", result.message
     return len(bundle.train) / result.seconds
@@ -202,6 +210,32 @@ class WindowRun:
         self.window.close()
 
 
+def on_device(x: torch.Tensor, y: torch.Tensor, init: dict[str, torch.Tensor], bundle: DataBundle, rounds: int,
+              device: str = "cuda") -> None:
+    """(b) and (c) again on ``device``, interleaved, with (c) in bf16 too; medians and c/b on that device."""
+    if device == "cuda" and not torch.cuda.is_available():
+        print("\nCUDA: no GPU here; (b) and (c) on CUDA skipped")
+        return
+    xd, yd = x.to(device), y.to(device)
+    rates: dict[str, list[float]] = {"b": [], "c": [], "c bf16": []}
+    name = torch.cuda.get_device_name(0) if device == "cuda" else device
+    print(f"\n(b) and (c) on {name}, {rounds} rounds + 1 warm-up", flush=True)
+    for round_no in range(rounds + 1):
+        measured = {"b": run_b(xd, yd, init), "c": run_c(bundle, device)}
+        if device == "cuda":
+            measured["c bf16"] = run_c(bundle, device, "bf16")
+        label = "warm-up" if round_no == 0 else f"round {round_no}"
+        print(f"{label:>8}: " + "  ".join(f"{k} {v:9,.0f}/s" for k, v in measured.items()), flush=True)
+        for k, v in measured.items():
+            if round_no:
+                rates[k].append(v)
+    for k, v in rates.items():
+        if v:
+            print(f"  ({k}) on {device}: median {statistics.median(v):>10,.0f} samples/s")
+    ratio = statistics.median(c / b for c, b in zip(rates["c"], rates["b"], strict=True))
+    print(f"  c/b on {device}: {ratio:.3f} (the engine against the plain in-memory loop on the same device)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -257,6 +291,7 @@ def main() -> int:
         print(f"  {k}: {v:.3f}{goal}")
     print(f"GUI event loop lateness during (d), 10 ms QTimer, {len(late)} ticks: p50 {p50:.1f} ms, p99 {p99:.1f} ms "
           f"(target p99 <= 50 ms)")
+    on_device(x, y, init, bundle, args.rounds)
     return 0
 
 

@@ -1,4 +1,5 @@
-"""Readers for the user's own data files: CSV/TSV, image folders, MNIST-family idx, CIFAR-10, NumPy .npz.
+"""Readers for the user's own data files: CSV/TSV, MNIST-family idx, CIFAR-10, NumPy .npz (image folders:
+:mod:`nnstudio.core.data.image_folders`).
 
 Every reader turns a problem with the file into a :class:`DataError` that names the file and says what to
 do, so the GUI can show it and keep the previous data. Nothing here executes code from a file: CSV is text,
@@ -14,23 +15,19 @@ import io
 import math
 import pickle
 import stat
-import threading
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from nnstudio.core.base import memory
-from nnstudio.core.base.errors import DataError
+from nnstudio.core.base import jobs, memory
+from nnstudio.core.base.errors import Cancelled, DataError
 
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a", "?"})
 MAX_EMBED_BYTES = 2 * 1024 * 1024
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm"})
 # Memory a reader needs per byte of file, at least: parsing CSV text into Python cells and columns peaked at
 # about 27x the file's size (a 24 MB, 1,000,000-row table), so 10x never refuses a table that would fit.
 # Binary images and labels are read, then copied as float32 (4 bytes per pixel byte).
@@ -38,31 +35,19 @@ TEXT_MEMORY_FACTOR = 10
 BINARY_MEMORY_FACTOR = 5
 
 
-class LoadCancelled(DataError):
+class LoadCancelled(DataError, Cancelled):
     """The user cancelled a load in progress."""
 
-
-# A loader thread may install a progress callback and a cancel event here; long readers tick through it.
-_progress = threading.local()
-
-
-@contextmanager
-def progress_reporting(report: Callable[[int, int], None] | None, cancel: threading.Event | None) -> Iterator[None]:
-    """Within this block (in this thread), long reads call ``report(done, total)`` and stop once ``cancel`` is set."""
-    _progress.report, _progress.cancel = report, cancel
-    try:
-        yield
-    finally:
-        _progress.report = _progress.cancel = None
+    def __init__(self, message: str = "Loading was cancelled; the previous data stays loaded") -> None:
+        super().__init__(message)
 
 
 def tick(done: int, total: int) -> None:
-    cancel = getattr(_progress, "cancel", None)
-    if cancel is not None and cancel.is_set():
-        raise LoadCancelled("Loading was cancelled; the previous data stays loaded")
-    report = getattr(_progress, "report", None)
-    if report is not None:
-        report(done, total)
+    """Long readers call this between pieces: the loader's job token (installed with ``token.active()``, see
+    :func:`nnstudio.core.base.jobs.current`) hears the progress, and a Cancel stops the read here."""
+    token = jobs.current()
+    token.raise_if_cancelled(LoadCancelled)
+    token.report(done, total)
 
 
 class MissingFileError(DataError):
@@ -378,51 +363,6 @@ def table_dataset(table: Table, target: str, task: str, features: list[str]) -> 
             "missing": {c.name: c.missing for c in x_cols if c.missing},
         },
     }
-
-
-# ---------------------------------------------------------------------------- image folders
-def read_image_folder(folder: Path, size: int, rgb: bool) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """ImageFolder layout: one subfolder per class. Images are resized to size x size, values in [0, 1]."""
-    from PIL import Image, UnidentifiedImageError
-
-    if not folder.is_dir():
-        raise DataError(f"{folder} is a file; choose the folder that holds one subfolder per class")
-    classes = sorted(d.name for d in folder.iterdir() if d.is_dir() and not d.name.startswith("."))
-    if len(classes) < 2:
-        found = f"only the class folder '{classes[0]}'" if classes else "no class subfolders"
-        raise DataError(
-            f"{folder.name} has {found}; an image folder needs one subfolder per class (at least two), "
-            f"e.g. {folder.name}/cats/… and {folder.name}/dogs/…"
-        )
-    images, labels = [], []
-    channels = 3 if rgb else 1
-    listing = []
-    for cls in classes:
-        files = sorted(
-            p for p in (folder / cls).rglob("*")
-            # hidden files are skipped: macOS leaves "._photo.jpg" companions on shared drives
-            if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-        )
-        if not files:
-            raise DataError(f"The class folder '{cls}' holds no images ({', '.join(sorted(IMAGE_SUFFIXES))}); add some or remove the folder")
-        listing.append(files)
-    total = sum(len(f) for f in listing)
-    for label, files in enumerate(listing):
-        for f in files:
-            if len(images) % 64 == 0:
-                tick(len(images), total)
-            try:
-                with Image.open(f) as img:
-                    img.draft("RGB" if rgb else "L", (size, size))  # JPEG: decode at reduced size, much faster
-                    img = img.convert("RGB" if rgb else "L").resize((size, size), Image.Resampling.BILINEAR)
-                    array = np.asarray(img, dtype=np.uint8)
-            except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-                rel = f.relative_to(folder).as_posix()
-                raise DataError(f"{rel} is not a readable image ({exc}); delete or replace it and open the folder again") from None
-            images.append(array.reshape(size, size, channels))
-            labels.append(label)
-    x = np.stack(images).transpose(0, 3, 1, 2).astype(np.float32) / 255.0
-    return x, np.array(labels, dtype=np.int64), classes
 
 
 # ---------------------------------------------------------------------------- idx (MNIST family)

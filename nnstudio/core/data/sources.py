@@ -363,6 +363,9 @@ def csv_table(p: dict[str, Any], seed: int, base_dir: Path | None = None) -> Raw
         _path("folder with one subfolder of images per class"),
         Param("size", int, 32, "Every image is resized to size x size pixels.", 8, 256),
         Param("color", str, "grayscale", "One grey channel or three colour channels.", choices=("grayscale", "rgb")),
+        Param("cache", bool, True, "Keep the decoded images in a file beside the project (.nnstudio-cache/), so "
+              "opening the project again skips decoding; a changed, added or removed image is decoded again.",
+              label="Keep decoded images"),
     ),
     help="""
 Your own pictures, sorted into one subfolder per class (cats/, dogs/, …), the layout torchvision calls
@@ -370,13 +373,16 @@ ImageFolder. Every image is resized to a square; small sizes train fast on a lap
 )
 def image_folder(p: dict[str, Any], seed: int, base_dir: Path | None = None) -> RawDataset:
     from nnstudio.core.data import files
+    from nnstudio.core.data.image_folders import read_image_folder
 
     folder = files.resolve_path(p["path"], base_dir, "image folder")
-    x, y, classes = files.read_image_folder(folder, p["size"], p["color"] == "rgb")
+    # The cache lives beside the project; a project not saved yet has no folder of its own to keep it in.
+    read = read_image_folder(folder, p["size"], p["color"] == "rgb", base_dir if p["cache"] else None)
     channels = 3 if p["color"] == "rgb" else 1
     return RawDataset(
-        x, y, CLASSIFICATION, classes, [], f"{folder.name}: {len(y)} images in {len(classes)} classes, {channels}x{p['size']}x{p['size']}.",
-        meta={"image": True},
+        read.x, read.y, CLASSIFICATION, read.classes, [],
+        f"{folder.name}: {len(read.y)} images in {len(read.classes)} classes, {channels}x{p['size']}x{p['size']}.",
+        meta={"image": True, "notes": read.notes},
     )
 
 
