@@ -6,7 +6,7 @@ import importlib
 import platform
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar, cast
 
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
@@ -21,6 +21,7 @@ from nnstudio.gui.context import AppContext
 from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.file_actions import FileActions, SaveProjectDialog, read_project_file, show_notes
 from nnstudio.gui.network_follows_data import NetworkFollowsData
+from nnstudio.gui.panels.protocol import Panel
 from nnstudio.gui.settings_store import SettingsStore
 from nnstudio.gui.shortcuts import unique_shortcuts
 from nnstudio.gui.threads import ThreadRunner
@@ -264,7 +265,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("New project", 3000)
 
     def _fill_template_menu(self) -> None:
-        from nnstudio.core.arch.templates import TEMPLATES
+        from nnstudio.core.project.templates import TEMPLATES
 
         for template in TEMPLATES.values():
             action = self.template_menu.addAction(template.title, lambda _=False, n=template.name: self.new_from_template(n))
@@ -274,7 +275,7 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def new_from_template(self, name: str) -> None:
         """A new project from a template: its network, its dataset and its training settings."""
-        from nnstudio.core.arch.templates import TEMPLATES
+        from nnstudio.core.project.templates import TEMPLATES
 
         self.new_from_ready_project(TEMPLATES[name].project())
 
@@ -432,9 +433,12 @@ class MainWindow(QMainWindow):
                 self.training_panel.shutdown()
             finally:
                 QApplication.restoreOverrideCursor()
-        for _, panel in self.tabs.built_panels():
-            if hasattr(panel, "shutdown"):
-                panel.shutdown()
+        for panel in self.built_panels():
+            panel.shutdown()
+
+    def built_panels(self) -> list[Panel]:
+        """The tabs' panels built so far; each keeps the Panel protocol (see gui/panels/protocol.py)."""
+        return [cast(Panel, panel) for _, panel in self.tabs.built_panels()]
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
         if event.mimeData().hasUrls() and FileActions.dropped_file(event.mimeData().urls()) is not None:

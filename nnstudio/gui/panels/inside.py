@@ -455,7 +455,9 @@ class InsidePanel(QWidget):
         self.neuron_layers = layers
         self.neuron_maps.show_layers(layers)
 
-    def shutdown(self) -> None:
+    def shutdown(self, timeout_ms: int | None = 30_000) -> bool:
+        """No thread of its own: stop the live timer."""
         self.timer.stop()
         self._live = []
+        return True
 

@@ -579,3 +579,7 @@ class ArchitecturePanel(QWidget):
             return
         names = ", ".join(p.name for p in written)
         self.ctx.status_message.emit(f"Exported {names}: run it with python {Path(path).name}", 6000)
+
+    def shutdown(self, timeout_ms: int | None = 30_000) -> bool:
+        """The Panel protocol: this tab runs no thread of its own."""
+        return True

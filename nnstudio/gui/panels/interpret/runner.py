@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QObject, Signal
 from torch import nn
 
 from nnstudio.core.base.jobs import JobToken
@@ -60,15 +60,22 @@ def _explain_all(model: nn.Module, subject: Subject, tasks: list[Task], control:
     return outcome
 
 
-def _controlled(job: Callable[[AttributionControl, Report], Any], token: JobToken, report: Report) -> Any:
-    return job(AttributionControl(token=token), report)
+def _controlled(job: Callable[[AttributionControl, Report], Any], control: AttributionControl, token: JobToken,
+                report: Report) -> Any:
+    return job(control, report)
 
 
 class ControlRunner(ThreadRunner):
     """A runner whose job counts its evaluations in an :class:`AttributionControl` holding the job's token."""
 
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.control = AttributionControl()  # the current (or last) job's
+
     def start_controlled(self, job: Callable[[AttributionControl, Report], Any]) -> None:
-        self.start_job(partial(_controlled, job))
+        token = JobToken()
+        self.control = AttributionControl(token=token)
+        self.start_job(partial(_controlled, job, self.control), token=token)
 
 
 class AttributionRunner(ControlRunner):

@@ -43,6 +43,7 @@ from nnstudio.gui.panels.runs.scrub import ScrubPage
 from nnstudio.gui.panels.runs.sweep import SweepPage
 from nnstudio.gui.panels.runs.table import RunsTable
 from nnstudio.gui.panels.runs.tasks import BackgroundTask, TaskPage
+from nnstudio.gui.threads import Completion
 
 
 def _button(text: str, name: str, tip: str, slot: Callable[[], None]) -> QPushButton:
@@ -68,8 +69,7 @@ class RunsPanel(QWidget):
         self.task = BackgroundTask(self)
         self.task.progress.connect(self._on_task_progress)
         self.task.item.connect(self._on_task_item)
-        self.task.done.connect(self._on_task_done)
-        self.task.failed.connect(self._on_task_failed)
+        self.task.completed.connect(self._on_task_completed)
         self._task_page: TaskPage | None = None  # the page whose task runs
 
         # ---------------------------------------------------------------- table and actions
@@ -377,18 +377,13 @@ class RunsPanel(QWidget):
         self.refresh()
 
     @Slot(object)
-    def _on_task_done(self, result: object) -> None:
+    def _on_task_completed(self, done: Completion) -> None:
         page, self._task_page = self._task_page, None
-        if page is not None:
-            page.finished(result)
+        if page is not None and done.exception is None:
+            page.finished(done.result)
+        elif page is not None:
+            page.failed(done.error)
         self._update_buttons()
 
-    @Slot(str)
-    def _on_task_failed(self, message: str) -> None:
-        page, self._task_page = self._task_page, None
-        if page is not None:
-            page.failed(message)
-        self._update_buttons()
-
-    def shutdown(self) -> None:
-        self.task.shutdown()
+    def shutdown(self, timeout_ms: int | None = 30_000) -> bool:
+        return self.task.shutdown(timeout_ms)
