@@ -13,13 +13,13 @@ burst of changes costs one refresh).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QWidget
 
-from nnstudio.core.base.events import Event
-from nnstudio.core.workspace.document import ProjectDocument
+if TYPE_CHECKING:
+    from nnstudio.core.workspace.document import ProjectDocument
 
 
 @runtime_checkable
@@ -30,14 +30,15 @@ class Panel(Protocol):
 
 
 class RevisionWatch(QObject):
-    """Calls ``refresh()`` of ``panel`` when it is visible and a change of ``events`` came since the last refresh.
+    """Calls ``refresh()`` of ``panel`` when it is visible and a change of ``events`` (the document's events, which
+    ``connect`` a callable) came since the last refresh.
 
     ``refresh`` returns False when it could not refresh now (a job of the panel is still ending); the panel then
     calls :meth:`check` when it can.
     """
 
     def __init__(self, panel: QWidget, document: ProjectDocument, refresh: Callable[[], bool | None],
-                 events: Iterable[Event], *, refresh_on_show_at_once: bool = False) -> None:
+                 events: Iterable[Any], *, refresh_on_show_at_once: bool = False) -> None:
         super().__init__(panel)
         self.panel, self.document, self._refresh = panel, document, refresh
         self.at_once = refresh_on_show_at_once  # refresh before the first paint, not at the next turn
