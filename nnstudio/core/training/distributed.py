@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from torch import nn
 from nnstudio.core.base.errors import TrainingError
 from nnstudio.core.training.devices import resolve_device
 
-# Test-only: the rank named here raises at the end of its first epoch, so a test can watch one rank fail.
+# Test-only: the rank named here fails at an epoch's end (see Group._injected_failure), so a test can watch it.
 FAIL_RANK_ENV = "NNSTUDIO_TEST_FAIL_RANK"
 # Longest wait for a rank that is alive but silent (a peer that died is noticed at once by its closed socket).
 TIMEOUT = timedelta(seconds=int(os.environ.get("NNSTUDIO_DIST_TIMEOUT", "300")))
@@ -58,6 +59,11 @@ def is_main() -> bool:
     """Whether this process prints and saves: always outside torchrun, only rank 0 inside it."""
     launch = detect()
     return launch is None or launch.rank == 0
+
+
+def restarted() -> bool:
+    """Whether torchrun restarted this job after a failure (``--max-restarts``): it then resumes its checkpoint."""
+    return int(os.environ.get("TORCHELASTIC_RESTART_COUNT", "0") or 0) > 0
 
 
 def batch_problem(batch_size: int, world_size: int) -> str | None:
@@ -152,11 +158,36 @@ class Group:
         return self.device if self.device.type == "cuda" else torch.device("cpu")
 
     def _injected_failure(self) -> None:
-        if os.environ.get(FAIL_RANK_ENV) == str(self.rank) and self.epochs_reduced == 1:
-            raise TrainingError(f"rank {self.rank} failed on purpose at the end of epoch 1 ({FAIL_RANK_ENV} is set)")
+        """Tests only: ``RANK`` or ``RANK@N`` fails that rank at the end of its N-th epoch (default 1), in the
+        first attempt only (not after a torchrun restart); ``kill:`` before it kills the process outright."""
+        wanted = os.environ.get(FAIL_RANK_ENV, "")
+        kill = wanted.startswith("kill:")
+        rank, _, epoch = wanted.removeprefix("kill:").partition("@")
+        if rank != str(self.rank) or self.epochs_reduced != int(epoch or 1) or restarted():
+            return
+        if kill:
+            os.kill(os.getpid(), signal.SIGKILL)
+        raise TrainingError(f"rank {self.rank} failed on purpose at the end of epoch {self.epochs_reduced} "
+                            f"({FAIL_RANK_ENV} is set)")
+
+
+def peer_failure(exc: BaseException) -> str | None:
+    """What to tell the user when a collective broke because another rank of the job failed, or None.
+
+    The rank that failed prints its own message; the others would print the backend's socket error, which
+    says nothing a student can act on."""
+    if _ACTIVE is None:
+        return None
+    import torch.distributed as dist
+
+    if not isinstance(exc, dist.DistError) and "closed by peer" not in str(exc) and "reset by peer" not in str(exc):
+        return None
+    return (f"rank {_ACTIVE.rank} stopped because another process of this torchrun job failed; that process's own "
+            "message says why")
 
 
 _ACTIVE: Group | None = None
+_LEVEL = logging.NOTSET  # the notes' level before join quietened ranks other than 0
 
 
 def active() -> Group | None:
@@ -164,17 +195,15 @@ def active() -> Group | None:
     return _ACTIVE
 
 
-@contextmanager
-def process_group(device_name: str) -> Iterator[Group | None]:
-    """Under torchrun, join the job's process group for the block and leave it cleanly after; else do nothing.
+def join(device_name: str) -> Group | None:
+    """Under torchrun, join the job's process group (once; :func:`leave` ends it); else do nothing and return None.
 
     The device setting decides the backend: NCCL with this rank's own GPU (``LOCAL_RANK``) for CUDA, gloo on
     the CPU. Ranks other than 0 keep their notes to themselves (rank 0 prints the same ones)."""
-    global _ACTIVE
+    global _ACTIVE, _LEVEL
     launch = detect()
-    if launch is None:
-        yield None
-        return
+    if launch is None or _ACTIVE is not None:
+        return _ACTIVE
     import torch.distributed as dist
 
     device = resolve_device(device_name)
@@ -189,14 +218,31 @@ def process_group(device_name: str) -> Iterator[Group | None]:
         torch.cuda.set_device(device)
     backend = "nccl" if device.type == "cuda" else "gloo"
     dist.init_process_group(backend, timeout=TIMEOUT, device_id=device if device.type == "cuda" else None)
-    quiet = logging.getLogger("nnstudio")
-    level = quiet.level
+    notes = logging.getLogger("nnstudio")
+    _LEVEL = notes.level
     if launch.rank != 0:
-        quiet.setLevel(logging.ERROR)
+        notes.setLevel(logging.ERROR)
     _ACTIVE = Group(launch, device)
-    try:
-        yield _ACTIVE
-    finally:
-        _ACTIVE = None
-        quiet.setLevel(level)
+    return _ACTIVE
+
+
+def leave() -> None:
+    """Leave the process group :func:`join` opened, if any, so the rank exits cleanly."""
+    global _ACTIVE
+    if _ACTIVE is None:
+        return
+    import torch.distributed as dist
+
+    _ACTIVE = None
+    logging.getLogger("nnstudio").setLevel(_LEVEL)
+    if dist.is_initialized():
         dist.destroy_process_group()
+
+
+@contextmanager
+def process_group(device_name: str) -> Iterator[Group | None]:
+    """:func:`join` for the block, :func:`leave` after it, however it ends."""
+    try:
+        yield join(device_name)
+    finally:
+        leave()
