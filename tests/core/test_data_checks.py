@@ -19,7 +19,7 @@ from nnstudio.cli import main
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
 from nnstudio.core.base import memory
 from nnstudio.core.base.errors import DataError, TrainingError
-from nnstudio.core.data import files
+from nnstudio.core.data import files, tables
 from nnstudio.core.data.assemble import build
 from nnstudio.core.data.bundle import Split
 from nnstudio.core.data.checks import not_finite
@@ -106,7 +106,7 @@ def test_a_device_is_refused_without_being_read():
     if not Path("/dev/zero").exists():
         pytest.skip("no /dev/zero here")
     with pytest.raises(DataError, match=r"/dev/zero is a device, not a data file; choose a file saved on disk"):
-        files.read_table(Path("/dev/zero"))
+        tables.read_table(Path("/dev/zero"))
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
@@ -129,8 +129,8 @@ def test_a_fifo_is_refused_without_blocking(tmp_path):
     helper.start()
     try:
         with pytest.raises(DataError, match=r"pipe.csv is a named pipe \(FIFO\), not a data file"):
-            files.read_table(fifo)
-        assert files.peek_columns(fifo) == []
+            tables.read_table(fifo)
+        assert tables.peek_columns(fifo) == []
     finally:
         stop.set()
         helper.join(5)
@@ -141,9 +141,9 @@ def test_a_file_too_big_for_free_memory_is_refused_with_sizes(tmp_path, monkeypa
     path.write_text("x,y\n" + "1.5,2\n" * 40_000, encoding="utf-8")  # 234 KB: reading it needs about 2.3 MB
     free(monkeypatch, 1024**2)
     with pytest.raises(DataError, match=r"big.csv is 234 KB; reading it needs about 2.3 MB of memory, but only 1.0 MB is free; use a smaller file"):
-        files.read_table(path)
+        tables.read_table(path)
     free(monkeypatch, 3 * 1024**2)
-    assert files.read_table(path).n_rows == 40_000
+    assert tables.read_table(path).n_rows == 40_000
 
 
 def test_the_limit_never_refuses_a_table_that_fits():

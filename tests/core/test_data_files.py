@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from nnstudio.core.base.errors import DataError
-from nnstudio.core.data import files
+from nnstudio.core.data import files, tables
 from nnstudio.core.data.assemble import build, load_raw
 from nnstudio.core.data.spec import DataSpec
 from nnstudio.core.workspace.document import ProjectDocument
@@ -108,8 +108,8 @@ def test_csv_with_missing_values_and_categories(tmp_path):
 @pytest.mark.parametrize("token", ["", "NA", "NaN", "null", "N/A", "None"])
 def test_usual_spellings_of_missing_are_recognised(tmp_path, token):
     write(tmp_path / "m.csv", "a,b,y\n" + "".join(f"{i},{token if i == 3 else i * 2},{i % 2}\n" for i in range(12)))
-    table = files.read_table(tmp_path / "m.csv")
-    assert table.column("b").kind == files.NUMERIC and table.column("b").missing == 1
+    table = tables.read_table(tmp_path / "m.csv")
+    assert table.column("b").kind == tables.NUMERIC and table.column("b").missing == 1
 
 
 def test_target_task_and_features_can_be_chosen(tmp_path):
@@ -135,16 +135,16 @@ def test_tsv_and_semicolon_tables(tmp_path):
 
 def test_embedded_table_needs_no_file(tmp_path):
     path = write(tmp_path / "people.csv", PEOPLE)
-    text = files.embed_text(path)
+    text = tables.embed_text(path)
     path.unlink()
     raw = load_raw(csv_spec("people.csv", embedded=text), tmp_path)
     assert raw.x.shape == (30, 3)
 
 
 def test_large_file_is_not_embedded(tmp_path):
-    big = write(tmp_path / "big.csv", "a,b\n" + "1,2\n" * (files.MAX_EMBED_BYTES // 4 + 10))
+    big = write(tmp_path / "big.csv", "a,b\n" + "1,2\n" * (tables.MAX_EMBED_BYTES // 4 + 10))
     with pytest.raises(DataError, match="embedded"):
-        files.embed_text(big)
+        tables.embed_text(big)
 
 
 def test_relative_path_starts_at_the_project_folder(tmp_path, monkeypatch):
@@ -436,11 +436,11 @@ def test_cli_trains_the_csv_example_project(capsys):
 
 def test_peek_columns_reads_only_the_start_and_tolerates_bad_cells(tmp_path):
     write(tmp_path / "people.csv", PEOPLE)
-    assert files.peek_columns(tmp_path / "people.csv") == [
+    assert tables.peek_columns(tmp_path / "people.csv") == [
         ("age", "numeric"), ("city", "categorical"), ("income", "numeric"), ("bought", "categorical")]
     write(tmp_path / "mixed.csv", "a,b\n1,x\n2,3\n4,5\n")
-    assert files.peek_columns(tmp_path / "mixed.csv") == [("a", ""), ("b", "")]  # names still offered
+    assert tables.peek_columns(tmp_path / "mixed.csv") == [("a", ""), ("b", "")]  # names still offered
     big = tmp_path / "big.csv"
     big.write_text("x,y\n" + "1.5,2\n" * 200_000)  # 1.2 MB; only the first 256 KB are looked at
-    assert files.peek_columns(big) == [("x", "numeric"), ("y", "numeric")]
-    assert files.peek_columns(None, "p;q\n1;a\n", "semicolon") == [("p", "numeric"), ("q", "categorical")]
+    assert tables.peek_columns(big) == [("x", "numeric"), ("y", "numeric")]
+    assert tables.peek_columns(None, "p;q\n1;a\n", "semicolon") == [("p", "numeric"), ("q", "categorical")]

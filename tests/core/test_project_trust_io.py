@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nnstudio.core.base.errors import NNStudioError, ProjectFileError
-from nnstudio.core.data.files import MAX_EMBED_BYTES, embed_text
+from nnstudio.core.data.tables import MAX_EMBED_BYTES, embed_text
 from nnstudio.core.data.spec import DataSpec
 from nnstudio.core.project import file_format as project_io
 from nnstudio.core.project.spec import (

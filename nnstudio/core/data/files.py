@@ -1,5 +1,5 @@
-"""Readers for the user's own data files: CSV/TSV, MNIST-family idx, CIFAR-10, NumPy .npz (image folders:
-:mod:`nnstudio.core.data.image_folders`).
+"""Readers for the user's own data files: MNIST-family idx, CIFAR-10, NumPy .npz (tables: :mod:`nnstudio.core.data.tables`,
+image folders: :mod:`nnstudio.core.data.image_folders`), and the checks every reader shares.
 
 Every reader turns a problem with the file into a :class:`DataError` that names the file and says what to
 do, so the GUI can show it and keep the previous data. Nothing here executes code from a file: CSV is text,
@@ -9,7 +9,6 @@ that only admits the few numpy constructors a batch needs.
 
 from __future__ import annotations
 
-import csv
 import gzip
 import io
 import math
@@ -17,7 +16,6 @@ import pickle
 import stat
 import zipfile
 import zlib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +24,6 @@ import numpy as np
 from nnstudio.core.base import jobs, memory
 from nnstudio.core.base.errors import Cancelled, DataError
 
-MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a", "?"})
-MAX_EMBED_BYTES = 2 * 1024 * 1024
 # Memory a reader needs per byte of file, at least: parsing CSV text into Python cells and columns peaked at
 # about 27x the file's size (a 24 MB, 1,000,000-row table), so 10x never refuses a table that would fit.
 # Binary images and labels are read, then copied as float32 (4 bytes per pixel byte).
@@ -120,249 +116,6 @@ def _read_bytes(path: Path, factor: int = 1) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise DataError(f"Cannot read {path}: {exc.strerror or exc}; check that the file is not open elsewhere") from None
-
-
-# ---------------------------------------------------------------------------- tables (CSV/TSV)
-NUMERIC, CATEGORICAL = "numeric", "categorical"
-
-
-@dataclass
-class Column:
-    name: str
-    kind: str  # NUMERIC or CATEGORICAL
-    values: np.ndarray  # float64 with NaN for missing (numeric), or object array of str/None (categorical)
-    missing: int
-    first_missing_line: int = 0  # 1-based line in the file, 0 when none
-
-    @property
-    def categories(self) -> list[str]:
-        return sorted({v for v in self.values if v is not None}) if self.kind == CATEGORICAL else []
-
-
-@dataclass
-class Table:
-    name: str  # file name, for messages
-    columns: list[Column] = field(default_factory=list)
-
-    @property
-    def n_rows(self) -> int:
-        return len(self.columns[0].values) if self.columns else 0
-
-    def names(self) -> list[str]:
-        return [c.name for c in self.columns]
-
-    def column(self, name: str) -> Column:
-        for c in self.columns:
-            if c.name == name:
-                return c
-        raise DataError(f"{self.name} has no column '{name}'; its columns are: {', '.join(self.names())}")
-
-
-def decode_text(raw: bytes, name: str) -> str:
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise DataError(
-            f"{name} is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line}); in your spreadsheet program "
-            f"save it as 'CSV UTF-8' and open it again"
-        ) from None
-    if not text.strip():
-        raise DataError(f"{name} is empty; it needs a header line with column names and at least one row of data")
-    return text
-
-
-def _delimiter(text: str, name: str, choice: str) -> str:
-    fixed = {"comma": ",", "tab": "\t", "semicolon": ";"}
-    if choice in fixed:
-        return fixed[choice]
-    if name.lower().endswith((".tsv", ".tab")):
-        return "\t"
-    header = text.splitlines()[0]
-    counts = {d: header.count(d) for d in (",", "\t", ";")}
-    best = max(counts, key=counts.__getitem__)
-    return best if counts[best] else ","
-
-
-def _number(token: str) -> float | None:
-    try:
-        value = float(token)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
-def parse_table(text: str, name: str, delimiter: str = "auto") -> Table:
-    """Parse CSV/TSV text with a header line; detect numeric and categorical columns and missing values."""
-    rows = list(csv.reader(io.StringIO(text), delimiter=_delimiter(text, name, delimiter)))
-    lines = [(i + 1, r) for i, r in enumerate(rows) if any(cell.strip() for cell in r)]
-    if not lines:
-        raise DataError(f"{name} is empty; it needs a header line with column names and at least one row of data")
-    header = [h.strip() or f"column {i + 1}" for i, h in enumerate(lines[0][1])]
-    seen: set[str] = set()
-    for h in header:
-        if h in seen:
-            raise DataError(f"{name} has two columns named '{h}'; rename one in the header line")
-        seen.add(h)
-    body = lines[1:]
-    if not body:
-        raise DataError(f"{name} has a header line but no rows of data")
-    for line_no, r in body:
-        if len(r) != len(header):
-            raise DataError(
-                f"{name}, line {line_no}: {len(r)} fields but the header has {len(header)} columns; "
-                f"check for a missing or extra separator (or an unquoted comma inside a value)"
-            )
-    columns = []
-    for j, h in enumerate(header):
-        tokens = [r[j].strip() for _, r in body]
-        missing = [t.lower() in MISSING_TOKENS for t in tokens]
-        numbers = [None if m else _number(t) for t, m in zip(tokens, missing, strict=True)]
-        present = [k for k, m in enumerate(missing) if not m]
-        text_at = [k for k in present if numbers[k] is None]
-        first_missing = next((body[k][0] for k, m in enumerate(missing) if m), 0)
-        n_missing = sum(missing)
-        if present and not text_at:
-            values = np.array([np.nan if v is None else v for v in numbers], dtype=np.float64)
-            columns.append(Column(h, NUMERIC, values, n_missing, first_missing))
-            continue
-        n_numeric = len(present) - len(text_at)
-        if n_numeric and n_numeric >= len(text_at):
-            k = text_at[0]
-            example = next(tokens[i] for i in present if numbers[i] is not None)
-            raise DataError(
-                f"{name}: column '{h}' mixes numbers and text ('{tokens[k]}' on line {body[k][0]} among numbers "
-                f"like {example}); correct those cells, mark them missing (leave empty or write NA), or leave the "
-                f"column out of the features"
-            )
-        values = np.array([None if m else t for t, m in zip(tokens, missing, strict=True)], dtype=object)
-        columns.append(Column(h, CATEGORICAL, values, n_missing, first_missing))
-    return Table(name, columns)
-
-
-def read_table(path: Path, delimiter: str = "auto") -> Table:
-    return parse_table(decode_text(_read_bytes(path, TEXT_MEMORY_FACTOR), path.name), path.name, delimiter)
-
-
-PEEK_BYTES = 256 * 1024
-
-
-def peek_columns(path: Path | None, text: str = "", delimiter: str = "auto") -> list[tuple[str, str]]:
-    """(name, kind) of each column from the start of a table, for offering target and feature choices
-    without reading a big file on the GUI thread. Kind is NUMERIC, CATEGORICAL or '' when unclear."""
-    if path is not None:
-        try:
-            if not stat.S_ISREG(path.stat().st_mode):
-                return []  # opening a FIFO would block the GUI thread until something writes to it
-            with path.open("rb") as f:
-                raw = f.read(PEEK_BYTES)
-        except OSError:
-            return []
-        if len(raw) == PEEK_BYTES and b"\n" in raw:
-            raw = raw[: raw.rindex(b"\n") + 1]  # whole lines only
-        text = raw.decode("utf-8-sig", errors="replace")
-        name = path.name
-    else:
-        text, name = text[:PEEK_BYTES], "embedded table"
-    try:
-        return [(c.name, c.kind) for c in parse_table(text, name, delimiter).columns]
-    except DataError:
-        lines = text.splitlines()
-        if not lines:
-            return []
-        header = next(csv.reader([lines[0]], delimiter=_delimiter(text, name, delimiter)), [])
-        return [(h.strip() or f"column {i + 1}", "") for i, h in enumerate(header)]
-
-
-def embed_text(path: Path) -> str:
-    """The file's text for embedding into a project; refused above a couple of MB (link those instead)."""
-    size = checked_size(path)  # before reading: a big file is refused without loading it
-    if size > MAX_EMBED_BYTES:
-        raise DataError(
-            f"{path.name} is {size / 1024**2:.1f} MB; only tables up to {MAX_EMBED_BYTES // 1024**2} MB can be "
-            f"embedded in a project; keep it as a linked file instead"
-        )
-    return decode_text(_read_bytes(path), path.name)
-
-
-def guess_task(column: Column) -> str:
-    """Classification for text or a few whole-number values; regression for other numbers."""
-    if column.kind == CATEGORICAL:
-        return "classification"
-    present = column.values[~np.isnan(column.values)]
-    distinct = np.unique(present)
-    whole = bool(np.all(np.equal(np.mod(present, 1), 0)))
-    return "classification" if whole and len(distinct) <= max(2, min(20, len(present) // 5)) else "regression"
-
-
-def _label(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def table_dataset(table: Table, target: str, task: str, features: list[str]) -> dict[str, Any]:
-    """Arrays and facts for a RawDataset: features as float (categories as codes), the target checked."""
-    if not table.columns:
-        raise DataError(f"{table.name} has no columns")
-    target = target or table.columns[-1].name
-    y_col = table.column(target)
-    chosen = features or [n for n in table.names() if n != target]
-    if target in chosen:
-        raise DataError(f"The target column '{target}' is also among the features; a model would just copy it. Remove it from the features")
-    if not chosen:
-        raise DataError(f"{table.name} has no columns left as features besides the target '{target}'; choose a file with inputs")
-    x_cols = [table.column(n) for n in chosen]
-    empty = [c.name for c in x_cols if c.missing == table.n_rows]
-    if empty:
-        listed = ", ".join(f"'{n}'" for n in empty)
-        raise DataError(
-            f"The column{'s' if len(empty) > 1 else ''} {listed} of {table.name} {'have' if len(empty) > 1 else 'has'} "
-            f"no value at all (every cell is empty or NA); drop {'them' if len(empty) > 1 else 'it'} from the features "
-            f"(untick it on the Data tab, or list the other columns under 'features') or fill it in the file"
-        )
-    if y_col.missing:
-        raise DataError(
-            f"The target column '{target}' has {y_col.missing} missing value(s) (first on line {y_col.first_missing_line}); "
-            f"fill them in or delete those rows: an example without an answer cannot be learned from"
-        )
-    task = guess_task(y_col) if task == "auto" else task
-    if task == "regression":
-        if y_col.kind == CATEGORICAL:
-            raise DataError(f"The target column '{target}' holds text ({', '.join(y_col.categories[:3])} …); regression needs numbers, so choose classification")
-        y = y_col.values.astype(np.float32)
-        class_names: list[str] = []
-    else:
-        labels = [_label(v) for v in y_col.values]
-        order = sorted(set(labels), key=lambda s: (_number(s) is None, _number(s) or 0.0, s))
-        if len(order) < 2:
-            raise DataError(
-                f"The target column '{target}' holds a single class ('{order[0]}'); a classifier needs examples of "
-                f"at least two classes. Choose another target column or add examples of the other classes"
-            )
-        if len(order) > 1000:
-            raise DataError(f"The target column '{target}' has {len(order)} different values; that is a regression target or an ID, not classes")
-        index = {name: i for i, name in enumerate(order)}
-        y = np.array([index[s] for s in labels], dtype=np.int64)
-        class_names = order
-    categorical: dict[str, list[str]] = {}
-    x = np.empty((table.n_rows, len(x_cols)), dtype=np.float32)
-    for j, col in enumerate(x_cols):
-        if col.kind == NUMERIC:
-            x[:, j] = col.values
-        else:
-            cats = col.categories
-            codes = {c: float(i) for i, c in enumerate(cats)}
-            x[:, j] = [np.nan if v is None else codes[v] for v in col.values]
-            categorical[col.name] = cats
-    return {
-        "x": x, "y": y, "task": task, "class_names": class_names, "feature_names": chosen,
-        "meta": {
-            "tabular": True,
-            "categorical": categorical,  # column name -> categories; x holds the category's index
-            "missing": {c.name: c.missing for c in x_cols if c.missing},
-        },
-    }
 
 
 # ---------------------------------------------------------------------------- idx (MNIST family)

@@ -339,16 +339,16 @@ numeric features; text columns become categories (stored as the category's numbe
 preprocessing). Empty cells and NA, NaN, null count as missing.""",
 )
 def csv_table(p: dict[str, Any], seed: int, base_dir: Path | None = None) -> RawDataset:
-    from nnstudio.core.data import files
+    from nnstudio.core.data import files, tables
 
     if p["embedded"]:
         name = Path(p["path"]).name or "embedded table"
-        table = files.parse_table(p["embedded"], name, p["delimiter"])
+        table = tables.parse_table(p["embedded"], name, p["delimiter"])
     else:
         path = files.resolve_path(p["path"], base_dir, "table")
-        table = files.read_table(path, p["delimiter"])
+        table = tables.read_table(path, p["delimiter"])
     features = [f.strip() for f in p["features"].split(",") if f.strip()]
-    d = files.table_dataset(table, p["target"].strip(), p["task"], features)
+    d = tables.table_dataset(table, p["target"].strip(), p["task"], features)
     target = p["target"].strip() or table.columns[-1].name
     return RawDataset(
         d["x"], d["y"], d["task"], d["class_names"], d["feature_names"],

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.base.errors import NNStudioError, format_shape
 from nnstudio.core.base.registry import DATASETS, Entry, Param
-from nnstudio.core.data import files
+from nnstudio.core.data import files, tables
 from nnstudio.core.data.assemble import build as build_data
 from nnstudio.core.data.bundle import DataBundle
 from nnstudio.core.data.drawn import decode_points
@@ -52,7 +52,7 @@ from nnstudio.gui.widgets.param_form import CheckedDoubleSpinBox, CheckedSpinBox
 
 FILE_CATEGORY = "Your files"
 MAX_CLASSES_SHOWN = 24
-KIND_LABELS = {files.NUMERIC: "number", files.CATEGORICAL: "text → categories"}
+KIND_LABELS = {tables.NUMERIC: "number", tables.CATEGORICAL: "text → categories"}
 
 
 def ask_open_path(parent: QWidget, entry: Entry, start: str) -> str:
@@ -367,12 +367,12 @@ class DataSourceWidget(QWidget):
     def _csv_columns(self, values: dict[str, Any]) -> list[tuple[str, str]]:
         """(name, kind) of the chosen table's columns from its first lines, or [] while none is readable."""
         if values.get("embedded"):
-            return files.peek_columns(None, values["embedded"], values.get("delimiter", "auto"))
+            return tables.peek_columns(None, values["embedded"], values.get("delimiter", "auto"))
         try:
             path = files.resolve_path(values.get("path", ""), self.ctx.document.base_dir, "table")
         except NNStudioError:
             return []
-        return files.peek_columns(path, delimiter=values.get("delimiter", "auto"))
+        return tables.peek_columns(path, delimiter=values.get("delimiter", "auto"))
 
     def _fill_features(self, value: str) -> None:
         box = self.editors.get("features")
@@ -477,7 +477,7 @@ class DataSourceWidget(QWidget):
         params = self.values()
         if self.entry.name == "csv" and params.get("embedded") == "" and self._embed_checked():
             try:
-                params["embedded"] = self._embedded_text = files.embed_text(
+                params["embedded"] = self._embedded_text = tables.embed_text(
                     files.resolve_path(params["path"], self.ctx.document.base_dir, "table")
                 )
             except NNStudioError as exc:
