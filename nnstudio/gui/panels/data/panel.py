@@ -228,7 +228,6 @@ class DataPanel(QWidget):
         for w in (self.pipeline, self.split, self.preview.draw_button):
             w.setEnabled(not active)
 
-    def shutdown(self) -> None:
-        """Join every data thread (the window is closing)."""
-        self.loader.shutdown()
-        self.source.shutdown()
+    def shutdown(self, timeout_ms: int | None = None) -> bool:
+        """Join every data thread (the window is closing), however long the file read in progress takes."""
+        return all([self.loader.shutdown(timeout_ms), self.source.shutdown(timeout_ms)])

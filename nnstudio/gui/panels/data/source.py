@@ -535,9 +535,9 @@ class DataSourceWidget(QWidget):
         self.apply_button.setEnabled(not active)
         self.open_button.setEnabled(not active)
 
-    def shutdown(self) -> None:
+    def shutdown(self, timeout_ms: int | None = None) -> bool:
         """Join a load in progress (the window is closing)."""
-        self.loader.shutdown()
+        return self.loader.shutdown(timeout_ms)
 
 
 def hidden_param_summary(entry: Entry, p: Param, value: Any) -> str:
