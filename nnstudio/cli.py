@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from nnstudio import __version__
+from nnstudio.commands.load_progress import load_progress
 from nnstudio.core.base.errors import NNStudioError
 
 # Order here is the order of ``nnstudio --help``; the README keeps one table of them.
@@ -61,7 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     notes = _NoteHandler(args.command)
     log.addHandler(notes)
     try:
-        code = int(args.handler(args) or 0)
+        with load_progress(sys.stderr):  # a bar while an image folder (or MNIST ...) is read, on a terminal
+            code = int(args.handler(args) or 0)
         sys.stdout.flush()  # a closed pipe shows here, not as "Exception ignored" at exit
         return code
     except BrokenPipeError:

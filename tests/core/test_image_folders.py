@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
+import sys
 import threading
 from pathlib import Path
 
@@ -253,3 +255,38 @@ def test_a_load_through_the_callers_token_can_be_cancelled(tmp_path):
     token.cancel()
     with token.active(), pytest.raises(LoadCancelled):
         load_raw(DataSpec("image_folder", {"path": "pets"}), tmp_path)
+
+
+# ---------------------------------------------------------------------------- the CLI's progress bar
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _image_project(tmp_path: Path) -> Path:
+    from nnstudio.core.project.spec import default_project, save_project
+
+    write_pngs(tmp_path / "pets", {"cats": 6, "dogs": 6})
+    project = default_project()
+    project.data = DataSpec("image_folder", {"path": "pets", "size": 8, "cache": False})
+    save_project(project, tmp_path / "pets.json")
+    return tmp_path / "pets.json"
+
+
+def test_the_cli_draws_a_decoding_bar_on_a_terminal(tmp_path, monkeypatch):
+    from nnstudio.cli import main
+
+    path = _image_project(tmp_path)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["info", str(path)]) == 0
+    bar = terminal.getvalue()
+    assert "Decoding images: 100%" in bar and "12/12" in bar
+
+
+def test_the_cli_draws_no_bar_into_a_pipe_or_log(tmp_path, capsys):
+    from tests.trust.trust_cases import run_cli
+
+    code, out, err = run_cli(["info", str(_image_project(tmp_path))], capsys)
+    assert code == 0 and "12 images in 2 classes" in out
+    assert err == ""

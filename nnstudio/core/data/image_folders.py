@@ -22,6 +22,7 @@ import json
 import logging
 import multiprocessing
 import os
+import signal
 import time
 import zipfile
 from collections import deque
@@ -156,6 +157,12 @@ def _worker_count(n_files: int) -> int:
     return max(1, min(cpus, 8, -(-n_files // CHUNK_FILES)))
 
 
+def _ignore_interrupts() -> None:
+    """In a worker: Ctrl+C is the parent's to handle (it shuts the pool down); the workers would each print a
+    traceback for it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def decode_files(
     paths: list[str], size: int, rgb: bool, token: jobs.JobToken, workers: int | None = None,
 ) -> tuple[np.ndarray, list[tuple[int, str]]]:
@@ -181,7 +188,9 @@ def decode_files(
         done += len(images)
 
     token.report(0, n, "Decoding images")
-    pool = ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("spawn")) if workers > 1 else None
+    pool = ProcessPoolExecutor(
+        workers - 1, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_interrupts,
+    ) if workers > 1 else None
     in_flight: dict[Future, tuple[int, list[str]]] = {}
     try:
         while chunks or in_flight:
