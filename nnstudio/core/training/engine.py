@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import math
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import torch
 from torch import nn
@@ -134,6 +134,15 @@ class Trainer:
         self.history: dict[str, list[float]] = {}
         self.epochs_done = 0
         self.seconds = 0.0
+        # The shuffling and augmentation generators of the current fit call (a checkpoint saves their states);
+        # states loaded from a checkpoint replace the next fit's seeding once (see load_resume_state).
+        self.generator: torch.Generator | None = None
+        self.augment_generator: torch.Generator | None = None
+        self._resumed_generators: dict[str, torch.Tensor] | None = None
+        self._resumed_waited: int | None = None
+        # Called with the state after every epoch's callbacks (early stopping included) have run: a checkpoint
+        # written there holds the epoch's whole state.
+        self.after_epoch: list[Callable[[TrainingState], None]] = []
         self._snapshot_good()
 
     def problem_check(self, model: nn.Module) -> None:
@@ -191,12 +200,13 @@ class Trainer:
             epoch=self.epochs_done, batches_per_epoch=math.ceil(rows / step),
             target_epochs=self.epochs_done + epochs, history=self.history, trainer=self, control=control,
         )
-        generator = torch.Generator().manual_seed(self.spec.seed * 1_000_003 + self.epochs_done)
-        augment_generator = torch.Generator().manual_seed(self.spec.seed * 7_919 + self.epochs_done + 1)
+        generator, augment_generator = self._generators()
         classify = self.metric_name == "accuracy"
         status, message = COMPLETED, ""
         started = time.perf_counter()
         self._emit(callbacks, "on_fit_start", state)
+        if self._resumed_waited is not None and self.early_stopping is not None:  # a resumed run keeps its patience count
+            self.early_stopping.waited, self._resumed_waited = self._resumed_waited, None
         weights = [p for p in self.model.parameters() if p.ndim > 1]
         params = [p for p in self.model.parameters() if p.requires_grad]
         try:
@@ -289,6 +299,8 @@ class Trainer:
                 self.schedule.step(metrics)
                 self._snapshot_good()
                 self._emit(callbacks, "on_epoch_end", state, metrics)
+                for hook in self.after_epoch:
+                    hook(state)
         except NNStudioError:
             raise
         except RuntimeError as exc:
@@ -306,6 +318,54 @@ class Trainer:
         if result.status == EARLY_STOPPED:
             self._snapshot_good()  # the restored best weights are the good ones now
         return result
+
+    def _generators(self) -> tuple[torch.Generator, torch.Generator]:
+        """This fit call's generators: seeded from the epochs done, or carrying on from a checkpoint's states,
+        so a resumed run draws exactly the batches (and augmentations) the uninterrupted run would have."""
+        self.generator = torch.Generator().manual_seed(self.spec.seed * 1_000_003 + self.epochs_done)
+        self.augment_generator = torch.Generator().manual_seed(self.spec.seed * 7_919 + self.epochs_done + 1)
+        resumed, self._resumed_generators = self._resumed_generators, None
+        if resumed is not None:
+            self.generator.set_state(resumed["shuffle"])
+            self.augment_generator.set_state(resumed["augment"])
+        return self.generator, self.augment_generator
+
+    def resume_state(self) -> dict:
+        """Everything a checkpoint needs to carry this run on exactly (at an epoch end): weights, optimizer and
+        schedule state, the generators, the early-stopping record, epochs and history. Global RNGs are the
+        caller's (core/training/checkpoints.py)."""
+        shuffle, augment = ((self.generator, self.augment_generator)
+                            if self.generator is not None and self.augment_generator is not None else self._generators())
+        generators = {"shuffle": shuffle.get_state(), "augment": augment.get_state()}
+        stopping = self.early_stopping
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "schedule": self.schedule.scheduler.state_dict() if self.schedule.scheduler is not None else None,
+            "generators": generators,
+            "early_stopping": None if stopping is None else {
+                "best": stopping.best, "best_epoch": stopping.best_epoch, "waited": stopping.waited,
+                "best_weights": stopping.best_weights},
+            "epochs_done": self.epochs_done,
+            "history": {k: list(v) for k, v in self.history.items()},
+            "seconds": self.seconds,
+        }
+
+    def load_resume_state(self, state: dict) -> None:
+        """Put back what :meth:`resume_state` returned; the next ``fit`` carries on from there."""
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        if state.get("schedule") is not None and self.schedule.scheduler is not None:
+            self.schedule.scheduler.load_state_dict(state["schedule"])
+        stopping, saved = self.early_stopping, state.get("early_stopping")
+        if stopping is not None and saved is not None:
+            stopping.best, stopping.best_epoch = saved["best"], saved["best_epoch"]
+            stopping.best_weights = saved["best_weights"]
+            self._resumed_waited = int(saved["waited"])  # fit's on_fit_start resets it; put back after that
+        self.adopt_history(state["history"])
+        self.seconds = float(state.get("seconds", 0.0))
+        self._resumed_generators = dict(state["generators"])
+        self._snapshot_good()
 
     def _forward(self, xb: torch.Tensor) -> torch.Tensor:
         try:
