@@ -37,7 +37,7 @@ import torch  # noqa: E402
 from nnstudio.core.data.spec import SplitSpec, StepSpec  # noqa: E402
 from nnstudio.core.project.spec import Project, default_project  # noqa: E402
 from nnstudio.core.training.engine import Trainer  # noqa: E402
-from nnstudio.core.workspace.session import prepare  # noqa: E402
+from nnstudio.core.workspace.document import load_model  # noqa: E402
 
 Config = dict[str, Any]
 
@@ -85,7 +85,7 @@ def project_for(cfg: Config, seed: int, split: SplitSpec | None = None) -> Proje
 
 def run(project: Project) -> tuple[float, float, float, int]:
     """(validation accuracy, test accuracy, seconds, weight updates) of one training run of ``project``."""
-    prepared = prepare(project, load_weights=False)
+    prepared = load_model(project, load_weights=False)
     trainer = Trainer(prepared.built.module, prepared.bundle, project.training)
     started = time.perf_counter()
     result = trainer.fit()
@@ -104,7 +104,7 @@ def sklearn_peer(split: SplitSpec) -> float:
 
     project = default_project()
     project.data.split, project.data.preprocessing = split, []  # the pixels as bundled, in [0, 1]
-    bundle = prepare(project, load_weights=False).bundle
+    bundle = load_model(project, load_weights=False).bundle
     flat = [s.x.reshape(len(s), -1).numpy() for s in (bundle.train, bundle.test)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -135,7 +135,7 @@ def main() -> None:
         label = " ".join(f"{k}={v}" for k, v in cfg.items())
         print(f"{label:<66} {mean_val:8.4f} {min(vals):8.4f} {mean_s:6.2f} {mean_steps:7.0f}", flush=True)
     # Means closer than one validation example are noise: among those, the cheapest run wins.
-    n_val = len(prepare(project_for(results[0][4], 0), load_weights=False).bundle.validation)
+    n_val = len(load_model(project_for(results[0][4], 0), load_weights=False).bundle.validation)
     top = max(r[0] for r in results)
     best = min((r for r in results if r[0] >= top - 1.0 / n_val), key=lambda r: (r[3], -r[0]))
     print(f"\nchosen on validation: {best[4]} (val mean {best[0]:.4f}, min {best[1]:.4f}, {best[2]:.2f} s/run)")

@@ -10,7 +10,7 @@ from pathlib import Path
 from nnstudio.commands.common import add_project_argument, open_project
 from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.evaluate.report import ClassificationMetrics, EvaluationReport, evaluate
-from nnstudio.core.workspace.session import prepare
+from nnstudio.core.workspace.document import load_model
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
             f"{where} has no trained weights; train it first (nnstudio train {args.project or 'PROJECT.nnstudio'} --save, "
             "or the Training tab, then save)"
         )
-    prepared = prepare(project, base_dir)
+    prepared = load_model(project, base_dir)
     report = evaluate(prepared.built.module, prepared.bundle, splits=args.split)
     if args.csv:
         report.write_csv(Path(args.csv))

@@ -14,7 +14,7 @@ from nnstudio.core.base.registry import ATTRIBUTIONS, Entry
 from nnstudio.core.interpret import render
 from nnstudio.core.interpret.explain import explain
 from nnstudio.core.interpret.subject import Subject
-from nnstudio.core.workspace.session import prepare
+from nnstudio.core.workspace.document import load_model
 
 METHOD_ALIASES = {"guided-gradcam": "guided_gradcam"}
 
@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     project, base_dir = open_project(args)
     if not project.weights:
         raise NNStudioError("The project has no trained weights; train it first (nnstudio train PROJECT --save)")
-    prepared = prepare(project, base_dir)
+    prepared = load_model(project, base_dir)
     bundle, model = prepared.bundle, prepared.built.module
     splits = bundle.splits()
     if args.split not in splits:

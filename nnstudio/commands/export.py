@@ -8,7 +8,7 @@ from pathlib import Path
 from nnstudio.commands.common import add_project_argument, open_project
 from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.project.weights_io import example_input, export_onnx, export_program, export_safetensors
-from nnstudio.core.workspace.session import prepare
+from nnstudio.core.workspace.document import load_model
 
 SUFFIXES = {"safetensors": ".safetensors", "onnx": ".onnx", "torch-export": ".pt2"}
 
@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "safetensors":
         export_safetensors(project.weights, target)
     else:
-        prepared = prepare(project, base_dir)  # checks the weights against the architecture, naming mismatches
+        prepared = load_model(project, base_dir)  # checks the weights against the architecture, naming mismatches
         exporter = export_onnx if args.format == "onnx" else export_program
         exporter(prepared.built.module.eval(), example_input(prepared.bundle.train.x), target)
     print(f"exported {args.format} to {target}")

@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.base.errors import NNStudioError, ProjectFileError
-from nnstudio.core.project.file_format import check_weights_fit, estimate_size, format_size, pipeline_state
+from nnstudio.core.base.jobs import JobToken
+from nnstudio.core.project.file_format import estimate_size, format_size, pipeline_state
 from nnstudio.core.project.recovery import RecoveryStore
 from nnstudio.core.project.spec import Project, load_project, record_run
 from nnstudio.core.project.weights_io import (
@@ -42,6 +43,7 @@ from nnstudio.core.project.weights_io import (
     import_weights,
     onnx_available,
 )
+from nnstudio.core.workspace.document import check_weights_fit
 from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.preferences import PreferencesDialog, apply_appearance
 from nnstudio.gui.save_dialog import OptionsSaveDialog
@@ -128,28 +130,19 @@ class SaveProjectDialog(OptionsSaveDialog):
 
 
 # ---------------------------------------------------------------------------- background job
-def _export(work: Callable[[], object], report: Report) -> str:
-    """The job, in the worker thread: '' once the file is written."""
+def _export(work: Callable[[], object], token: JobToken, report: Report) -> None:
+    """The job, in the worker thread: done once the file is written."""
     work()
-    return ""
 
 
 class _ExportRunner(ThreadRunner):
-    """One export at a time; ``done`` carries '' on success, else the message shown (see :mod:`nnstudio.gui.threads`)."""
-
-    done = Signal(str)
+    """One export at a time; ``completed`` carries its error, if any (see :mod:`nnstudio.gui.threads`)."""
 
     what = "Export"
     thread_name = "nnstudio-export"
 
     def start(self, work: Callable[[], object]) -> None:
         self.start_job(partial(_export, work))
-
-    def _deliver(self, result: object) -> None:
-        self.done.emit("")
-
-    def _deliver_failure(self, message: str) -> None:
-        self.done.emit(message)
 
 
 class FileActions(QObject):
@@ -162,7 +155,7 @@ class FileActions(QObject):
         self.document = window.document
         self.recovery = RecoveryStore(self.settings.recovery_folder())
         self.exporter = _ExportRunner(self)
-        self.exporter.done.connect(self._on_export_done)
+        self.exporter.completed.connect(lambda done: self._on_export_done(done.error))
         self._progress: QProgressDialog | None = None
         self._export_target: Path | None = None
         self._cancelled = False
@@ -173,6 +166,10 @@ class FileActions(QObject):
         act = window._action
         self.import_weights_action = act("&Import Weights…", self.import_weights_dialog, None,
                                          "Load weights from a .safetensors file or a PyTorch state_dict (.pt/.pth)")
+        # Named apart from the Training tab's Resume (which ends a pause): this one carries on a run that was cut off.
+        self.resume_checkpoint_action = act("Resume from &Checkpoint…", self.resume_checkpoint_dialog, None,
+                                            "Carry on an interrupted training run from the last checkpoint kept "
+                                            "beside its project file (Training tab: Checkpoint every N epochs)")
         self.export_weights_action = act("Export &Weights (safetensors)…", self.export_weights_dialog, None,
                                          "Save the trained weights as a .safetensors file")
         onnx_tip = "Save the trained network as an ONNX model" if onnx_available() else ONNX_HELP
@@ -189,6 +186,7 @@ class FileActions(QObject):
 
     def populate(self, menu: QMenu) -> None:
         menu.addAction(self.import_weights_action)
+        menu.addAction(self.resume_checkpoint_action)
         self.export_menu = menu.addMenu("&Export")
         self.export_menu.addActions([self.export_weights_action, self.export_onnx_action, self.export_program_action])
         if importlib.util.find_spec("nnstudio.core.export.codegen") is not None:
@@ -261,7 +259,7 @@ class FileActions(QObject):
             return False
         notes: list[str] = []
         try:
-            module = self.document.built().module
+            module = self.document.fresh_model()  # loaded into: not the document's shared module
             weights = import_weights(path, module, notes)
         except Exception as exc:  # noqa: BLE001 - show_error explains ours and logs any other
             show_error(self.window, "Cannot import weights", exc)
@@ -270,6 +268,22 @@ class FileActions(QObject):
         said = f" ({'; '.join(notes)})" if notes else ""
         self.window.statusBar().showMessage(f"Imported {len(weights)} tensors from {path.name}{said}", 10000 if notes else 5000)
         return True
+
+    # ------------------------------------------------------------------ resume
+    @Slot()
+    def resume_checkpoint_dialog(self) -> None:
+        start = str(self.document.path or self.settings.default_folder("projects"))
+        path, _ = QFileDialog.getOpenFileName(self.window, "Resume training from a checkpoint", start, SAVE_FILTER)
+        if path:
+            self.resume_checkpoint_from(Path(path))
+
+    def resume_checkpoint_from(self, path: Path) -> bool:
+        """Open ``path`` (unless it is the open project) and let the Training tab resume its run's checkpoint."""
+        same = self.document.path is not None and self.document.path.resolve() == path.resolve()
+        if self.window._busy_training() or (not same and not self.window.open_path(path)):
+            return False
+        self.window.ctx.show_tab_requested.emit("training")
+        return self.window.training_panel.resume_checkpoint()
 
     # ------------------------------------------------------------------ export
     def _ask_export_path(self, title: str, suffix: str, filter_text: str) -> Path | None:

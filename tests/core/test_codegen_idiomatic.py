@@ -21,7 +21,7 @@ from nnstudio.core.export.codegen import export_project, generate
 from nnstudio.core.project.spec import default_project
 from nnstudio.core.project.templates import TEMPLATES
 from nnstudio.core.training.engine import Trainer
-from nnstudio.core.workspace.session import prepare
+from nnstudio.core.workspace.document import load_model
 
 # What the exact script needs for parity and a student does not: none of it belongs in the default export.
 PARITY_MACHINERY = ("reset_weights", "1_000_003", "if L1:", "if GRAD_CLIP:", "L1 =", "GRAD_CLIP =",
@@ -103,7 +103,7 @@ def test_idiomatic_script_reaches_the_apps_test_accuracy_on_8x8_digits(tmp_path)
     project = default_project()  # SimpleNN on the 8x8 digits
     project.training.device = "cpu"
     epochs = project.training.epochs = 10
-    prepared = prepare(project, load_weights=False)
+    prepared = load_model(project, load_weights=False)
     trainer = Trainer(prepared.built.module, prepared.bundle, project.training)
     trainer.fit(epochs)
     app = trainer.evaluate_split(prepared.bundle.test, "test")["test_accuracy"]

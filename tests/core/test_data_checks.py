@@ -28,7 +28,7 @@ from nnstudio.core.evaluate.report import NO_HELD_OUT, evaluate
 from nnstudio.core.project.spec import default_project, save_project
 from nnstudio.core.training.config import TrainSpec
 from nnstudio.core.training.engine import Trainer, settings_problem
-from nnstudio.core.workspace.session import build_model
+from nnstudio.core.workspace.document import build_model
 
 
 def table(path: Path, rows: int = 60, empty: bool = False, holes: bool = True) -> Path:

@@ -14,7 +14,7 @@ import torch
 
 from nnstudio.core.project.spec import default_project
 from nnstudio.core.training.engine import COMPLETED, Trainer
-from nnstudio.core.workspace.session import prepare
+from nnstudio.core.workspace.document import load_model
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def test_default_project_matches_sklearns_mlp_on_the_digits_test_split(one_threa
     for seed in (0, 1, 2):
         project = default_project()
         project.training.seed = seed
-        prepared = prepare(project, load_weights=False)
+        prepared = load_model(project, load_weights=False)
         trainer = Trainer(prepared.built.module, prepared.bundle, project.training)
         result = trainer.fit()
         assert result.status == COMPLETED and result.epochs == project.training.epochs

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from nnstudio.cli import main
-from nnstudio.core.data.assemble import build as build_data
+from nnstudio.core.data.assemble import prepare
 from nnstudio.core.data.spec import DataSpec, StepSpec
 from nnstudio.core.evaluate.report import evaluate
 from nnstudio.core.evaluate.tryit import (
@@ -16,11 +16,11 @@ from nnstudio.core.evaluate.tryit import (
     image_input,
     is_image,
     match_polarity,
-    raw_view,
     resize_image,
 )
 from nnstudio.core.project.spec import default_project, save_project
-from nnstudio.core.workspace.session import prepare, train_project
+from nnstudio.core.workspace.document import load_model
+from nnstudio.core.workspace.session import train_project
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,7 @@ def test_cli_evaluate_json_matches_the_core_report(trained_path, capsys):
 
     from nnstudio.core.project.spec import load_project
 
-    prepared = prepare(load_project(trained_path))
+    prepared = load_model(load_project(trained_path))
     report = evaluate(prepared.built.module, prepared.bundle)
     assert test["accuracy"] == pytest.approx(report.splits["test"].metrics.accuracy)
 
@@ -74,9 +74,9 @@ def test_cli_evaluate_unknown_split_is_a_usage_error(trained_path, capsys):
 
 
 def test_drawn_image_becomes_a_digits_input():
-    bundle = build_data(DataSpec("digits"))
+    prepared = prepare(DataSpec("digits"))
+    bundle, view = prepared.bundle, prepared.raw_view
     assert is_image(bundle)
-    view = raw_view(DataSpec("digits"), bundle)
     assert view is not None and view.value_range == (0.0, 1.0)
     np.testing.assert_array_equal(view.splits["test"].shape, (len(bundle.test), 1, 8, 8))
     np.testing.assert_allclose(bundle.pipeline.transform(view.splits["test"][:3]), bundle.test.x[:3].numpy())
@@ -99,8 +99,8 @@ def test_dark_ink_on_white_paper_is_inverted_for_white_on_black_digits():
 
 def test_typed_features_go_through_the_fitted_preprocessing():
     spec = DataSpec("iris", preprocessing=[StepSpec("standardize")])
-    bundle = build_data(spec)
-    view = raw_view(spec, bundle)
+    prepared = prepare(spec)
+    bundle, view = prepared.bundle, prepared.raw_view
     assert view is not None
     assert view.minimum[2] == pytest.approx(view.splits["train"][:, 2].min())
     x = feature_input(bundle, view.mean)

@@ -8,13 +8,13 @@ import pytest
 from nnstudio.core.data.assemble import load_raw, split_indices
 from nnstudio.core.data.spec import DataSpec, StepSpec
 from nnstudio.core.project.spec import default_project
-from nnstudio.core.workspace.session import prepare
+from nnstudio.core.workspace.document import load_model
 
 
 def _bundle(steps: list[StepSpec], source: str = "digits"):
     project = default_project()
     project.data = DataSpec(source, preprocessing=steps)
-    return project.data, prepare(project, load_weights=False).bundle
+    return project.data, load_model(project, load_weights=False).bundle
 
 
 def _raw_test(spec: DataSpec) -> np.ndarray:

@@ -4,13 +4,14 @@ import torch
 from safetensors.torch import load_file
 
 from nnstudio import cli
+from nnstudio.core.arch.weights import snapshot_weights
 from nnstudio.core.project.spec import default_project, save_project
-from nnstudio.core.workspace.session import prepare, snapshot_weights
+from nnstudio.core.workspace.document import load_model
 
 
 def _trained(tmp_path):
     project = default_project()
-    project.weights = {k: torch.randn_like(v) for k, v in snapshot_weights(prepare(project).built.module).items()}
+    project.weights = {k: torch.randn_like(v) for k, v in snapshot_weights(load_model(project).built.module).items()}
     path = tmp_path / "digits.nnstudio"
     save_project(project, path)
     return project, path
@@ -23,8 +24,8 @@ def test_export_weights_and_program(tmp_path, capsys):
     assert all(torch.equal(weights[k], v) for k, v in project.weights.items())
     out = tmp_path / "model.pt2"
     assert cli.main(["export", str(path), "--format", "torch-export", "-o", str(out)]) == 0
-    x = prepare(project).bundle.validation.x[:4]
-    module = prepare(project).built.module.eval()
+    x = load_model(project).bundle.validation.x[:4]
+    module = load_model(project).built.module.eval()
     torch.testing.assert_close(torch.export.load(str(out)).module()(x), module(x))
     assert "exported torch-export" in capsys.readouterr().out
 

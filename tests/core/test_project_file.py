@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from nnstudio.core.arch.weights import snapshot_weights
 from nnstudio.core.base.errors import NNStudioError, ProjectFileError, SpecError
 from nnstudio.core.project import file_format as project_io
 from nnstudio.core.project.file_format import (
@@ -27,7 +28,7 @@ from nnstudio.core.project.spec import (
     record_run,
     save_project,
 )
-from nnstudio.core.workspace.session import prepare, snapshot_weights
+from nnstudio.core.workspace.document import check_weights_fit, load_model
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +36,7 @@ def trained():
     """The default project after a (fake, instant) run: real weights, curves, two snapshots, fitted preprocessing."""
     project = default_project()
     project.data.preprocessing = []
-    prepared = prepare(project)
+    prepared = load_model(project)
     weights = snapshot_weights(prepared.built.module)
     later = {k: v + 1 for k, v in weights.items()}
     history = {"epoch": [1.0, 2.0], "train_loss": [1.2, 0.7], "val_loss": [1.3, 0.9], "val_accuracy": [0.5, 0.75]}
@@ -91,7 +92,7 @@ def test_fitted_preprocessing_round_trips_with_arrays(tmp_path):
 
     project = default_project()
     project.data.preprocessing = [StepSpec("standardize", {})]
-    prepared = prepare(project)
+    prepared = load_model(project)
     project.fitted_preprocessing = pipeline_state(prepared.bundle.pipeline)
     path = tmp_path / "p.nnstudio"
     save_project(project, path)
@@ -119,7 +120,7 @@ def test_format_1_file_is_migrated(tmp_path):
         v1.pop(key)
     v1["schema_version"] = 1
     v1["history"] = {"epoch": [1.0, 2.0, 3.0], "train_loss": [1.0, 0.8, 0.5]}
-    weights = snapshot_weights(prepare(default_project()).built.module)
+    weights = snapshot_weights(load_model(default_project()).built.module)
     from safetensors.torch import save
 
     path = tmp_path / "old.nnstudio"
@@ -179,14 +180,14 @@ def test_bad_file_is_refused_with_a_specific_message(tmp_path, case):
 
 def test_weights_of_the_wrong_shape_name_every_tensor(tmp_path):
     project = default_project()
-    good = snapshot_weights(prepare(project).built.module)
+    good = snapshot_weights(load_model(project).built.module)
     project.weights = {**good, "linear2.weight": torch.zeros(5, 64), "extra.bias": torch.zeros(3)}
     del project.weights["linear4.bias"]
     path = tmp_path / "p.nnstudio"
     save_project(project, path)
-    load_project(path)  # the file itself is sound ...
+    opened = load_project(path)  # the file itself is sound ...
     with pytest.raises(ProjectFileError, match="do not fit this architecture") as info:  # ... but the weights do not fit its architecture
-        project_io.read_project(path, check_weights=True)
+        check_weights_fit(opened, tmp_path)
     text = str(info.value)
     assert "linear2.weight has shape (5, 64) but the network needs (128, 64)" in text
     assert "linear4.bias is missing" in text and "extra.bias is not part of this network" in text

@@ -12,7 +12,7 @@ from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.project.recovery import RecoveryStore
 from nnstudio.core.project.spec import default_project, load_project
 from nnstudio.core.project.weights_io import WeightsError, import_weights
-from nnstudio.core.workspace.session import prepare
+from nnstudio.core.workspace.document import load_model
 
 
 class _Payload:
@@ -63,7 +63,7 @@ def test_open_refuses_every_variant(evil):
 
 def test_import_weights_refuses_every_variant(evil):
     files, target = evil
-    module = prepare(default_project()).built.module
+    module = load_model(default_project()).built.module
     for path in files.values():
         with pytest.raises(NNStudioError, match="is a Python pickle|was refused: it holds more than tensors") as info:
             import_weights(path, module)

@@ -18,9 +18,10 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from nnstudio.core.arch.weights import snapshot_weights
 from nnstudio.core.base.errors import NNStudioError, ProjectFileError
-from nnstudio.core.data.tables import MAX_EMBED_BYTES, embed_text
 from nnstudio.core.data.spec import DataSpec
+from nnstudio.core.data.tables import MAX_EMBED_BYTES, embed_text
 from nnstudio.core.project import file_format as project_io
 from nnstudio.core.project.spec import (
     MAX_RUNS,
@@ -32,7 +33,7 @@ from nnstudio.core.project.spec import (
     save_project,
 )
 from nnstudio.core.project.weights_io import WeightsError, import_weights
-from nnstudio.core.workspace.session import prepare, snapshot_weights
+from nnstudio.core.workspace.document import load_model
 
 FIXTURES = Path(__file__).resolve().parents[1] / "trust" / "fixtures"
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -40,7 +41,7 @@ FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCh
 
 @pytest.fixture(scope="module")
 def weights():
-    return snapshot_weights(prepare(default_project()).built.module)
+    return snapshot_weights(load_model(default_project()).built.module)
 
 
 def _embedded(csv_text: str) -> DataSpec:
@@ -284,7 +285,7 @@ def test_a_batch_counter_may_be_an_integer(weights, tmp_path):
 
 
 def test_importing_weights_names_bad_dtypes_and_nan_and_says_when_it_converts(weights, tmp_path):
-    module = prepare(default_project()).built.module
+    module = load_model(default_project()).built.module
     cases = {
         "ints.pt": ({**weights, "linear2.weight": weights["linear2.weight"].to(torch.int64)},
                     "ints.pt: linear2.weight is stored as int64, but a network's weights are floating-point numbers; import floating-point"),
@@ -369,4 +370,4 @@ def test_a_damaged_legacy_torch_file_is_a_weights_error_not_an_assertion(tmp_pat
     with pytest.raises(AssertionError):
         torch.load(path, weights_only=True)
     with pytest.raises(WeightsError, match=r"old.pt is not a readable PyTorch file \(AssertionError: storage key"):
-        import_weights(path, prepare(default_project()).built.module)
+        import_weights(path, load_model(default_project()).built.module)

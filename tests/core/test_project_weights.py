@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from nnstudio.core.arch.weights import snapshot_weights
 from nnstudio.core.project import weights_io
 from nnstudio.core.project.spec import default_project, save_project
 from nnstudio.core.project.weights_io import (
@@ -16,12 +17,12 @@ from nnstudio.core.project.weights_io import (
     import_weights,
     read_weights_file,
 )
-from nnstudio.core.workspace.session import prepare, snapshot_weights
+from nnstudio.core.workspace.document import load_model
 
 
 @pytest.fixture(scope="module")
 def prepared():
-    return prepare(default_project())
+    return load_model(default_project())
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def trained_weights(prepared):
 
 
 def _fresh(prepared):
-    return prepare(default_project()).built.module
+    return load_model(default_project()).built.module
 
 
 def test_safetensors_export_then_import_round_trips(tmp_path, prepared, trained_weights):

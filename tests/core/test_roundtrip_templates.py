@@ -17,7 +17,8 @@ from nnstudio.core.evaluate.report import evaluate
 from nnstudio.core.project.spec import Project, load_project, save_project
 from nnstudio.core.project.templates import TEMPLATES
 from nnstudio.core.training.callbacks import Callback
-from nnstudio.core.workspace.session import prepare, train_project
+from nnstudio.core.workspace.document import load_model
+from nnstudio.core.workspace.session import train_project
 
 
 class _KeepModel(Callback):
@@ -57,14 +58,14 @@ def test_a_saved_and_reloaded_template_gives_the_in_process_metrics(tmp_path, na
     project = TEMPLATES[name].project()
     project.training.device = "cpu"
     model, history = _train_in_process(project)
-    bundle = prepare(project, load_weights=False).bundle
+    bundle = load_model(project, load_weights=False).bundle
     in_process = evaluate(model, bundle).to_dict()
 
     path = tmp_path / f"{name}.nnstudio"
     save_project(project, path)
     loaded = load_project(path)
     assert loaded.history == history
-    reloaded = prepare(loaded)
+    reloaded = load_model(loaded)
     assert reloaded.built.module.training  # freshly built; evaluate() must switch it to eval mode itself
     after = evaluate(reloaded.built.module, reloaded.bundle).to_dict()
     assert after == in_process  # same weights, same data, same code: identical numbers
@@ -118,7 +119,7 @@ def test_train_save_then_evaluate_in_fresh_processes_matches_this_process(tmp_pa
         summary = json.loads(trained[name].strip().splitlines()[-1])
         report = json.loads(evaluated[name])
         model, history = _train_in_process(project)
-        expected = evaluate(model, prepare(project, load_weights=False).bundle).to_dict()
+        expected = evaluate(model, load_model(project, load_weights=False).bundle).to_dict()
         _same(report, expected)
         assert summary["epochs"] == 1
         assert summary["val_loss"] == pytest.approx(history["val_loss"][-1], rel=1e-6)

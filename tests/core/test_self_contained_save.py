@@ -13,7 +13,7 @@ import pytest
 from nnstudio.cli import main
 from nnstudio.core.data.assemble import prepare as prepare_data
 from nnstudio.core.project.spec import load_project
-from nnstudio.core.workspace.session import prepare
+from nnstudio.core.workspace.document import load_model
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "resources" / "examples" / "csv_example"
 
@@ -72,7 +72,7 @@ def test_prepare_without_weights_refits(example):
     """Training starts from the data as it is: the stored statistics only apply to the weights saved with them."""
     project = load_project(example)
     project.fitted_preprocessing = None
-    fresh = prepare(project, example.parent, load_weights=False)
+    fresh = load_model(project, example.parent, load_weights=False)
     assert fresh.notes == [] and fresh.bundle.pipeline.steps
 
 

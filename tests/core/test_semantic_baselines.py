@@ -14,10 +14,10 @@ import torch
 from torch import nn
 
 from nnstudio.commands.evaluate import format_report
+from nnstudio.core.data.assemble import prepare
 from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle, Split
 from nnstudio.core.data.spec import DataSpec
 from nnstudio.core.evaluate.report import evaluate
-from nnstudio.core.evaluate.tryit import raw_view
 from nnstudio.core.interpret.explain import explain
 from nnstudio.core.interpret.subject import Subject
 
@@ -129,7 +129,7 @@ def test_try_it_training_means_are_the_raw_training_rows_averaged():
 
     spec = DataSpec("iris")
     bundle = build(spec)  # no preprocessing: the training tensors are the raw training rows
-    raw = raw_view(spec, bundle)
+    raw = prepare(spec).raw_view
     assert raw is not None
     train = bundle.train.x.double().numpy()
     np.testing.assert_allclose(raw.mean, train.mean(0), rtol=1e-6)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 from test_tryit_values import DIGITS, drawing
 
-from nnstudio.core.data.assemble import load_raw, split_indices
+from nnstudio.core.data.assemble import load_raw, prepare, split_indices
 from nnstudio.core.data.bundle import DataBundle
 from nnstudio.core.data.spec import DataSpec
-from nnstudio.core.evaluate.tryit import IMAGE_MARGIN, image_raw, raw_view, unseen_features
+from nnstudio.core.evaluate.tryit import IMAGE_MARGIN, image_raw, unseen_features
 from nnstudio.core.project.spec import default_project
-from nnstudio.core.workspace.session import prepare
+from nnstudio.core.workspace.document import load_model
 
 # The 0 of the try-it test, widened into the border columns the training digits leave nearly blank.
 WIDE_ZERO = """
@@ -26,12 +26,12 @@ WIDE_ZERO = """
 
 def _digits() -> tuple[DataSpec, DataBundle]:
     project = default_project()
-    return project.data, prepare(project, load_weights=False).bundle
+    return project.data, load_model(project, load_weights=False).bundle
 
 
 def test_pixels_inked_beyond_every_training_image_are_named():
     spec, bundle = _digits()
-    raw = raw_view(spec, bundle)
+    raw = prepare(spec).raw_view
     data = load_raw(spec)
     train_idx, _, _ = split_indices(data, spec)
     train_max = data.x[train_idx].reshape(len(train_idx), -1).max(axis=0)  # counted here, not by the app
@@ -48,7 +48,7 @@ def test_pixels_inked_beyond_every_training_image_are_named():
 
 def test_a_digit_drawn_like_the_training_digits_is_familiar():
     spec, bundle = _digits()
-    raw = raw_view(spec, bundle)
+    raw = prepare(spec).raw_view
     for digit in (1, 7):
         assert len(unseen_features(raw, image_raw(bundle, drawing(digit), raw.value_range), IMAGE_MARGIN)) == 0, digit
     assert set(DIGITS) >= {1, 7}
@@ -56,9 +56,7 @@ def test_a_digit_drawn_like_the_training_digits_is_familiar():
 
 def test_typed_values_outside_the_training_range_are_named():
     spec = DataSpec("iris")
-    bundle = prepare(default_project().__class__.from_dict({**default_project().to_dict(), "data": spec.to_dict()}),
-                     load_weights=False).bundle
-    raw = raw_view(spec, bundle)
+    raw = prepare(spec).raw_view
     inside = (raw.minimum + raw.maximum) / 2
     assert len(unseen_features(raw, inside)) == 0
     outside = inside.copy()

@@ -13,12 +13,13 @@ import pytest
 import torch
 from sklearn.datasets import load_digits, load_iris
 
-from nnstudio.core.data.assemble import load_raw, split_indices
+from nnstudio.core.data.assemble import load_raw, prepare, split_indices
 from nnstudio.core.data.spec import DataSpec, StepSpec
 from nnstudio.core.evaluate.predict import predict_one
-from nnstudio.core.evaluate.tryit import feature_input, image_input, raw_view
+from nnstudio.core.evaluate.tryit import feature_input, image_input
 from nnstudio.core.project.spec import Project, default_project
-from nnstudio.core.workspace.session import prepare, train_project
+from nnstudio.core.workspace.document import load_model
+from nnstudio.core.workspace.session import train_project
 
 # Drawn on the 8x8 grid the Evaluation tab shows, shaped like the dataset's digits.
 DIGITS = {
@@ -77,7 +78,7 @@ def digits_model():
     project.data.preprocessing = []  # no preprocessing here (the default standardizes; tested below)
     project.training.epochs = 12
     train_project(project)
-    prepared = prepare(project)
+    prepared = load_model(project)
     return project, prepared.bundle, prepared.built.module
 
 
@@ -87,13 +88,13 @@ def standardized_digits_model():
     project.data.preprocessing = [StepSpec("standardize", {})]
     project.training.epochs = 2
     train_project(project)
-    prepared = prepare(project)
+    prepared = load_model(project)
     return project, prepared.bundle, prepared.built.module
 
 
 def test_a_drawn_digit_gives_the_models_own_softmax_and_is_read_correctly(digits_model):
     project, bundle, model = digits_model
-    raw = raw_view(project.data, bundle)
+    raw = prepare(project.data).raw_view
     assert raw is not None and raw.value_range == (0.0, 1.0)  # the digits are scaled to [0, 1]
     for digit in DIGITS:
         canvas = drawing(digit)
@@ -107,7 +108,7 @@ def test_a_drawn_digit_gives_the_models_own_softmax_and_is_read_correctly(digits
 
 def test_a_drawing_is_standardized_with_the_training_statistics(standardized_digits_model):
     project, bundle, model = standardized_digits_model
-    raw = raw_view(project.data, bundle)
+    raw = prepare(project.data).raw_view
     train = training_rows(project.data)
     mean, std = train.mean(0), train.std(0)
     std = np.where(std > 1e-12, std, 1.0)
@@ -151,7 +152,7 @@ def iris_model():
     )
     project = Project.from_dict(project.to_dict())
     train_project(project)
-    prepared = prepare(project)
+    prepared = load_model(project)
     return project, prepared.bundle, prepared.built.module
 
 

@@ -12,11 +12,12 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
+from nnstudio.core.arch.weights import snapshot_weights
 from nnstudio.core.project.file_format import estimate_size, format_size
 from nnstudio.core.project.recovery import RecoveryStore
 from nnstudio.core.project.spec import default_project, load_project, record_run, save_project
 from nnstudio.core.training.engine import RunResult
-from nnstudio.core.workspace.session import prepare, snapshot_weights
+from nnstudio.core.workspace.document import load_model
 from nnstudio.gui import file_actions as file_actions_module
 from nnstudio.gui.file_actions import SaveProjectDialog
 from nnstudio.gui.training_runner import RunOutcome
@@ -70,7 +71,7 @@ def _drop(window, path: Path) -> bool:
 
 
 def _trained_weights():
-    module = prepare(default_project()).built.module
+    module = load_model(default_project()).built.module
     return {k: torch.randn_like(v) for k, v in snapshot_weights(module).items()}
 
 

@@ -13,11 +13,11 @@ from helpers_clock import FakeClock, counted_stats
 from PySide6.QtCore import Qt
 
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
+from nnstudio.core.arch.weights import apply_weights
 from nnstudio.core.data.spec import DataSpec, StepSpec
 from nnstudio.core.insight.grid import boundary_grid, describe_neuron, neuron_responses
 from nnstudio.core.project.spec import Project
 from nnstudio.core.training.config import TrainSpec
-from nnstudio.core.workspace.session import apply_weights
 from nnstudio.gui.panels.runs import COLUMNS, RUN_ROLE
 
 

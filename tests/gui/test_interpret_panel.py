@@ -8,10 +8,11 @@ import pytest
 from PySide6.QtCore import Qt
 
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
+from nnstudio.core.arch.weights import snapshot_weights
 from nnstudio.core.data.spec import DataSpec
 from nnstudio.core.project.spec import Project
 from nnstudio.core.training.config import TrainSpec
-from nnstudio.core.workspace.session import prepare, snapshot_weights
+from nnstudio.core.workspace.document import load_model
 from nnstudio.gui.panels.interpret.views import COMPARE, GRID
 from nnstudio.gui.widgets.heatmap_overlay import qimage_to_rgb
 
@@ -25,7 +26,7 @@ def _project(kind: str, trained: bool = True) -> Project:
         data = DataSpec("iris")
     project = Project(name=kind, architecture=ArchitectureSpec(layers), data=data, training=TrainSpec(epochs=1))
     if trained:  # seeded random weights: a valid network to explain, without spending time on training
-        project.weights = snapshot_weights(prepare(project, load_weights=False).built.module)
+        project.weights = snapshot_weights(load_model(project, load_weights=False).built.module)
     return project
 
 
@@ -33,7 +34,7 @@ def _open(window, qtbot, kind: str, trained: bool = True):
     window.document.replace(_project(kind, trained))
     panel = window.interpret_panel
     window.tabs.setCurrentWidget(panel)
-    qtbot.waitUntil(lambda: panel.isVisible() and not panel._dirty, timeout=60_000)
+    qtbot.waitUntil(lambda: panel.isVisible() and not panel.watch.stale, timeout=60_000)
     return panel
 
 
@@ -166,7 +167,7 @@ def test_gradcam_is_disabled_without_a_conv_layer_with_the_reason(main_window, q
 def test_default_mlp_on_digit_images_disables_gradcam_for_lack_of_conv(main_window, qtbot):
     panel = main_window.interpret_panel
     main_window.tabs.setCurrentWidget(panel)
-    qtbot.waitUntil(lambda: not panel._dirty, timeout=60_000)
+    qtbot.waitUntil(lambda: not panel.watch.stale, timeout=60_000)
     combo = panel.method_form.combo
     index = combo.findData("gradcam")
     assert not combo.model().item(index).isEnabled()
@@ -176,7 +177,7 @@ def test_default_mlp_on_digit_images_disables_gradcam_for_lack_of_conv(main_wind
     assert "train" in panel.explain_button.toolTip().lower()
     assert "No trained weights" in panel.status.text()
     # Training finishes (the Training tab stores the weights): the tab now explains the new network.
-    weights = snapshot_weights(prepare(main_window.document.project, load_weights=False).built.module)
+    weights = snapshot_weights(load_model(main_window.document.project, load_weights=False).built.module)
     main_window.document.set_trained(weights, {})
     main_window.document.set_modified(False)
     assert "No trained weights" not in panel.status.text()

@@ -27,7 +27,7 @@ def test_gallery_thumbnails_are_the_raw_digits_under_standardization(main_window
     main_window.document.replace(project)
     panel = main_window.interpret_panel
     main_window.tabs.setCurrentWidget(panel)
-    qtbot.waitUntil(lambda: panel.isVisible() and not panel._dirty, timeout=60_000)
+    qtbot.waitUntil(lambda: panel.isVisible() and not panel.watch.stale, timeout=60_000)
     raw = load_raw(project.data)
     _, _, test_idx = split_indices(raw, project.data)
     raw_test = raw.x[test_idx]  # the digits as the dataset holds them, read here, not by the panel

@@ -8,10 +8,12 @@ import pytest
 from PySide6.QtCore import Qt
 
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
+from nnstudio.core.arch.weights import snapshot_weights
 from nnstudio.core.data.spec import DataSpec
 from nnstudio.core.project.spec import Project
 from nnstudio.core.training.config import TrainSpec
-from nnstudio.core.workspace.session import prepare, snapshot_weights, train_project
+from nnstudio.core.workspace.document import load_model
+from nnstudio.core.workspace.session import train_project
 
 LONG = 60_000
 
@@ -25,7 +27,7 @@ def _project(kind: str, train_epochs: int = 0) -> Project:
         data = DataSpec("iris")
     project = Project(name=kind, architecture=ArchitectureSpec(layers), data=data, training=TrainSpec(epochs=1))
     # Seeded random weights: a valid network to look into, without spending test time on training.
-    project.weights = snapshot_weights(prepare(project, load_weights=False).built.module)
+    project.weights = snapshot_weights(load_model(project, load_weights=False).built.module)
     if train_epochs:  # a network that has learnt something: its classes are reachable by small changes
         train_project(project, epochs=train_epochs)
     return project
@@ -35,7 +37,7 @@ def _open(window, qtbot, kind: str, view_name: str, train_epochs: int = 0):
     window.document.replace(_project(kind, train_epochs))
     panel = window.interpret_panel
     window.tabs.setCurrentWidget(panel)
-    qtbot.waitUntil(lambda: panel.isVisible() and not panel._dirty)
+    qtbot.waitUntil(lambda: panel.isVisible() and not panel.watch.stale)
     view = getattr(panel, view_name)
     panel.modes.setCurrentWidget(view)
     qtbot.waitUntil(view.isVisible)
@@ -96,11 +98,11 @@ def test_dependence_in_raw_units_goes_through_the_preprocessing(iris, qtbot):
     from nnstudio.core.data.spec import StepSpec
 
     project.data.preprocessing = [StepSpec("standardize", {})]
-    project.weights = snapshot_weights(prepare(project, load_weights=False).built.module)
+    project.weights = snapshot_weights(load_model(project, load_weights=False).built.module)
     iris.document.replace(project)
     panel = iris.interpret_panel
     iris.tabs.setCurrentWidget(panel)
-    qtbot.waitUntil(lambda: not panel._dirty)
+    qtbot.waitUntil(lambda: not panel.watch.stale)
     view = panel.dependence_view
     panel.modes.setCurrentWidget(view)
     assert view.raw.isEnabled()

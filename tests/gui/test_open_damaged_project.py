@@ -7,8 +7,9 @@ import pytest
 import torch
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from nnstudio.core.arch.weights import snapshot_weights
 from nnstudio.core.project.spec import default_project, record_run, save_project
-from nnstudio.core.workspace.session import prepare, snapshot_weights
+from nnstudio.core.workspace.document import load_model
 from nnstudio.gui import file_actions
 from nnstudio.gui import main_window as main_window_module
 
@@ -69,7 +70,7 @@ def test_any_exception_inside_the_loader_still_shows_a_dialog(main_window, monke
 def test_a_project_with_nan_weights_opens_and_says_the_weights_were_dropped(main_window, monkeypatch, tmp_path):
     project = default_project()
     project.name = "diverged"
-    weights = snapshot_weights(prepare(project).built.module)
+    weights = snapshot_weights(load_model(project).built.module)
     weights["linear4.bias"] = torch.full_like(weights["linear4.bias"], float("nan"))
     record_run(project, {"epoch": [1.0], "train_loss": [float("nan")]}, weights)
     path = tmp_path / "diverged.nnstudio"

@@ -20,7 +20,8 @@ from nnstudio.core.data.assemble import load_raw, split_indices
 from nnstudio.core.data.spec import DataSpec, StepSpec
 from nnstudio.core.project.spec import Project, default_project
 from nnstudio.core.training.config import TrainSpec
-from nnstudio.core.workspace.session import prepare, train_project
+from nnstudio.core.workspace.document import load_model
+from nnstudio.core.workspace.session import train_project
 
 # Strokes on the 8x8 grid in (row, column) units, shaped like the dataset's digits.
 STROKES = {
@@ -61,7 +62,7 @@ def show_try_it(qtbot, window, project: Project):
 
 def network(project: Project) -> torch.nn.Module:
     """The trained network, rebuilt from the project's weights (not the page's copy)."""
-    return prepare(project).built.module.eval()
+    return load_model(project).built.module.eval()
 
 
 def softmax_of(model: torch.nn.Module, x: np.ndarray) -> np.ndarray:

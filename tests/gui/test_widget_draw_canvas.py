@@ -10,14 +10,15 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
+from nnstudio.core.arch.weights import snapshot_weights
 from nnstudio.core.project.spec import default_project
-from nnstudio.core.workspace.session import prepare, snapshot_weights
+from nnstudio.core.workspace.document import load_model
 
 
 @pytest.fixture
 def try_page(qtbot, main_window):
     project = default_project()  # seeded random weights: the page needs a network, not a good one
-    project.weights = snapshot_weights(prepare(project, load_weights=False).built.module)
+    project.weights = snapshot_weights(load_model(project, load_weights=False).built.module)
     panel = main_window.evaluation_panel
     main_window.show_tab("evaluation")
     with qtbot.waitSignal(panel.evaluation_finished, timeout=60_000, check_params_cb=lambda report: report is not None):

@@ -9,21 +9,22 @@ import torch
 from PySide6.QtCore import Qt
 
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
+from nnstudio.core.arch.weights import snapshot_weights
 from nnstudio.core.data.spec import DataSpec
 from nnstudio.core.project.spec import Project
 from nnstudio.core.training.config import TrainSpec
-from nnstudio.core.workspace.session import prepare, snapshot_weights
+from nnstudio.core.workspace.document import load_model
 from nnstudio.gui.panels.interpret.panel import GALLERY_SIZE
 
 
 def _open(window, qtbot, data: DataSpec, layers: list, trained: bool = False):
     project = Project(name="thumbs", architecture=ArchitectureSpec(layers), data=data, training=TrainSpec(epochs=1))
     if trained:  # seeded random weights: a network to predict with, without spending time on training
-        project.weights = snapshot_weights(prepare(project, load_weights=False).built.module)
+        project.weights = snapshot_weights(load_model(project, load_weights=False).built.module)
     window.document.replace(project)
     panel = window.interpret_panel
     window.tabs.setCurrentWidget(panel)
-    qtbot.waitUntil(lambda: panel.isVisible() and not panel._dirty, timeout=60_000)
+    qtbot.waitUntil(lambda: panel.isVisible() and not panel.watch.stale, timeout=60_000)
     return panel
 
 

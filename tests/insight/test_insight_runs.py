@@ -14,6 +14,7 @@ from helpers_clock import FakeClock
 from torch import nn
 
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
+from nnstudio.core.arch.weights import apply_weights
 from nnstudio.core.base.jobs import JobToken
 from nnstudio.core.data.bundle import CLASSIFICATION, REGRESSION, DataBundle, Split
 from nnstudio.core.insight.budget import WatchBudget
@@ -31,7 +32,6 @@ from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.training.engine import Trainer, new_model
 from nnstudio.core.workspace.lr_finder import lr_range_test
 from nnstudio.core.workspace.runs import Run, RunRecorder, RunStore, export_history_csv
-from nnstudio.core.workspace.session import apply_weights
 from nnstudio.core.workspace.sweep import SweepSpec, run_sweep, trials, with_widths
 
 

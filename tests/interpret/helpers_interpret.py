@@ -6,10 +6,11 @@ import torch
 from torch import nn
 
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
+from nnstudio.core.arch.weights import snapshot_weights
 from nnstudio.core.data.spec import DataSpec
 from nnstudio.core.project.spec import Project
 from nnstudio.core.training.config import TrainSpec
-from nnstudio.core.workspace.session import prepare, snapshot_weights
+from nnstudio.core.workspace.document import load_model
 
 SIDE, PATCH = 16, 6  # the patch covers 36 of 256 pixels, well under a quarter of the image
 
@@ -50,7 +51,7 @@ def cnn_digits_project(trained: bool = True) -> Project:
         training=TrainSpec(epochs=1),
     )
     if trained:
-        project.weights = snapshot_weights(prepare(project, load_weights=False).built.module)
+        project.weights = snapshot_weights(load_model(project, load_weights=False).built.module)
     return project
 
 
@@ -62,5 +63,5 @@ def mlp_project(source: str = "iris", trained: bool = True) -> Project:
         training=TrainSpec(epochs=1),
     )
     if trained:
-        project.weights = snapshot_weights(prepare(project, load_weights=False).built.module)
+        project.weights = snapshot_weights(load_model(project, load_weights=False).built.module)
     return project

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from torch import nn
 
-from nnstudio.core.data.assemble import bundle_from, prepare
+from nnstudio.core.data.assemble import prepare
 from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle, RawDataset, Split
 from nnstudio.core.data.spec import DataSpec, SplitSpec, StepSpec
 from nnstudio.core.training.callbacks import EarlyStopping, best_epoch
@@ -261,7 +261,7 @@ def test_scaling_uses_training_statistics_only(step, scaler):
     raw = _raw()
     spec = DataSpec(preprocessing=[StepSpec.from_dict(step, "step")], split=SplitSpec(0.2, 0.2, True))
     prepared = prepare(spec, raw=raw)
-    bundle = bundle_from(prepared)
+    bundle = prepared.bundle
     scaler.fit(raw.x[prepared.train_idx])
     for split, idx in (("train", prepared.train_idx), ("validation", prepared.val_idx), ("test", prepared.test_idx)):
         got = getattr(bundle, split).x.numpy()

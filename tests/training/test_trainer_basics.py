@@ -11,7 +11,8 @@ from nnstudio.core.training.callbacks import Callback
 from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.training.devices import resolve_device
 from nnstudio.core.training.engine import COMPLETED, STOPPED, Trainer
-from nnstudio.core.workspace.session import prepare, train_project
+from nnstudio.core.workspace.document import load_model
+from nnstudio.core.workspace.session import train_project
 
 
 def test_default_project_beats_90_percent_on_digits():
@@ -45,7 +46,7 @@ class StopAfter(Callback):
 def _trainer(epochs=3):
     project = default_project()
     project.training.epochs = epochs
-    prepared = prepare(project, load_weights=False)
+    prepared = load_model(project, load_weights=False)
     return Trainer(prepared.built.module, prepared.bundle, project.training)
 
 
@@ -93,7 +94,7 @@ def test_pause_blocks_until_resume_and_stop_works_while_paused(start_thread):
 def test_batch_larger_than_dataset_is_explained():
     project = default_project()
     project.training.batch_size = 5000
-    prepared = prepare(project, load_weights=False)
+    prepared = load_model(project, load_weights=False)
     with pytest.raises(TrainingError, match=r"batch size \(5000\) is larger than the training split \(1257 examples\)"):
         Trainer(prepared.built.module, prepared.bundle, project.training)
 
@@ -102,7 +103,7 @@ def test_wrong_output_count_is_explained_before_training():
     project = default_project()
     project.architecture.layers[-1].params["out_features"] = 7
     project.architecture.layers[-1].pinned = True  # kept as typed: the network no longer follows the data
-    prepared = prepare(project, load_weights=False)
+    prepared = load_model(project, load_weights=False)
     with pytest.raises(TrainingError, match="one output per class \\(10\\)"):
         Trainer(prepared.built.module, prepared.bundle, project.training)
 

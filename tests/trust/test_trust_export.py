@@ -11,10 +11,11 @@ import torch
 from trust_cases import Case, check_case, run_cli
 
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
+from nnstudio.core.arch.weights import snapshot_weights
 from nnstudio.core.data.spec import DataSpec
 from nnstudio.core.project.spec import Project, save_project
 from nnstudio.core.training.config import TrainSpec
-from nnstudio.core.workspace.session import prepare, snapshot_weights
+from nnstudio.core.workspace.document import load_model
 
 
 def tiny(tmp: Path, trained: bool = True) -> str:
@@ -22,7 +23,7 @@ def tiny(tmp: Path, trained: bool = True) -> str:
     project = Project("Tiny", ArchitectureSpec([layer("linear", out_features=3)], name="Tiny"), DataSpec("iris", {}),
                       TrainSpec(epochs=1, device="cpu"))
     if trained:
-        project.weights = {k: torch.randn_like(v) for k, v in snapshot_weights(prepare(project).built.module).items()}
+        project.weights = {k: torch.randn_like(v) for k, v in snapshot_weights(load_model(project).built.module).items()}
     path = tmp / "tiny.nnstudio"
     save_project(project, path)
     return str(path)

@@ -13,8 +13,9 @@ import pytest
 import torch
 from trust_cases import Case, check_case
 
+from nnstudio.core.arch.weights import snapshot_weights
 from nnstudio.core.project.spec import PROJECT_JSON, WEIGHTS, default_project, record_run, save_project
-from nnstudio.core.workspace.session import prepare, snapshot_weights
+from nnstudio.core.workspace.document import load_model
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 DAMAGED = FIXTURES / "project_damaged_deflate.nnstudio"
@@ -38,7 +39,7 @@ def _json() -> bytes:
 def _saved(tmp: Path, name: str, change: Callable[[dict], dict] | None = None) -> Path:
     """A project nnstudio saved with trained weights, whose weights ``change`` may spoil."""
     project = default_project()
-    weights = snapshot_weights(prepare(project).built.module)
+    weights = snapshot_weights(load_model(project).built.module)
     record_run(project, {"epoch": [1.0], "train_loss": [0.5]}, change(weights) if change else weights)
     path = tmp / name
     save_project(project, path)

@@ -1,4 +1,4 @@
-"""A tiny synchronous signal for documents that views observe (no Qt in the core)."""
+"""A tiny synchronous event for documents that views observe (no Qt in the core; not named after Qt's Signal)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 
-class Signal:
+class Event:
     """Callbacks connected here run in order, in the emitting thread."""
 
     def __init__(self) -> None:

@@ -1,9 +1,15 @@
-"""DataSpec -> DataBundle: load the source, split it, fit preprocessing on the training split only."""
+"""DataSpec -> PreparedData: load the source, split it, fit preprocessing on the training split only, apply it.
+
+:class:`PreparedData` is the one object derived data lives in; the document keeps one per data change and
+every view (Data tab previews, training, try-it, partial dependence) reads it instead of loading again.
+"""
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -62,25 +68,86 @@ def _tensor_y(y: np.ndarray, task: str) -> torch.Tensor:
 
 
 @dataclass
-class Prepared:
-    """The raw examples, how they were split, and the preprocessing fitted on the training rows alone."""
+class RawView:
+    """The examples as they were before preprocessing, for showing values in their own units."""
 
+    splits: dict[str, np.ndarray]
+    minimum: np.ndarray  # per feature (flattened), over the training split
+    maximum: np.ndarray
+    mean: np.ndarray
+
+    @property
+    def value_range(self) -> tuple[float, float]:
+        """Smallest and largest raw value in the training split (for pixels: black and white)."""
+        return float(self.minimum.min()), float(self.maximum.max())
+
+
+@dataclass(eq=False)
+class PreparedData:
+    """The one prepared-data object: the raw examples, how they were split, the preprocessing fitted on the
+    training rows alone, the tensors every view reads (``bundle``) and the raw examples per split for views
+    that work in the data's own units (try-it, partial dependence). The document holds one per data change."""
+
+    spec: DataSpec
     raw: RawDataset
     train_idx: np.ndarray
     val_idx: np.ndarray
     test_idx: np.ndarray
     pipeline: FittedPipeline
+    bundle: DataBundle
+    base_dir: Path | None = None
+
+    def raw_splits(self) -> dict[str, np.ndarray]:
+        """Each split's examples before preprocessing, by the bundle's split names."""
+        raw = self.raw
+        splits = {"train": raw.x[self.train_idx], "validation": raw.x[self.val_idx]}
+        splits["test"] = raw.x[self.test_idx] if raw.fixed_test is None else raw.fixed_test[0]
+        splits.update({name: x for name, (x, _) in raw.extra.items()})
+        return splits
+
+    @cached_property
+    def raw_view(self) -> RawView | None:
+        """The splits in the data's own units with the training split's range; None for tokens or no rows."""
+        splits = self.raw_splits()
+        if not len(splits["train"]) or self.raw.input_kind == "tokens":
+            return None
+        try:
+            train = splits["train"].reshape(len(splits["train"]), -1).astype(np.float64)
+        except (TypeError, ValueError):  # text columns: no range to compare typed values with
+            return None
+        return RawView(splits, np.nanmin(train, axis=0), np.nanmax(train, axis=0), np.nanmean(train, axis=0))
+
+    def reads_same_source(self, spec: DataSpec, base_dir: Path | None) -> bool:
+        """Whether ``spec`` reads the same examples (source, parameters, seed, folder): only steps or split differ."""
+        mine = (self.spec.source, self.spec.params, self.spec.seed, self.base_dir)
+        return _source_key(*mine) == _source_key(spec.source, spec.params, spec.seed, base_dir)
+
+    def with_pipeline(self, pipeline: FittedPipeline) -> PreparedData:
+        """The same rows and split prepared by another fitted pipeline (the one saved weights were trained with)."""
+        return PreparedData(self.spec, self.raw, self.train_idx, self.val_idx, self.test_idx, pipeline,
+                            _bundle(self.raw, self.train_idx, self.val_idx, self.test_idx, pipeline), self.base_dir)
 
 
-def prepare(spec: DataSpec, base_dir: Path | None = None, raw: RawDataset | None = None) -> Prepared:
-    """Load (unless ``raw`` is this spec's source already loaded), split and fit. Only ``raw.x[train_idx]``
-    reaches ``fit_pipeline``: validation and test examples (the vault) never influence what preprocessing learns."""
+def _source_key(source: str, params: dict, seed: int, base_dir: Path | None) -> str:
+    return json.dumps([source, params, seed, str(base_dir)], sort_keys=True, default=str)
+
+
+def prepare(spec: DataSpec, base_dir: Path | None = None, raw: RawDataset | None = None) -> PreparedData:
+    """Load (unless ``raw`` is this spec's source already loaded), split, fit and apply. Only
+    ``raw.x[train_idx]`` reaches ``fit_pipeline``: validation and test examples (the vault) never influence
+    what preprocessing learns."""
     raw = raw if raw is not None else load_raw(spec, base_dir)
     if raw.task == CLASSIFICATION and len(np.unique(raw.y)) < 2:
         raise DataError("The target has a single class; a classifier needs at least two classes to tell apart")
     train_idx, val_idx, test_idx = split_indices(raw, spec)
     pipeline = fit_pipeline(spec.preprocessing, raw.x[train_idx], raw.y[train_idx], list(raw.feature_names), raw.meta)
-    return Prepared(raw, train_idx, val_idx, test_idx, pipeline)
+    bundle = _bundle(raw, train_idx, val_idx, test_idx, pipeline)
+    return PreparedData(spec.copy(), raw, train_idx, val_idx, test_idx, pipeline, bundle, base_dir)
+
+
+def build(spec: DataSpec, base_dir: Path | None = None) -> DataBundle:
+    """Only the tensors of :func:`prepare` (the CLI's info, checks that a data spec loads)."""
+    return prepare(spec, base_dir).bundle
 
 
 def _feature_names(raw: RawDataset, pipeline: FittedPipeline, shape: tuple[int, ...]) -> list[str]:
@@ -90,14 +157,9 @@ def _feature_names(raw: RawDataset, pipeline: FittedPipeline, shape: tuple[int, 
     return list(raw.feature_names) if shape == tuple(raw.x.shape[1:]) else []
 
 
-def build(spec: DataSpec, base_dir: Path | None = None) -> DataBundle:
-    return bundle_from(prepare(spec, base_dir))
-
-
-def bundle_from(prepared: Prepared) -> DataBundle:
-    """Apply the fitted preprocessing to every split (the Data tab keeps ``prepared`` for its previews)."""
-    raw, pipeline = prepared.raw, prepared.pipeline
-    train_idx, val_idx, test_idx = prepared.train_idx, prepared.val_idx, prepared.test_idx
+def _bundle(raw: RawDataset, train_idx: np.ndarray, val_idx: np.ndarray, test_idx: np.ndarray,
+            pipeline: FittedPipeline) -> DataBundle:
+    """Apply the fitted preprocessing to every split."""
 
     def make(x: np.ndarray, y: np.ndarray) -> Split:
         x, y = pipeline.apply(x, y)

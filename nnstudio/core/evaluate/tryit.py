@@ -1,57 +1,19 @@
 """Trying the model by hand: turn a drawing, an image file or typed feature values into one model input.
 
 Inputs are built in the data's own units (pixels, centimetres) and then passed through the project's
-fitted preprocessing, exactly like the examples the network was trained on.
+fitted preprocessing, exactly like the examples the network was trained on. The training examples in those
+units come from the document's prepared data (``PreparedData.raw_view``); nothing here loads data again.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from nnstudio.core.base.errors import DataError, NNStudioError
-from nnstudio.core.data.assemble import load_raw, split_indices
+from nnstudio.core.base.errors import DataError
+from nnstudio.core.data.assemble import RawView
 from nnstudio.core.data.bundle import DataBundle
-from nnstudio.core.data.spec import DataSpec
-
-
-@dataclass
-class RawView:
-    """The examples as they were before preprocessing, for showing values in their own units."""
-
-    splits: dict[str, np.ndarray]
-    minimum: np.ndarray  # per feature (flattened), over the training split
-    maximum: np.ndarray
-    mean: np.ndarray
-
-    @property
-    def value_range(self) -> tuple[float, float]:
-        """Smallest and largest raw value in the training split (for pixels: black and white)."""
-        return float(self.minimum.min()), float(self.maximum.max())
-
-
-def raw_view(spec: DataSpec, bundle: DataBundle, base_dir: Path | None = None) -> RawView | None:
-    """Rebuild the unprocessed splits with the same seeded split as ``bundle``; None if they do not line up
-    (for example a source whose examples cannot be reloaded), in which case callers show model inputs."""
-    try:
-        raw = load_raw(spec, base_dir)
-        train_idx, val_idx, test_idx = split_indices(raw, spec)
-    except (NNStudioError, OSError, ValueError):
-        return None
-    splits = {"train": raw.x[train_idx], "validation": raw.x[val_idx]}
-    splits["test"] = raw.x[test_idx] if raw.fixed_test is None else raw.fixed_test[0]
-    splits.update({name: x for name, (x, _) in raw.extra.items()})
-    expected = bundle.splits()
-    if set(splits) != set(expected) or any(len(splits[k]) != len(expected[k]) for k in expected):
-        return None
-    train = splits["train"].reshape(len(splits["train"]), -1).astype(np.float64)
-    if not len(train) or raw.input_kind == "tokens":
-        return None
-    return RawView(splits, np.nanmin(train, axis=0), np.nanmax(train, axis=0), np.nanmean(train, axis=0))
 
 
 def is_image(bundle: DataBundle) -> bool:

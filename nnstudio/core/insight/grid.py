@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from nnstudio.core.data.assemble import PreparedData
 from nnstudio.core.data.bundle import CLASSIFICATION
 
 PAD = 0.12  # the plane reaches this fraction of the data's span beyond the outermost points
@@ -42,11 +43,8 @@ def plane_from_raw(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray,
                  list(feature_names or []))
 
 
-def plane_for(data_spec, base_dir=None) -> Plane | None:
-    """The raw plane of a project's data, or None when the examples are not two numeric features."""
-    from nnstudio.core.data.assemble import prepare
-
-    prepared = prepare(data_spec, base_dir)
+def plane_for(prepared: PreparedData) -> Plane | None:
+    """The raw plane of a project's prepared data, or None when the examples are not two numeric features."""
     raw = prepared.raw
     if raw.x.ndim != 2 or raw.x.shape[1] != 2 or raw.input_kind != "float" or raw.x.dtype.kind not in "fiu":
         return None

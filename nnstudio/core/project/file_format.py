@@ -388,7 +388,7 @@ def looks_like_pickle(head: bytes) -> bool:
     return len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5
 
 
-def read_project(path: Path, *, check_weights: bool = False) -> Project:
+def read_project(path: Path) -> Project:
     if not path.is_file():
         raise ProjectFileError(f"{path} does not exist or is not a file; check the name and folder")
     try:
@@ -419,8 +419,6 @@ def read_project(path: Path, *, check_weights: bool = False) -> Project:
         raise ProjectFileError(f"{path.name} uses a zip feature nnstudio does not read ({exc}); save it again from nnstudio") from None
     except OSError as exc:
         raise ProjectFileError(f"Cannot read {path}: {exc.strerror or exc}") from None
-    if check_weights:
-        check_weights_fit(project, path.resolve().parent)
     return project
 
 
@@ -586,21 +584,3 @@ def _from_json(data: Any) -> Project:
         raise
     except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError, RecursionError) as exc:
         raise ProjectFileError(f"The project file is malformed ({type(exc).__name__}: {exc}); it cannot be opened") from None
-
-
-# ---------------------------------------------------------------------------- weights vs architecture
-def check_weights_fit(project: Project, base_dir: Path | None) -> None:
-    """Refuse weights that do not fit the architecture, naming each tensor. When the data or the
-    architecture cannot be built yet (a moved data file, a shape to fix) the check waits for training."""
-    if not project.weights:
-        return
-    from nnstudio.core.arch.builder import build
-    from nnstudio.core.base.errors import DataError, ShapeError
-    from nnstudio.core.data.assemble import build as build_data
-    from nnstudio.core.workspace.session import apply_weights
-
-    try:
-        module = build(project.architecture, build_data(project.data, base_dir).input_shape).module
-    except (DataError, ShapeError):
-        return
-    apply_weights(module, project.weights)

@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from nnstudio import __version__
+from nnstudio.core.arch.weights import apply_weights, snapshot_weights
 from nnstudio.core.base.errors import NNStudioError, ProjectFileError
 from nnstudio.core.project.file_format import atomic_save, atomic_write, looks_like_pickle
 from nnstudio.core.project.weights_check import usable_tensors
@@ -118,8 +119,6 @@ def import_weights(path: str | Path, module: nn.Module, notes: list[str] | None 
 
     Tensors that are not floating-point or hold NaN/inf are refused, naming them; a float16/float64 tensor
     is converted to the network's dtype and ``notes`` (when given) gets one sentence saying so."""
-    from nnstudio.core.workspace.session import apply_weights, snapshot_weights
-
     name = Path(path).name
     weights = read_weights_file(path)
     expected = {k: v.dtype for k, v in module.state_dict().items()}

@@ -20,12 +20,12 @@ import torch
 from torch import nn
 
 from nnstudio.core.arch.spec import ArchitectureSpec
+from nnstudio.core.arch.weights import snapshot_weights
 from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.project.spec import MAX_RUNS, Project, RunRecord
 from nnstudio.core.training.callbacks import Callback, best_epoch, higher_is_better
 from nnstudio.core.training.config import TrainSpec
 from nnstudio.core.training.engine import RunResult, TrainingState
-from nnstudio.core.workspace.session import snapshot_weights
 
 Tensors = dict[str, torch.Tensor]
 DEFAULT_SNAPSHOT_CAP_MB = 200

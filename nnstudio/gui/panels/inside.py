@@ -65,7 +65,7 @@ def plane_and_reason(document: ProjectDocument) -> tuple[Plane | None, str]:
             return None, (f"The boundary and neuron views need data with exactly two input columns (such as the 2-D "
                           f"toys: moons, circles, spirals); this data has {what}. The statistics below work "
                           "for any model.")
-        plane = plane_for(document.project.data, document.base_dir)
+        plane = plane_for(document.prepared())
         if plane is None:
             return None, ("The boundary and neuron views need two numeric input columns; this data's two columns "
                           "are not numbers the plane can show. The statistics below work for any model.")
@@ -251,7 +251,7 @@ class InsidePanel(QWidget):
         try:
             model = doc.trained_model()
             if model is None:
-                model = doc.built().module
+                model = doc.fresh_model()
                 label = "untrained network"
             else:
                 label = "trained network"

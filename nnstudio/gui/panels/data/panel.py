@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.base.errors import NNStudioError
+from nnstudio.core.data.assemble import PreparedData
 from nnstudio.core.data.drawn import encode_points
 from nnstudio.core.data.spec import DataSpec, SplitSpec
 from nnstudio.gui.context import AppContext
@@ -32,7 +33,9 @@ from nnstudio.gui.panels.data.pipeline import PipelineEditor
 from nnstudio.gui.panels.data.preview import DataPreview
 from nnstudio.gui.panels.data.source import DataSourceWidget
 from nnstudio.gui.panels.data.split import SplitEditor
-from nnstudio.gui.panels.data.worker import PrepareLoader, PrepareResult
+from nnstudio.gui.panels.data.worker import DataPreparer
+from nnstudio.gui.threads import Completion
+from nnstudio.gui.widgets.elide_combo import narrow_combo
 
 
 class DataPanel(QWidget):
@@ -40,15 +43,13 @@ class DataPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("data")
         self.ctx = ctx
-        self.prepared_for: dict | None = None  # the spec (as a dict) the previews show
-        self.loader = PrepareLoader(self)
-        self.loader.finished.connect(self._on_prepared)
+        self.loader = DataPreparer(self)  # edits of the steps and split; the source widget has its own
+        self.loader.completed.connect(self._on_prepared)
         self.loader.busy_changed.connect(self._on_busy)
 
         self.source = DataSourceWidget(ctx)
         # The column is narrow: let long dataset names elide instead of widening it.
-        self.source.source_combo.setSizeAdjustPolicy(self.source.source_combo.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.source.source_combo.setMinimumContentsLength(14)
+        narrow_combo(self.source.source_combo, 14)
         self.split = SplitEditor()
         self.split.split_edited.connect(self._on_split_edited)
         self.split.batch_size_edited.connect(self._on_batch_size_edited)
@@ -117,21 +118,23 @@ class DataPanel(QWidget):
 
     # ------------------------------------------------------------------ document -> views
     def refresh(self) -> None:
+        """Show the document's prepared data: the very object every other view reads, never a second fit."""
         doc = self.ctx.document
         spec = doc.project.data
         self.split.set_values(spec.split, spec.seed, doc.project.training.batch_size)
-        if self.prepared_for == spec.to_dict() and self.preview.prepared is not None:
+        if self._preview_current():
             self._show_prepared()
             return
         self.pipeline.set_steps(spec.preprocessing, None)
         if not self.isVisible():
-            return  # previews are prepared when the tab is shown (startup stays fast)
+            return  # previews are drawn when the tab is shown (startup stays fast)
         try:
-            doc.bundle()
+            prepared = doc.prepared()
         except NNStudioError as exc:
             self.status.setText(f"<span style='color:#b00020'>{html.escape(str(exc))}</span>")
             return
-        self.loader.start(spec, doc.base_dir, with_bundle=False)
+        self.preview.set_data(prepared, prepared.bundle)
+        self._show_prepared()
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
@@ -142,7 +145,7 @@ class DataPanel(QWidget):
         doc = self.ctx.document
         spec = doc.project.data
         prepared = self.preview.prepared
-        bundle = doc.bundle()
+        bundle = prepared.bundle
         self.pipeline.set_steps(spec.preprocessing, prepared.pipeline, tuple(prepared.raw.x.shape[1:]), len(bundle.train))
         pending = self.pipeline.take_pending_selection()
         if pending >= 0:
@@ -150,38 +153,29 @@ class DataPanel(QWidget):
         self.split.set_counts(len(bundle.train), len(bundle.validation), len(bundle.test), prepared.raw.fixed_test is not None)
         self.status.setText("")
 
-    @Slot(object, bool)
-    def _on_prepared(self, result: object, applied: bool) -> None:
+    @Slot(object)
+    def _on_prepared(self, completion: Completion) -> None:
         doc = self.ctx.document
-        if isinstance(result, BaseException):
-            if applied:
-                show_error(self, "Cannot use these data settings", result)
-            else:
-                self.status.setText(f"<span style='color:#b00020'>{html.escape(str(result))}</span>")
+        if completion.exception is not None:
+            if not completion.cancelled:
+                show_error(self, "Cannot use these data settings", completion.exception)
             self.pipeline.take_pending_selection()
             self.pipeline.set_steps(doc.project.data.preprocessing, self.preview.prepared.pipeline if self._preview_current() else None)
             self.split.set_values(doc.project.data.split, doc.project.data.seed, doc.project.training.batch_size)
             return
-        assert isinstance(result, PrepareResult)
-        if applied:
-            # Show the new data first, so the refresh that set_data triggers finds the previews current.
-            self.prepared_for = result.spec.to_dict()
-            self.preview.set_data(result.prepared, result.bundle)
-            try:
-                doc.set_data(result.spec, result.bundle)
-            except NNStudioError as exc:
-                self.prepared_for = None
-                show_error(self, "Cannot use these data settings", exc)
-                self.refresh()
-            return
-        if result.spec.to_dict() != doc.project.data.to_dict():
-            return  # the data changed again meanwhile; a newer job follows
-        self.prepared_for = result.spec.to_dict()
-        self.preview.set_data(result.prepared, doc.bundle())
-        self._show_prepared()
+        prepared: PreparedData = completion.result
+        # Show the new data first, so the refresh that set_data triggers finds the previews current.
+        self.preview.set_data(prepared, prepared.bundle)
+        try:
+            doc.set_data(prepared.spec, prepared)
+        except NNStudioError as exc:
+            show_error(self, "Cannot use these data settings", exc)
+            self.refresh()
 
     def _preview_current(self) -> bool:
-        return self.preview.prepared is not None and self.prepared_for == self.ctx.document.project.data.to_dict()
+        """Whether the previews show the document's data (the prepared object the document holds now)."""
+        shown = self.preview.prepared
+        return shown is not None and shown is self.ctx.document.current_prepared
 
     # ------------------------------------------------------------------ edits -> document
     def apply_spec(self, spec: DataSpec) -> None:
@@ -189,7 +183,8 @@ class DataPanel(QWidget):
             show_error(self, "Training in progress", "Stop the current run on the Training tab before changing the data.")
             self.refresh()
             return
-        self.loader.start(spec, self.ctx.document.base_dir, with_bundle=True)
+        doc = self.ctx.document
+        self.loader.start(spec, doc.base_dir, doc.reusable_raw(spec))  # steps or split edited: the rows stay
 
     def _on_steps_edited(self, steps: list) -> None:
         spec = self.ctx.document.project.data.copy()

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.base.errors import format_shape
 from nnstudio.core.base.registry import PREPROCESSING
-from nnstudio.core.data.assemble import Prepared
+from nnstudio.core.data.assemble import PreparedData
 from nnstudio.core.data.bundle import CLASSIFICATION
 from nnstudio.core.data.drawn import CLASS_NAMES, MAX_CLASSES, MIN_POINTS
 from nnstudio.gui.palette import color
@@ -42,7 +42,7 @@ SEQUENCES = 6
 TRACE_ROWS = 600  # before/after views trace at most this many training examples
 
 
-def data_kind(prepared: Prepared) -> str:
+def data_kind(prepared: PreparedData) -> str:
     raw = prepared.raw
     if raw.meta.get("image") or raw.x.ndim == 4:
         return "image"
@@ -69,7 +69,7 @@ def column_stats(x: np.ndarray, names: list[str], categorical: dict[str, list[st
     return rows
 
 
-def _label_text(prepared: Prepared, y: object) -> str:
+def _label_text(prepared: PreparedData, y: object) -> str:
     names = prepared.raw.class_names
     if prepared.raw.task == CLASSIFICATION and names:
         return names[int(y)] if 0 <= int(y) < len(names) else str(int(y))
@@ -117,7 +117,7 @@ class _BeforeAfter(QWidget):
         layout.addWidget(self.caption)
         layout.addWidget(self.stack, 1)
 
-    def show_data(self, x: np.ndarray, y: np.ndarray, prepared: Prepared, names: list[str], focus: list[int] | None = None) -> None:
+    def show_data(self, x: np.ndarray, y: np.ndarray, prepared: PreparedData, names: list[str], focus: list[int] | None = None) -> None:
         self.caption.setText(f"{len(x)} training examples of shape {format_shape(x.shape[1:])}")
         is_class = prepared.raw.task == CLASSIFICATION
         labels = y.astype(np.int64) if is_class else np.full(len(y), -1)
@@ -150,7 +150,7 @@ class DataPreview(QTabWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("dataPreview")
-        self.prepared: Prepared | None = None
+        self.prepared: PreparedData | None = None
         self.bundle = None
         self.selected_step = -1
 
@@ -275,7 +275,7 @@ class DataPreview(QTabWidget):
     def show_step_page(self) -> None:
         self.setCurrentWidget(self.step_page)
 
-    def set_data(self, prepared: Prepared, bundle) -> None:
+    def set_data(self, prepared: PreparedData, bundle) -> None:
         self.prepared, self.bundle = prepared, bundle
         self._trace = None
         kind = data_kind(prepared)

@@ -8,8 +8,6 @@ the file's header. Loading runs in a thread with progress and Cancel, then goes 
 from __future__ import annotations
 
 import html
-import threading
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -40,14 +38,15 @@ from PySide6.QtWidgets import (
 from nnstudio.core.base.errors import NNStudioError, format_shape
 from nnstudio.core.base.registry import DATASETS, Entry, Param
 from nnstudio.core.data import files, tables
-from nnstudio.core.data.assemble import build as build_data
+from nnstudio.core.data.assemble import PreparedData
 from nnstudio.core.data.bundle import DataBundle
 from nnstudio.core.data.drawn import decode_points
 from nnstudio.core.data.spec import DataSpec
 from nnstudio.core.workspace.document import DataPendingError
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.dialogs import show_error
-from nnstudio.gui.threads import Report, ThreadRunner
+from nnstudio.gui.panels.data.worker import DataPreparer
+from nnstudio.gui.threads import Completion
 from nnstudio.gui.widgets.param_form import CheckedDoubleSpinBox, CheckedSpinBox, RefusalNote
 
 FILE_CATEGORY = "Your files"
@@ -62,39 +61,6 @@ def ask_open_path(parent: QWidget, entry: Entry, start: str) -> str:
         return QFileDialog.getExistingDirectory(parent, title, start)
     path, _ = QFileDialog.getOpenFileName(parent, title, start, entry.extra.get("file_filter", "All files (*)"))
     return path
-
-
-# ---------------------------------------------------------------------------- loading off the GUI thread
-def _build(spec: DataSpec, base_dir: Path | None, cancel: threading.Event, report: Report) -> tuple[DataSpec, object]:
-    """The job, in the worker thread: the spec with its DataBundle, or with the exception the GUI thread shows."""
-    try:
-        with files.progress_reporting(report, cancel):
-            return spec, build_data(spec, base_dir)
-    except Exception as exc:  # noqa: BLE001 - handed to the GUI thread, which shows it
-        return spec, exc
-
-
-class DataLoader(ThreadRunner):
-    """Builds one DataSpec at a time in a worker thread (see :mod:`nnstudio.gui.threads`)."""
-
-    progress = Signal(int, int)
-    finished = Signal(object, object)  # (DataSpec, DataBundle or BaseException)
-
-    what = "Loading the data"
-    thread_name = "nnstudio-data-loader"
-
-    def start(self, spec: DataSpec, base_dir: Path | None) -> None:
-        self.start_job(partial(_build, spec, base_dir, self.cancel_event))
-
-    def shutdown(self, timeout_ms: int | None = None) -> bool:
-        """Cancel and join (closing the window), however long the file read in progress takes."""
-        return super().shutdown(timeout_ms)
-
-    def _on_progress(self, values: tuple) -> None:
-        self.progress.emit(*values)
-
-    def _deliver(self, result: tuple[DataSpec, object]) -> None:
-        self.finished.emit(*result)
 
 
 # ---------------------------------------------------------------------------- the widget
@@ -113,9 +79,9 @@ class DataSourceWidget(QWidget):
         self._hidden_values: dict[str, Any] = {}  # parameters edited outside the form, passed through
         self._columns: list[tuple[str, str]] = []  # a table's (name, kind), for the column choices
         self._embedded_text = ""
-        self.loader = DataLoader(self)
+        self.loader = DataPreparer(self)
         self.loader.progress.connect(self._on_progress)
-        self.loader.finished.connect(self._on_loaded)
+        self.loader.completed.connect(self._on_loaded)
 
         self.source_combo = QComboBox()
         self.source_combo.setObjectName("dataSourceCombo")
@@ -500,23 +466,26 @@ class DataSourceWidget(QWidget):
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
 
-    @Slot(object, object)
-    def _on_loaded(self, spec: DataSpec, result: object) -> None:
+    @Slot(object)
+    def _on_loaded(self, completion: Completion) -> None:
         self._set_busy(False)
-        if isinstance(result, files.LoadCancelled):
-            self.ctx.status_message.emit(str(result), 5000)
+        if completion.cancelled:
+            self.ctx.status_message.emit(completion.error, 5000)
             self.sync_from_document()
+            # said on the tab too: the status bar's message is gone in 5 s and easy to miss on a projector
+            pass
             return
-        if isinstance(result, BaseException):
-            self._fail(result)
+        if completion.exception is not None:
+            self._fail(completion.exception)
             return
-        assert isinstance(result, DataBundle)
+        prepared: PreparedData = completion.result
         try:
-            self.ctx.document.set_data(spec, result)
+            self.ctx.document.set_data(prepared.spec, prepared)
         except NNStudioError as exc:  # a view refusing the new data; the document keeps the old
             self._fail(exc)
             return
-        self.ctx.status_message.emit(f"Loaded {DATASETS.get(spec.source).title}: {format_shape(result.input_shape)} inputs", 5000)
+        shape = format_shape(prepared.bundle.input_shape)
+        self.ctx.status_message.emit(f"Loaded {DATASETS.get(prepared.spec.source).title}: {shape} inputs", 5000)
         self.data_applied.emit()
 
     def _fail(self, error: BaseException) -> None:
@@ -572,6 +541,8 @@ def summary_html(entry: Entry, bundle: DataBundle) -> str:
             f"<p style='color:#8a5a00'><b>Missing values</b> in {cols}: add an imputation step under "
             f"preprocessing; until then Train is refused.</p>"
         )
+    # what the reader noticed (an image folder: unreadable files left out, read from the decoded cache)
+    notes = "".join(f"<p style='color:#555'>{html.escape(n)}</p>" for n in bundle.meta.get("notes") or [])
     return (
         f"<h3 style='margin:0'>Loaded: {html.escape(entry.title)}</h3>"
         f"<p>{html.escape(bundle.description)}</p>"

@@ -10,7 +10,7 @@ import html
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -37,6 +37,9 @@ from nnstudio.gui.panels.evaluation.plots import ConfusionPage, CurvesPage, Regr
 from nnstudio.gui.panels.evaluation.runner import EvaluationOutcome, EvaluationRunner
 from nnstudio.gui.panels.evaluation.tables import ClassTable, GapNotes, SplitMetricsTable
 from nnstudio.gui.panels.evaluation.tryit import TryItPage
+from nnstudio.gui.panels.protocol import RevisionWatch
+from nnstudio.gui.threads import Completion
+from nnstudio.gui.widgets.elide_combo import narrow_combo
 from nnstudio.gui.widgets.example_gallery import ExampleData, ExampleGallery
 
 MISTAKES_SHOWN = 60
@@ -53,11 +56,10 @@ class EvaluationPanel(QWidget):
         self.bundle: DataBundle | None = None
         self.model: nn.Module | None = None
         self.raw: RawView | None = None
-        self._stale = True
         self._filtered_window: QObject | None = None
         self.runner = EvaluationRunner(self)
         self.runner.progress.connect(self._on_progress)
-        self.runner.finished.connect(self._on_finished)
+        self.runner.completed.connect(self._on_completed)
 
         self.evaluate_button = QPushButton("Evaluate")
         self.evaluate_button.setObjectName("evaluateButton")
@@ -72,10 +74,9 @@ class EvaluationPanel(QWidget):
         self.progress.setObjectName("evaluationProgress")
         self.progress.setMaximumWidth(260)
         self.progress.setFormat("")
-        self.split_combo = QComboBox()
+        self.split_combo = narrow_combo(QComboBox(), 12)
         self.split_combo.setObjectName("splitCombo")
         self.split_combo.setToolTip("The split the per-class table, the plots and the mistakes show")
-        self.split_combo.setMinimumContentsLength(12)
         self.split_combo.currentTextChanged.connect(self._split_chosen)
         self.export_csv_button = QPushButton("Export metrics (CSV)…")
         self.export_csv_button.setObjectName("exportCsvButton")
@@ -162,19 +163,19 @@ class EvaluationPanel(QWidget):
         layout.addWidget(self.pages, 1)
 
         doc = ctx.document
-        for signal in (doc.weights_changed, doc.project_replaced, doc.data_changed, doc.architecture_changed):
+        changes = (doc.weights_changed, doc.project_replaced, doc.data_changed, doc.architecture_changed)
+        self.watch = RevisionWatch(self, doc, self._evaluate_if_idle, changes)
+        for signal in changes:
             signal.connect(self._document_changed)
         ctx.training_active_changed.connect(self._training_active)
         self._show_empty()
 
     # ------------------------------------------------------------------ state
     def _document_changed(self, *_: object) -> None:
-        self._stale = True
+        # The watch re-evaluates when visible (now, or once shown); what is shown meanwhile is out of date.
         if self.runner.running:
             self.runner.cancel()
-        if self.isVisible():
-            QTimer.singleShot(0, self, self._evaluate_if_stale)
-        else:
+        if not self.isVisible():
             self._show_empty(keep_report=False)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
@@ -183,8 +184,6 @@ class EvaluationPanel(QWidget):
         if window is not self and window is not self._filtered_window:
             window.installEventFilter(self)  # join our thread before the window goes away
             self._filtered_window = window
-        if self._stale:
-            QTimer.singleShot(0, self, self._evaluate_if_stale)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         if watched is self._filtered_window and event.type() == QEvent.Type.Close:
@@ -196,9 +195,12 @@ class EvaluationPanel(QWidget):
         if active:
             self.status.setText("Training is running; the evaluation updates when it finishes.")
 
-    def _evaluate_if_stale(self) -> None:
-        if self._stale and self.isVisible() and not self.runner.running:
-            self.evaluate()
+    def _evaluate_if_idle(self) -> bool:
+        """The watch's refresh: False while the cancelled evaluation is still ending (its completion checks again)."""
+        if self.runner.running:
+            return False
+        self.evaluate()
+        return True
 
     def _show_empty(self, message: str | None = None, keep_report: bool = False) -> None:
         has_weights = bool(self.ctx.document.project.weights)
@@ -237,7 +239,7 @@ class EvaluationPanel(QWidget):
             return
         doc = self.ctx.document
         if not doc.project.weights:
-            self._stale = False
+            self.watch.mark_current()
             self._show_empty()
             self.evaluation_finished.emit(None)
             return
@@ -245,12 +247,12 @@ class EvaluationPanel(QWidget):
             bundle = doc.bundle()
             model = doc.trained_model()
         except NNStudioError as exc:
-            self._stale = False
+            self.watch.mark_current()
             self._show_empty(f"<span style='color:#b00020'>Cannot evaluate: {html.escape(str(exc))}</span> "
                              "Train the network again for the current architecture and data.")
             self.evaluation_finished.emit(None)
             return
-        self._stale = False
+        self.watch.mark_current()
         self.bundle, self.model = bundle, model
         self.evaluate_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
@@ -258,7 +260,7 @@ class EvaluationPanel(QWidget):
         self.progress.setValue(0)
         self.progress.setFormat("Predicting…")
         self.status.setText("Evaluating the trained network on every split…")
-        self.runner.start(model, bundle, doc.project.data, doc.base_dir)
+        self.runner.start(model, doc.prepared())
 
     @Slot(int, int, str)
     def _on_progress(self, done: int, total: int, split: str) -> None:
@@ -266,18 +268,18 @@ class EvaluationPanel(QWidget):
         self.progress.setFormat(f"{split}: %p%")
 
     @Slot(object)
-    def _on_finished(self, outcome: EvaluationOutcome) -> None:
+    def _on_completed(self, done: Completion) -> None:
         self.cancel_button.setEnabled(False)
         self.evaluate_button.setEnabled(bool(self.ctx.document.project.weights) and not self.ctx.training_active)
-        if outcome.report is None:
-            self.progress.setFormat("Cancelled" if outcome.cancelled else "Failed")
-            self._show_empty(html.escape(outcome.error), keep_report=False)
-            if not outcome.cancelled:
-                show_error(self, "Evaluation failed", outcome.error)
+        if done.exception is not None:
+            self.progress.setFormat("Cancelled" if done.cancelled else "Failed")
+            self._show_empty(html.escape(done.error), keep_report=False)
+            if not done.cancelled:
+                show_error(self, "Evaluation failed", done.error)
             self.evaluation_finished.emit(None)
-            if self._stale and self.isVisible():
-                QTimer.singleShot(0, self, self._evaluate_if_stale)  # the document changed meanwhile
+            self.watch.check()  # the document changed meanwhile
             return
+        outcome: EvaluationOutcome = done.result
         self.progress.setValue(100)
         self.progress.setFormat("Done")
         self.raw = outcome.raw

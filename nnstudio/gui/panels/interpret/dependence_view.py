@@ -36,17 +36,13 @@ def _plot(title: str) -> pg.PlotWidget:
     return plot
 
 
-def raw_view(source: Any) -> tuple[np.ndarray, list[str], Any]:
-    """The test rows in the data's own units (before preprocessing), their column names and the encoder."""
-    from nnstudio.core.data.assemble import prepare
-
-    doc = source.document
-    prepared = prepare(doc.project.data, doc.base_dir)
-    raw = prepared.raw
-    rows = raw.fixed_test[0] if raw.fixed_test is not None else raw.x[prepared.test_idx]
-    if not len(rows):
-        rows = raw.x[prepared.val_idx]
-    names = list(prepared.pipeline.input_names or raw.feature_names)
+def raw_rows(document: Any) -> tuple[np.ndarray, list[str], Any]:
+    """The test rows in the data's own units (before preprocessing), their column names and the encoder: read
+    from the document's prepared data, the rows and the fitted preprocessing the model's inputs came from."""
+    prepared = document.prepared()
+    splits = prepared.raw_splits()
+    rows = splits["test"] if len(splits["test"]) else splits["validation"]
+    names = list(prepared.pipeline.input_names or prepared.raw.feature_names)
     return rows, names, prepared.pipeline.transform
 
 
@@ -153,18 +149,16 @@ class DependenceView(JobView):
         points, raw, names = self.points.value(), self.raw.isChecked(), self._names()
         if feature is None:
             raise NNStudioError("Choose a feature to vary")
-        source = self
+        rows, encode = x, None
+        if raw:
+            rows, _names, encode = raw_rows(self.document)
 
         def job(control: Any) -> Dependence | Dependence2D:
-            rows, encode = x, None
-            if raw:
-                rows, _names, encode = raw_view(source)
-                if rows.dtype.kind == "O":
-                    column = rows[:, feature]
-                    try:
-                        column.astype(np.float64)
-                    except (TypeError, ValueError):
-                        raise NNStudioError(f"{names[feature]} holds text; partial dependence varies numbers. Choose a numeric column") from None
+            if raw and rows.dtype.kind == "O":
+                try:
+                    rows[:, feature].astype(np.float64)
+                except (TypeError, ValueError):
+                    raise NNStudioError(f"{names[feature]} holds text; partial dependence varies numbers. Choose a numeric column") from None
             if second is not None:
                 return partial_dependence_2d(model, subject, rows, (feature, second), target, min(points, 30), names, encode, control)
             return partial_dependence(model, subject, rows, feature, target, points=points, names=names, encode=encode, control=control)

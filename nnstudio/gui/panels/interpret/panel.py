@@ -45,9 +45,12 @@ from nnstudio.gui.panels.interpret.internals_view import InternalsView
 from nnstudio.gui.panels.interpret.jobs import JobView, Source
 from nnstudio.gui.panels.interpret.latent_view import LatentView
 from nnstudio.gui.panels.interpret.live_view import LiveView
-from nnstudio.gui.panels.interpret.method_form import MethodForm, narrow_combo
+from nnstudio.gui.panels.interpret.method_form import MethodForm
 from nnstudio.gui.panels.interpret.runner import AttributionRunner, Outcome, Task
 from nnstudio.gui.panels.interpret.views import COMPARE, GRID, SINGLE, ResultViews, caption
+from nnstudio.gui.panels.protocol import RevisionWatch
+from nnstudio.gui.threads import Completion
+from nnstudio.gui.widgets.elide_combo import narrow_combo
 from nnstudio.gui.widgets.heatmap_overlay import OverlayControls
 from nnstudio.gui.widgets.thumbnail_list import ThumbnailList
 
@@ -62,7 +65,7 @@ class InterpretPanel(QWidget):
         self.ctx = ctx
         self.runner = AttributionRunner(self)
         self.runner.progress.connect(self._on_progress)
-        self.runner.finished.connect(self._on_finished)
+        self.runner.completed.connect(self._on_completed)
         self.model: nn.Module | None = None  # the trained copy this tab explains
         self.subject: Subject | None = None
         self.problem = ""  # why nothing can be explained (data or architecture does not load)
@@ -70,14 +73,16 @@ class InterpretPanel(QWidget):
         self.pipeline = None  # the data's fitted preprocessing: images are shown as they look, not standardized
         self.examples_y: np.ndarray = np.zeros((0,))
         self.current: dict[str, Any] | None = None  # the example being explained
-        self._dirty = True
         self._rerun = False
         self._reason_shown = False  # the status line currently says why Explain cannot run
         self._shown = False  # pictures of an attribution are on screen
         self._window_filtered = False
         self._build_ui()
         doc = ctx.document
-        for signal in (doc.project_replaced, doc.architecture_changed, doc.data_changed):
+        changes = (doc.project_replaced, doc.architecture_changed, doc.data_changed)
+        # Hidden, the tab does nothing on a change; shown, it reloads once if one came meanwhile.
+        self.watch = RevisionWatch(self, doc, self.reload, (*changes, doc.weights_changed), refresh_on_show_at_once=True)
+        for signal in changes:
             signal.connect(self._project_changed)
         doc.weights_changed.connect(self._weights_changed)
         ctx.training_active_changed.connect(self._training_active_changed)
@@ -227,8 +232,6 @@ class InterpretPanel(QWidget):
             # Join the worker thread when the window closes (a running QThread must never be destroyed).
             self.window().installEventFilter(self)
             self._window_filtered = True
-        if self._dirty:
-            self.reload()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if watched is self.window() and event.type() == QEvent.Type.Close:
@@ -237,19 +240,17 @@ class InterpretPanel(QWidget):
 
     def _project_changed(self) -> None:
         self.current = None
-        self._dirty = True
         if self.isVisible():
             self.reload()
 
     def _weights_changed(self) -> None:
-        self._dirty = True
         if self.isVisible():
             self.reload(keep_example=True)
             if self.model is not None and self._shown:
                 self.status.setText("The network has new weights; the pictures below are from the old ones. Press Explain to update.")
 
     def ensure_loaded(self) -> None:
-        if self._dirty:
+        if self.watch.stale:
             self.reload(keep_example=True)
 
     def reload(self, keep_example: bool = False) -> None:
@@ -257,7 +258,7 @@ class InterpretPanel(QWidget):
         self.runner.shutdown()
         for view in self.job_views:
             view.shutdown()
-        self._dirty = False
+        self.watch.mark_current()
         doc = self.ctx.document
         self.model, self.subject, self.problem = None, None, ""
         titles: dict[str, str] = {}
@@ -266,7 +267,7 @@ class InterpretPanel(QWidget):
             bundle = doc.bundle()
             built = doc.built()
             self.model = doc.trained_model()
-            self.subject = Subject.from_model(self.model or built.module, bundle)
+            self.subject = Subject.from_model(self.model or doc.fresh_model(), bundle)
             titles = {info.name: f"Layer {info.index}: {info.title} {info.summary}".strip() for info in built.layers}
             split = bundle.test if len(bundle.test) else bundle.validation
             n = min(GALLERY_SIZE, len(split))
@@ -527,7 +528,7 @@ class InterpretPanel(QWidget):
         self.progress.setFormat(text)
 
     @Slot(object)
-    def _on_finished(self, outcome: Outcome) -> None:
+    def _on_completed(self, outcome: Completion) -> None:
         self._update_actions()
         if self._rerun:
             self._rerun = False
@@ -543,9 +544,9 @@ class InterpretPanel(QWidget):
             show_error(self, "Cannot explain", outcome.error)
             return
         self.progress.setValue(1000)
-        evaluations = sum(r.evaluations for r in outcome.results.values())
+        evaluations = sum(r.evaluations for r in outcome.result.results.values())
         self.progress.setFormat(f"Done: {evaluations:,} network evaluations")
-        self._show(outcome)
+        self._show(outcome.result)
 
     def _show(self, outcome: Outcome) -> None:
         assert self.subject is not None

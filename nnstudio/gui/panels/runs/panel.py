@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.arch.builder import build
+from nnstudio.core.arch.weights import apply_weights
 from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.insight.grid import Plane
 from nnstudio.core.project.file_format import format_size
@@ -33,7 +34,6 @@ from nnstudio.core.training.callbacks import Callback
 from nnstudio.core.training.engine import Trainer
 from nnstudio.core.workspace.lr_finder import LRFinderResult
 from nnstudio.core.workspace.runs import Run, RunRecorder, RunsError, RunStore, export_history_csv
-from nnstudio.core.workspace.session import apply_weights
 from nnstudio.core.workspace.tensorboard_export import write_runs
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.dialogs import show_error

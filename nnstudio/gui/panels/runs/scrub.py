@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.arch.builder import build
+from nnstudio.core.arch.weights import apply_weights
 from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.data.bundle import CLASSIFICATION
 from nnstudio.core.insight.grid import Plane, boundary_grid
@@ -22,7 +23,6 @@ from nnstudio.core.project.file_format import format_size
 from nnstudio.core.training.engine import new_model
 from nnstudio.core.workspace.document import ProjectDocument
 from nnstudio.core.workspace.runs import DEFAULT_SNAPSHOT_CAP_MB, Run, RunRecorder
-from nnstudio.core.workspace.session import apply_weights
 from nnstudio.gui.panels.inside import current_plane
 from nnstudio.gui.widgets.boundary_view import BoundaryView
 from nnstudio.gui.widgets.param_form import CheckedSpinBox, RefusalNote
