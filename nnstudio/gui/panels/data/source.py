@@ -473,7 +473,7 @@ class DataSourceWidget(QWidget):
             self.ctx.status_message.emit(completion.error, 5000)
             self.sync_from_document()
             # said on the tab too: the status bar's message is gone in 5 s and easy to miss on a projector
-            pass
+            self.summary.setText(f"<p style='color:#8a5a00'><b>{html.escape(completion.error)}</b></p>{self.summary.text()}")
             return
         if completion.exception is not None:
             self._fail(completion.exception)
@@ -547,5 +547,5 @@ def summary_html(entry: Entry, bundle: DataBundle) -> str:
         f"<h3 style='margin:0'>Loaded: {html.escape(entry.title)}</h3>"
         f"<p>{html.escape(bundle.description)}</p>"
         f"<p><b>Samples:</b> {total:,} ({sizes}{extra}) · <b>Input shape:</b> {format_shape(bundle.input_shape)} · "
-        f"<b>Task:</b> {bundle.task}</p><p>{classes}</p>{hint}"
+        f"<b>Task:</b> {bundle.task}</p><p>{classes}</p>{hint}{notes}"
     )
