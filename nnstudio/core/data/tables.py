@@ -184,13 +184,16 @@ class _Layout:
     header: list[str]
     header_record: int  # index of the header among the csv records
     skip_lines: int  # physical lines up to and including the header
+    wide_first: bool = False  # pandas' first row is wider than the header: it would cut every row that wide
 
 
 def _layout(src: _Source, head: str, complete: bool) -> _Layout:
-    """The header (first non-blank record) and the first ragged row the peek can see (pandas would cut the
-    first data row to the header's width without a word)."""
+    """The header (first non-blank record) and the first ragged row the peek can see. pandas takes the width
+    of the first row it reads for the table's and cuts every row as wide to the header without a word, so
+    that row is always looked at (read alone when the peek holds it only in part)."""
     reader = csv.reader(io.StringIO(head, newline=""), delimiter=src.delimiter)
     found: _Layout | None = None
+    first: list[str] | None = None  # the first row pandas reads
     previous: tuple[int, list[str]] | None = None  # held back one record: the last one of a peek may be cut
     for i, record in enumerate(reader):
         if found is None:
@@ -205,11 +208,20 @@ def _layout(src: _Source, head: str, complete: bool) -> _Layout:
             continue
         if previous is not None:
             _check_width(src.name, *previous, len(found.header))
+            if first is None and not _skipped_by_pandas(previous[1]):
+                first = previous[1]
         previous = (i + 1, record)
     if found is None:
         raise _empty(src.name)
     if previous is not None and complete:
         _check_width(src.name, *previous, len(found.header))
+        first = previous[1] if first is None and not _skipped_by_pandas(previous[1]) else first
+    elif first is None and not complete:
+        with src.records() as records:
+            line, first = next(((i + 1, r) for i, r in enumerate(records) if i > found.header_record and not _skipped_by_pandas(r)), (0, None))
+        if first is not None:
+            _check_width(src.name, line, first, len(found.header))
+    found.wide_first = first is not None and len(first) > len(found.header)
     return found
 
 
@@ -260,13 +272,14 @@ def _read_columns(src: _Source, layout: _Layout, dtypes: dict[int, Any], usecols
             pd.read_csv(handle, encoding="utf-8", **options) as reader:
         for chunk in reader:
             for k, j in enumerate(wanted):
-                parts[k].append(chunk[j].to_numpy(dtype=np.float64 if dtypes.get(j) == "float64" else object))
+                # a copy, so no view keeps the whole piece's block alive while the columns are joined
+                parts[k].append(chunk[j].to_numpy(dtype=np.float64 if dtypes.get(j) == "float64" else object, copy=True))
             if src.path is not None:
                 tick(handle.tell(), src.size)
     out = []
-    for k in range(len(wanted)):
-        column, parts[k] = np.concatenate(parts[k]) if parts[k] else np.empty(0, object), []
-        out.append(column)
+    for k in range(len(wanted)):  # one column at a time, so its pieces are freed before the next is joined
+        pieces, parts[k] = parts[k], []
+        out.append(pieces[0] if len(pieces) == 1 else np.concatenate(pieces) if pieces else np.empty(0, object))
     return out
 
 
@@ -395,8 +408,9 @@ def _parse(src: _Source, delimiter: str) -> Table:
     body = _parse_body(src, layout, _head_dtypes(src, head, layout))
     lines = _Lines(src, layout)
     keep: np.ndarray | None = None
-    if len(body[-1]) and _has_holes(body[-1]):
-        # A short row or a blank one (',,,') looks like holes in the last column: check the rows themselves.
+    if layout.wide_first or (len(body[-1]) and _has_holes(body[-1])):
+        # A short row or a blank one (',,,') looks like holes in the last column, and after a wide first row
+        # pandas cuts wide rows: check the rows themselves.
         structure = lines.structure = _scan(src, layout)
         if structure.ragged:
             raise _ragged(src.name, *structure.ragged, len(layout.header))
