@@ -441,7 +441,7 @@ def mnist_family(p: dict[str, Any], seed: int, base_dir: Path | None = None) -> 
             )
     classes = {"mnist": [str(i) for i in range(10)], "fashion_mnist": _FASHION}.get(variant) or _emnist_classes(p["emnist_split"])
 
-    def prepare(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def as_examples(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if variant == "emnist":
             x = x.transpose(0, 2, 1)  # EMNIST stores images transposed
             if p["emnist_split"] == "letters":
@@ -454,8 +454,8 @@ def mnist_family(p: dict[str, Any], seed: int, base_dir: Path | None = None) -> 
         return x, y
 
     limit = p["limit"] or None
-    x, y = prepare(arrays["train_x"][:limit], arrays["train_y"][:limit])
-    test = prepare(arrays["test_x"], arrays["test_y"])
+    x, y = as_examples(arrays["train_x"][:limit], arrays["train_y"][:limit])
+    test = as_examples(arrays["test_x"], arrays["test_y"])
     return RawDataset(
         x, y, CLASSIFICATION, classes, [], f"{sub}{' ' + p['emnist_split'] if variant == 'emnist' else ''}: "
         f"{len(y)} training and {len(test[1])} test images, 1x28x28.",
