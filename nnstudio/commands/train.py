@@ -10,14 +10,13 @@ from pathlib import Path
 
 from nnstudio.commands.common import add_project_argument, open_project, print_json_line
 from nnstudio.core.base.errors import NNStudioError
-from nnstudio.core.data.files import rebase_paths
 from nnstudio.core.evaluate.metrics import task_metric
-from nnstudio.core.project.spec import Project, save_project
+from nnstudio.core.project.spec import Project
 from nnstudio.core.training.callbacks import Callback
 from nnstudio.core.training.config import setting
-from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.training.engine import DIVERGED, RunResult, TrainingState
-from nnstudio.core.workspace.session import train_project
+from nnstudio.core.workspace.checkpoints import folder_for
+from nnstudio.core.workspace.run_session import RunSession
 
 DIVERGED_EXIT = 1  # a run that blew up is a failure, not bad input (2); its message says what to change
 
@@ -76,30 +75,38 @@ class ProgressBar(Callback):
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train a project (or --demo) and report the result")
     add_project_argument(p)
-    p.add_argument("--epochs", type=int, help="number of epochs (default: the project's)")
+    p.add_argument("--epochs", type=int, help="number of epochs (default: the project's); with --continue, how many to add")
     p.add_argument(
         "--save", nargs="?", const="", metavar="OUT.nnstudio",
         help="write weights and history back into the .nnstudio file, or into OUT.nnstudio",
     )
+    p.add_argument("--continue", dest="continue_run", action="store_true",
+                   help="train the saved weights further (--epochs more epochs), appending to their history")
+    p.add_argument("--checkpoint-every", type=int, metavar="K",
+                   help="with --save: every K epochs write a resumable checkpoint beside the saved file "
+                        "(OUT.nnstudio.checkpoints/) and the file itself, so a killed run loses at most K epochs")
+    p.add_argument("--resume", action="store_true",
+                   help="carry on the run whose checkpoint is kept with PROJECT (.nnstudio) to its planned epochs, "
+                        "saving into PROJECT")
     p.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     return p
 
 
 def run(args: argparse.Namespace) -> int:
-    _check_epochs(args.epochs)
-    target = _save_target(args)
+    check_epochs(args.epochs)
+    _check_run_options(args)
+    target = save_target(args)
     project, base_dir = open_project(args)
+    session = _session(args, project, base_dir, target)
     bar = None if args.json else ProgressBar(sys.stderr)
-    control = TrainingControl()
     try:
-        with control.stop_on_signals() as caught:
-            result = train_project(project, epochs=args.epochs, callbacks=[bar] if bar else [], control=control,
-                                   base_dir=base_dir, whole_epochs=True)
+        with session.signals_stop() as caught:
+            result = session.fit([bar] if bar else [], whole_epochs=True)
             # A run that finished no epoch (interrupted, or diverged at once) has nothing worth keeping, and
             # saving its starting weights could overwrite the file's earlier work.
-            saved = target if target is not None and result.epochs else None
+            saved = target if target is not None and session.new_epochs else None
             if saved is not None:
-                _save(project, saved, base_dir)
+                session.save(saved)
     finally:
         if bar is not None:
             bar.close()  # an interrupt must not glue its message to the bar
@@ -108,6 +115,8 @@ def run(args: argparse.Namespace) -> int:
         signum = caught[0]
         kept = (f"saved to {saved}" if saved is not None else "nothing was saved (no --save)" if target is None
                 else "nothing was saved")
+        if target is not None and session.resumable:
+            kept += f"; carry on with: nnstudio train {target} --resume"
         print(f"nnstudio train: stopped by {signal.Signals(signum).name} after {_epochs(result.epochs)}; {kept}",
               file=sys.stderr, flush=True)
         if args.json:
@@ -128,7 +137,45 @@ def run(args: argparse.Namespace) -> int:
     return DIVERGED_EXIT if result.status == DIVERGED else 0
 
 
-def _check_epochs(epochs: int | None) -> None:
+def _session(args: argparse.Namespace, project: Project, base_dir: Path | None, target: Path | None) -> RunSession:
+    """The run the options ask for: fresh, the saved weights continued, or the checkpoint resumed."""
+    if args.resume:
+        assert target is not None  # save_target: --resume saves into PROJECT
+        session = RunSession.resume(project, folder_for(target), base_dir)
+        session.save_with_checkpoints(target, args.checkpoint_every or session.checkpoint_every)
+        return session
+    start = RunSession.continue_saved if args.continue_run else RunSession.fresh
+    session = start(project, base_dir, epochs=args.epochs)
+    every = args.checkpoint_every
+    if every:
+        done, planned = session.trainer.epochs_done, session.target_epochs
+        if planned // every == done // every:
+            raise NNStudioError(f"--checkpoint-every {every} writes no checkpoint in a run to epoch {planned}; "
+                                f"give at most {planned - done}")
+        assert target is not None  # _check_run_options: --checkpoint-every needs --save
+        session.save_with_checkpoints(target, every)
+    return session
+
+
+def _check_run_options(args: argparse.Namespace) -> None:
+    """Options that cannot go together, refused before anything is loaded."""
+    every = args.checkpoint_every
+    if every is not None and every < 1:
+        raise NNStudioError(f"--checkpoint-every must be at least 1 epoch (got {every})")
+    if args.resume:
+        for given, why in ((args.epochs is not None, "--epochs (it trains to the epoch count the run planned; "
+                            "afterwards, --continue --epochs N trains further)"),
+                           (args.continue_run, "--continue (--resume carries on an unfinished run; --continue "
+                            "adds epochs to a finished one)"),
+                           (args.demo, "--demo (name the .nnstudio file the run saved into)"),
+                           (bool(args.save), "--save OUT (it writes back into PROJECT)")):
+            if given:
+                raise NNStudioError(f"--resume cannot go with {why}")
+    elif every is not None and args.save is None:
+        raise NNStudioError("--checkpoint-every needs --save: the checkpoints are kept beside the saved project")
+
+
+def check_epochs(epochs: int | None) -> None:
     """The same range as the project's epochs field, so the CLI cannot ask for a run no project could hold."""
     if epochs is None:
         return
@@ -158,13 +205,11 @@ def _summary(result: RunResult, saved: Path | None) -> dict[str, object]:
     return summary
 
 
-def _save(project: Project, target: Path, base_dir: Path | None) -> None:
-    """Save as the window's Save As does: relative data paths re-anchored to the new file's folder."""
-    project.data = rebase_paths(project.data, base_dir, target.resolve().parent)
-    save_project(project, target)
-
-
-def _save_target(args: argparse.Namespace) -> Path | None:
+def save_target(args: argparse.Namespace) -> Path | None:
+    if getattr(args, "resume", False):
+        if not args.project or Path(args.project).suffix.lower() != ".nnstudio":
+            raise NNStudioError(f"--resume needs the .nnstudio file the run saved into (got {args.project or 'none'})")
+        return Path(args.project)
     if args.save is None:
         return None
     if args.save:

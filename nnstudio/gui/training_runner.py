@@ -18,10 +18,11 @@ from typing import Any
 import torch
 from PySide6.QtCore import QObject, Signal, Slot
 
+from nnstudio.core.base.jobs import JobToken
 from nnstudio.core.training.callbacks import Callback, Throttle
 from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.training.engine import RunResult, Trainer, TrainingState
-from nnstudio.core.workspace.session import snapshot_weights
+from nnstudio.core.workspace.run_session import RunSession
 from nnstudio.gui.threads import Report, ThreadRunner
 
 # While a run goes, the GUI thread (painting, in Python) and the training thread (dispatching ops, in
@@ -32,7 +33,8 @@ RUN_SWITCH_INTERVAL = 0.0005
 
 @dataclass
 class RunOutcome:
-    """What a finished run hands back to the GUI thread."""
+    """What a finished run hands back to the GUI thread (the result of the runner's completion); the Training
+    tab passes it on in ``run_finished``, with ``error`` set when the run failed."""
 
     result: RunResult | None
     weights: dict[str, torch.Tensor] | None = None
@@ -100,17 +102,17 @@ class BridgeCallback(QObject, Callback):
         self.epoch_end.emit({k: float(v) for k, v in metrics.items()})
 
 
-def _train(trainer: Trainer, epochs: int, control: TrainingControl, callbacks: list[Callback], report: Report) -> RunOutcome:
+def _train(session: RunSession, control: TrainingControl, callbacks: list[Callback], token: JobToken, report: Report) -> RunOutcome:
     """The job, in the training thread (grad mode is per thread: set it here, not in the GUI thread)."""
     with torch.enable_grad():
-        result = trainer.fit(epochs, callbacks, control)
-    return RunOutcome(result, snapshot_weights(trainer.model), history={k: list(v) for k, v in result.history.items()})
+        result = session.fit(callbacks, control)
+    return RunOutcome(result, session.weights(), history=session.history())
 
 
 class TrainingRunner(ThreadRunner):
     """Owns the thread of the current run. Lives in the GUI thread; receives the worker's signals in
-    methods (not lambdas) so they run here, never in the worker thread. ``finished`` carries a RunOutcome,
-    failures included."""
+    methods (not lambdas) so they run here, never in the worker thread. ``completed`` carries a RunOutcome as
+    its result; Stop and Cancel both cancel the control's token (the run stops at its next batch and returns)."""
 
     started = Signal()
     batch_progress = Signal(dict)
@@ -132,13 +134,14 @@ class TrainingRunner(ThreadRunner):
     def paused(self) -> bool:
         return self.running and self.control.paused
 
-    def start(self, trainer: Trainer, epochs: int, extra_callbacks: list[Callback] | None = None) -> None:
+    def start(self, session: RunSession, extra_callbacks: list[Callback] | None = None) -> None:
+        """Train ``session`` up to its planned epoch count in the training thread."""
         if self.running:
             raise RuntimeError("a run is already in progress")
         # Collect garbage here, in the GUI thread, so dead Qt wrappers are finalized by the thread that owns
         # them rather than by a collection that happens to start in the training thread.
         gc.collect()
-        self.trainer = trainer
+        self.trainer = session.trainer
         self.control = TrainingControl()
         self.control.batch_delay = self.batch_delay
         bridge = BridgeCallback(self.control)
@@ -147,7 +150,8 @@ class TrainingRunner(ThreadRunner):
         self._bridge = bridge
         self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(min(self._switch_interval, RUN_SWITCH_INTERVAL))
-        self.start_job(partial(_train, trainer, epochs, self.control, [bridge, *(extra_callbacks or [])]), companions=[bridge])
+        self.start_job(partial(_train, session, self.control, [bridge, *(extra_callbacks or [])]), companions=[bridge],
+                       token=self.control.token)
         self.started.emit()
 
     # ------------------------------------------------------------------ controls (GUI thread)
@@ -161,10 +165,6 @@ class TrainingRunner(ThreadRunner):
         self.control.step(1)
 
     def stop(self) -> None:
-        self.control.request_stop()
-
-    def cancel(self) -> None:
-        super().cancel()
         self.control.request_stop()
 
     def set_batch_delay(self, seconds: float) -> None:
@@ -187,9 +187,6 @@ class TrainingRunner(ThreadRunner):
     @Slot(dict)
     def _on_epoch(self, metrics: dict[str, float]) -> None:
         self.epoch_finished.emit(metrics)
-
-    def _deliver_failure(self, message: str) -> None:
-        self.finished.emit(RunOutcome(None, error=message))
 
     def _joined(self) -> None:
         self._bridge = None

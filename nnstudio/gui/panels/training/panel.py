@@ -8,8 +8,6 @@ in progress can change, while it is paused, and those edits reach the trainer be
 from __future__ import annotations
 
 import math
-from collections import deque
-from functools import partial
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
@@ -29,18 +27,14 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.base.errors import NNStudioError, ShapeError
 from nnstudio.core.training.callbacks import best_epoch
-from nnstudio.core.training.config import TrainSpec, setting
-from nnstudio.core.training.engine import (
-    COMPLETED,
-    DIVERGED,
-    EARLY_STOPPED,
-    Trainer,
-    new_model,
-    settings_problem,
-)
+from nnstudio.core.training.config import TrainSpec
+from nnstudio.core.training.engine import COMPLETED, DIVERGED, Trainer, settings_problem
+from nnstudio.core.workspace.checkpoints import folder_for
+from nnstudio.core.workspace.run_session import RunSession
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.dialogs import show_error
-from nnstudio.gui.panels.training.settings import TrainingSettingsForm, editor_for
+from nnstudio.gui.panels.training.run_view import LiveEditsBox, RateMeter, checkpoint_box, outcome_texts
+from nnstudio.gui.panels.training.settings import TrainingSettingsForm
 from nnstudio.gui.training_runner import RunOutcome, TrainingRunner
 from nnstudio.gui.widgets.live_plot import LivePlot
 from nnstudio.gui.widgets.param_form import CheckedSpinBox, RefusalNote
@@ -51,7 +45,6 @@ SPEEDS = (0.0, 0.002, 0.01, 0.03, 0.1, 0.3, 1.0)
 # the GIL) then leaves the training thread alone almost all the time (see bench/train_throughput.py).
 PLOT_FPS = 5
 SMOOTHING = 0.1  # weight of the newest batch in the smoothed per-batch loss
-RATE_WINDOW = 3.0  # seconds of recent progress the samples/s figure averages over
 TRAIN_TIP = "Train a new run from fresh weights (Ctrl+T)"
 
 
@@ -65,15 +58,15 @@ class TrainingPanel(QWidget):
         self.runner = TrainingRunner(self)
         self.runner.epoch_finished.connect(self._on_epoch)
         self.runner.batch_progress.connect(self._on_batch)
-        self.runner.finished.connect(self._on_finished)
+        self.runner.completed.connect(lambda c: self._on_finished(c.result if c.exception is None else RunOutcome(None, error=c.error)))
         self.run_finished.connect(ctx.run_finished)  # the tabs that keep runs listen there
-        self.trainer: Trainer | None = None  # the current run; Continue trains it further
+        self.session: RunSession | None = None  # the current run; Continue trains it further
         self.run_spec: TrainSpec | None = None  # the frozen settings of the current run
         self.history: dict[str, list[float]] = {}  # what the curves show, from the run's epoch signals
         self.batch_losses: list[float] = []  # every batch loss of the run, for the smoothed curve
         self._smoothed: float | None = None
         self._progress_base = 0  # batches done before the current fit call (Continue)
-        self._rate_points: deque[tuple[float, int]] = deque()
+        self._rate = RateMeter()
         self._problem: str | None = None
         self.best_epoch = 0
         self._shown_paused = False
@@ -110,6 +103,9 @@ class TrainingPanel(QWidget):
         self.continue_epochs.setValue(5)
         self.continue_epochs.setSuffix(" more epochs")
         self.continue_epochs.setToolTip("How many epochs Continue adds to the current run")
+        self.checkpoint_every = checkpoint_box()
+        self.checkpoint_every.setToolTip("Every N epochs, save the run's whole state beside the project file, so an "
+                                         "interrupted run can go on with File > Resume from Checkpoint… (0: off)")
         self.pause_button = button("Pause", "pauseButton", "Pause after the current batch", self.pause_training)
         self.resume_button = button("Resume", "resumeButton", "Carry on from where the run paused", self.resume_training)
         self.step_button = button("Step", "stepButton", "Train exactly one batch, then pause", self.step_training)
@@ -140,25 +136,13 @@ class TrainingPanel(QWidget):
         speed_row.addWidget(self.speed)
         speed_row.addWidget(self.speed_label)
         speed_row.addStretch(1)
+        speed_row.addWidget(self.checkpoint_every)
         speed_row.addWidget(self.log_scale)
 
         # While paused: this run's learning rate and regularization.
-        self.live_box = QFrame()
-        self.live_box.setObjectName("liveEdits")
-        self.live_box.setFrameShape(QFrame.Shape.StyledPanel)
-        live = QHBoxLayout(self.live_box)
-        live.setContentsMargins(8, 2, 8, 2)
-        self.live_lr = editor_for(setting("lr"), 1e-3)
-        self.live_l2 = editor_for(setting("weight_decay"), 0.0)
-        self.live_l1 = editor_for(setting("l1"), 0.0)
-        self.live_apply = button("Apply to this run", "applyLiveButton", "Use these values from the next batch on", self.apply_live_edits)
-        live.addWidget(QLabel("This run (while paused):"))
-        for label, w in (("learning rate", self.live_lr), ("L2", self.live_l2), ("L1", self.live_l1)):
-            live.addWidget(QLabel(label))
-            w.setMinimumWidth(80)
-            live.addWidget(w)
-        live.addWidget(self.live_apply)
-        live.addStretch(1)
+        self.live_box = LiveEditsBox(self.apply_live_edits)
+        self.live_lr, self.live_l2, self.live_l1 = self.live_box.lr, self.live_box.l2, self.live_box.l1
+        self.live_apply = self.live_box.apply_button
 
         self.frozen_note = QLabel()
         self.frozen_note.setObjectName("frozenNote")
@@ -168,7 +152,7 @@ class TrainingPanel(QWidget):
         # Why a number typed here (Continue's epochs, the paused run's values) was refused.
         self.refusal_note = RefusalNote()
         self.refusal_note.setObjectName("trainingRefusal")
-        for box in (self.continue_epochs, self.live_lr, self.live_l2, self.live_l1):
+        for box in (self.continue_epochs, self.checkpoint_every, self.live_lr, self.live_l2, self.live_l1):
             self.refusal_note.watch(box)
         self.refusal_note.shown.connect(self._show_refusal)
         self.settings_form.refused.connect(self._show_refusal)  # the form's groups show it beside the field
@@ -310,10 +294,11 @@ class TrainingPanel(QWidget):
     def _update_buttons(self) -> None:
         running = self.runner.running
         paused = self._shown_paused = self.runner.paused
-        has_run = self.trainer is not None or bool(self.ctx.document.project.weights)
+        has_run = self.session is not None or bool(self.ctx.document.project.weights)
         self.train_button.setEnabled(not running and self._problem is None)
         self.continue_button.setEnabled(not running and has_run)
         self.continue_epochs.setEnabled(not running)
+        self.checkpoint_every.setEnabled(not running)
         self.pause_button.setEnabled(running and not paused)
         self.resume_button.setEnabled(running and paused)
         self.step_button.setEnabled(running)
@@ -335,6 +320,10 @@ class TrainingPanel(QWidget):
         self.loss_plot.set_log_y(on)
 
     # ------------------------------------------------------------------ run
+    @property
+    def trainer(self) -> Trainer | None:
+        return self.session.trainer if self.session is not None else None
+
     @Slot()
     def start_training(self) -> None:
         """Train: a new run from fresh weights on a frozen copy of the settings."""
@@ -347,53 +336,79 @@ class TrainingPanel(QWidget):
         document = self.ctx.document
         try:
             bundle = document.bundle()
-            built = document.built()
-            spec = document.project.training.copy()
-            trainer = Trainer(new_model(built.module, spec.seed), bundle, spec)
+            session = RunSession.fresh(document.project, document.base_dir, bundle=bundle, module=document.fresh_model())
         except NNStudioError as exc:
             show_error(self, "Cannot start training", exc)
             return
         self._forget_run()
-        self._launch(trainer, spec.epochs, f"Training {document.project.architecture.name} on {bundle.description}")
+        self._launch(session, f"Training {document.project.architecture.name} on {bundle.description}")
 
     @Slot()
     def continue_training(self) -> None:
         """Continue: more epochs on the current run, or on the project's saved weights."""
         if self.runner.running:
             return
-        trainer = self.trainer
-        if trainer is None:
-            document = self.ctx.document
+        more, session, document = self.continue_epochs.value(), self.session, self.ctx.document
+        if session is None:
             try:
                 model = document.trained_model()
                 if model is None:
                     return
-                trainer = Trainer(model.train(), document.bundle(), document.project.training.copy())
+                session = RunSession.continue_saved(document.project, document.base_dir, epochs=more,
+                                                    bundle=document.bundle(), module=model)
             except NNStudioError as exc:
                 show_error(self, "Cannot continue training", exc)
                 return
-            trainer.adopt_history(document.project.history)
             self._forget_run()
             self._show_saved_history()
-        self._launch(trainer, self.continue_epochs.value(), f"Continuing for {self.continue_epochs.value()} more epochs")
+        else:
+            session.target_epochs = session.trainer.epochs_done + more
+        self._launch(session, f"Continuing for {more} more epochs")
 
-    def _launch(self, trainer: Trainer, epochs: int, message: str) -> None:
-        self.trainer = trainer
+    def resume_checkpoint(self) -> bool:
+        """File > Resume from Checkpoint…: carry on the open project's interrupted run from its last checkpoint."""
+        document = self.ctx.document
+        if self.runner.running:
+            return False
+        try:
+            if document.path is None:
+                raise NNStudioError("The project has no file yet, so it has no checkpoints; open the project whose run "
+                                    "you want to resume")
+            session = RunSession.resume(document.project, folder_for(document.path), document.base_dir,
+                                        bundle=document.bundle(), module=document.fresh_model())
+        except NNStudioError as exc:
+            show_error(self, "Cannot resume from the checkpoint", exc)
+            return False
+        self._forget_run()
+        self._show_saved_history(session.trainer.history)
+        done, target = session.trainer.epochs_done, session.target_epochs
+        self._launch(session, f"Resuming from the checkpoint of epoch {done}: epochs {done + 1} to {target}")
+        return True
+
+    def _launch(self, session: RunSession, message: str) -> None:
+        self.session, trainer = session, session.trainer
+        epochs = session.target_epochs - trainer.epochs_done
+        every, path = self.checkpoint_every.value(), self.ctx.document.path
+        if every and session.checkpoint_folder is None:
+            if path is None:
+                message += ". No checkpoints: save the project first, they are kept beside its file"
+            else:
+                session.checkpoint_into(folder_for(path), every)
         self.run_spec = trainer.spec.copy()
         batches = -(-len(trainer.bundle.train) // trainer.spec.batch_size)
         self._progress_base = trainer.epochs_done * batches
         self.progress.setRange(0, max(1, epochs * batches))
         self.progress.setValue(0)
         self.progress.setFormat("Starting…")
-        self._rate_points.clear()
+        self._rate.clear()
         self.counters.setText("")
         self.metric_plot.setTitle("Accuracy" if trainer.metric_name == "accuracy" else "RMSE", color="#333", size="11pt")
         self.metric_plot.setLabel("left", trainer.metric_name if trainer.metric_name == "accuracy" else "RMSE")
         for plot in (self.loss_plot, self.metric_plot):
-            plot.set_x_extent(0, trainer.epochs_done + epochs)  # the whole run's width from its first batch
+            plot.set_x_extent(0, session.target_epochs)  # the whole run's width from its first batch
         self._set_live_values(trainer.spec)
         self.status.setText(message)
-        self.runner.start(trainer, epochs, self.ctx.run_callbacks(trainer))
+        self.runner.start(session, self.ctx.run_callbacks(trainer))
         self._update_buttons()
         self._update_frozen_note()
 
@@ -401,7 +416,7 @@ class TrainingPanel(QWidget):
     def pause_training(self) -> None:
         if self.runner.running:
             self.runner.pause()
-            self._rate_points.clear()
+            self._rate.clear()
             self.status.setText("Paused after the current batch. You may change this run's learning rate and "
                                 "regularization, then Resume or Step.")
             self._update_buttons()
@@ -409,7 +424,7 @@ class TrainingPanel(QWidget):
     @Slot()
     def resume_training(self) -> None:
         if self.runner.running:
-            self._rate_points.clear()
+            self._rate.clear()
             self.runner.resume()
             self.status.setText("Training…")
             self._update_buttons()
@@ -417,7 +432,7 @@ class TrainingPanel(QWidget):
     @Slot()
     def step_training(self) -> None:
         if self.runner.running:
-            self._rate_points.clear()
+            self._rate.clear()
             self.runner.step()
             self.status.setText("One batch, then paused.")
             self._update_buttons()
@@ -445,11 +460,11 @@ class TrainingPanel(QWidget):
     @Slot()
     def apply_live_edits(self) -> None:
         """Send the paused run its new learning rate and regularization (applied between two batches)."""
-        trainer = self.trainer
-        if trainer is None or not self.runner.paused:
+        session = self.session
+        if session is None or not self.runner.paused:
             return
         lr, l2, l1 = self.live_lr.value(), self.live_l2.value(), self.live_l1.value()
-        self.runner.apply(partial(_change_run, trainer, lr, l2, l1))
+        self.runner.apply(session.change(lr, l2, l1))
         if self.run_spec is not None:
             self.run_spec.lr, self.run_spec.weight_decay, self.run_spec.l1 = lr, l2, l1
         self.status.setText(f"This run continues with learning rate {lr:g}, L2 {l2:g}, L1 {l1:g}. Resume or Step.")
@@ -459,7 +474,7 @@ class TrainingPanel(QWidget):
             editor.setValue(value)
 
     def _forget_run(self) -> None:
-        self.trainer = None
+        self.session = None
         self.run_spec = None
         self.history = {}
         self.batch_losses = []
@@ -472,15 +487,16 @@ class TrainingPanel(QWidget):
     def _weights_changed(self) -> None:
         """Weights replaced from elsewhere (a run restored on the Runs tab, imported weights): Continue must
         start from them, so the old run's trainer is dropped."""
-        if self._publishing or self.runner.running or self.trainer is None:
+        if self._publishing or self.runner.running or self.session is None:
             return
         self._forget_run()
         self._show_saved_history()
         self._update_buttons()
 
-    def _show_saved_history(self) -> None:
-        """Draw a loaded project's recorded history (so Continue picks up visibly where it ended)."""
-        history = self.ctx.document.project.history
+    def _show_saved_history(self, history: dict[str, list[float]] | None = None) -> None:
+        """Draw a loaded project's recorded history, or a resumed checkpoint's (so the run picks up visibly where
+        it ended)."""
+        history = self.ctx.document.project.history if history is None else history
         for i in range(len(history.get("epoch", []))):
             self._plot_epoch({k: v[i] for k, v in history.items() if i < len(v)})
 
@@ -509,22 +525,12 @@ class TrainingPanel(QWidget):
             self._update_buttons()
 
     def _update_rate(self, info: dict, done: int) -> None:
-        now, samples = info["time"], info["samples_seen"]
-        points = self._rate_points
-        points.append((now, samples))
-        while len(points) > 2 and now - points[0][0] > RATE_WINDOW:
-            points.popleft()
+        batch_size = self.run_spec.batch_size if self.run_spec else 1
+        text = self._rate.add(info["time"], info["samples_seen"], (self.progress.maximum() - done) * batch_size)
         if self.runner.paused:
             self.counters.setText("paused")
-            return
-        if len(points) < 2 or points[-1][0] <= points[0][0]:
-            return
-        rate = (points[-1][1] - points[0][1]) / (points[-1][0] - points[0][0])
-        if rate <= 0:
-            return
-        batch_size = self.run_spec.batch_size if self.run_spec else 1
-        left = (self.progress.maximum() - done) * batch_size / rate
-        self.counters.setText(f"{rate:,.0f} samples/s · {format_duration(left)} left")
+        elif text is not None:
+            self.counters.setText(text)
 
     @Slot(dict)
     def _on_epoch(self, metrics: dict) -> None:
@@ -556,7 +562,7 @@ class TrainingPanel(QWidget):
         self.metric_plot.refit()
         self.counters.setText("")
         if outcome.result is None:
-            self.trainer = None
+            self.session = None
             self.progress.setFormat("Failed")
             self.status.setText(outcome.error)
             show_error(self, "Training failed", outcome.error)
@@ -567,19 +573,13 @@ class TrainingPanel(QWidget):
                 self.ctx.document.set_trained(outcome.weights or {}, outcome.history)
             finally:
                 self._publishing = False
-            epochs = f"{result.epochs} epoch{'s' if result.epochs != 1 else ''}"
             if result.status == COMPLETED:
                 self.progress.setValue(self.progress.maximum())
-                self.progress.setFormat(f"Done: {epochs} in {result.seconds:.1f} s")
-                best = f" The best validation result was in epoch {result.best_epoch}." if result.best_epoch else ""
-                self.status.setText(f"Finished {epochs}.{best} Continue adds more epochs to this run."
-                                    + (f" {result.warning}" if result.warning else ""))
-            else:
-                label = "Early stopped" if result.status == EARLY_STOPPED else result.status.capitalize()
-                self.progress.setFormat(f"{label} after {epochs}")
-                self.status.setText(result.message)
-                if result.status == DIVERGED:
-                    show_error(self, "Training diverged", result.message)
+            progress, status = outcome_texts(result)
+            self.progress.setFormat(progress)
+            self.status.setText(status)
+            if result.status == DIVERGED:
+                show_error(self, "Training diverged", result.message)
         self._update_buttons()
         self._update_train_enabled()
         self._update_frozen_note()
@@ -587,28 +587,4 @@ class TrainingPanel(QWidget):
 
     def shutdown(self, timeout_ms: int = 30_000) -> bool:
         return self.runner.shutdown(timeout_ms)
-
-
-def _change_run(trainer: Trainer, lr: float, weight_decay: float, l1: float) -> None:
-    """Runs in the training thread between two batches: all three values change together."""
-    trainer.set_regularization(weight_decay, l1)
-    trainer.set_lr(lr)
-
-
-def format_duration(seconds: float) -> str:
-    if not math.isfinite(seconds) or seconds < 0:
-        return "—"
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes}:{seconds:02d} min"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d} h"
-
-
-def trainer_batches(trainer: Trainer) -> int:
-    n = len(trainer.bundle.train)
-    return -(-n // trainer.spec.batch_size)
 
