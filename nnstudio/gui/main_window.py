@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # the panels themselves are imported when their tab is first 
     from nnstudio.gui.panels.evaluation import EvaluationPanel
     from nnstudio.gui.panels.inside import InsidePanel
     from nnstudio.gui.panels.interpret import InterpretPanel
+    from nnstudio.gui.panels.playground.panel import PlaygroundPanel
     from nnstudio.gui.panels.runs import RunsPanel
     from nnstudio.gui.panels.training.panel import TrainingPanel
 
@@ -59,6 +60,8 @@ TABS = (
         "nnstudio.gui.panels.runs:RunsPanel"),
     Tab("evaluation", "Evaluation", "How good is the trained network?", "nnstudio.gui.panels.evaluation:EvaluationPanel"),
     Tab("interpret", "Interpretability", "Why did the network decide that?", "nnstudio.gui.panels.interpret:InterpretPanel"),
+    Tab("playground", "Playground", "Data, network, every neuron and the boundary on one screen, learning live",
+        "nnstudio.gui.panels.playground.panel:PlaygroundPanel"),
 )
 # Tabs that watch every run through callbacks or its outcome: built (if not yet) when a run starts.
 RUN_WATCHERS = ("runs", "inside", "interpret")
@@ -99,6 +102,8 @@ class MainWindow(QMainWindow):
         self.ctx.run_starting.connect(self._build_run_watchers)
         self.ctx.example_sent.connect(self._example_before_interpret_built)
         self.document.project_replaced.connect(self._data_tab_if_data_missing)
+        self.document.project_replaced.connect(self._place_playground)
+        self._place_playground()
         self.setCentralWidget(self.tabs)
         self.ctx.show_tab_requested.connect(self.show_tab)
         self.ctx.status_message.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
@@ -122,6 +127,7 @@ class MainWindow(QMainWindow):
     runs_panel: TabPanel[RunsPanel] = TabPanel("runs")
     evaluation_panel: TabPanel[EvaluationPanel] = TabPanel("evaluation")
     interpret_panel: TabPanel[InterpretPanel] = TabPanel("interpret")
+    playground_panel: TabPanel[PlaygroundPanel] = TabPanel("playground")
 
     def _create_panel(self, tab: Tab) -> QWidget:
         """Import and build one tab's panel (the plotting tabs pull in pyqtgraph: only when needed)."""
@@ -157,6 +163,16 @@ class MainWindow(QMainWindow):
             self.data_panel.source.point_to_missing_file()
         except NNStudioError:
             pass  # other data problems are shown where the data is used
+
+    @Slot()
+    def _place_playground(self) -> None:
+        """The Playground is the first tab for data of one or two input columns, else the last."""
+        from nnstudio.core.playground.data import fits_playground
+
+        index = next(i for i in range(self.tabs.count()) if self.tabs.tabText(i) == "Playground")
+        wanted = 0 if fits_playground(self.document.project.data, self.document.current_prepared) else self.tabs.count() - 1
+        if index != wanted:
+            self.tabs.tabBar().moveTab(index, wanted)
 
     def build_remaining_panels(self, then: Callable[[], None] | None = None) -> None:
         """Build the tabs not opened yet, one per event-loop turn (the window stays responsive meanwhile and
@@ -217,7 +233,8 @@ class MainWindow(QMainWindow):
 
         self.view_menu = bar.addMenu("&View")
         for i in range(self.tabs.count()):
-            action = self._action(self.tabs.tabText(i), lambda _=False, i=i: self.tabs.setCurrentIndex(i), f"Alt+{i + 1}")
+            tab = TABS[i]  # by name: the Playground tab moves (see _place_playground)
+            action = self._action(tab.title, lambda _=False, name=tab.name: self.show_tab(name), f"Alt+{i + 1}")
             self.view_menu.addAction(action)
 
         help_menu = bar.addMenu("&Help")

@@ -20,6 +20,8 @@ MAX_PRODUCT_FEATURES = 30  # pair products grow with the square of the columns: 
         Param("products", bool, True, "Add x_i·x_j for every pair of features."),
         Param("sines", bool, False, "Add sin(x) for every feature."),
         Param("keep_original", bool, True, "Keep the original features as well."),
+        Param("keep", str, "", "Only these of the columns made, by name, separated by ',' (the Playground's feature "
+              "toggles); empty keeps them all."),
     ),
     help="""
 Adds new input columns computed from the old ones, as in TensorFlow Playground: x1², x2², x1·x2, sin(x1)…
@@ -37,7 +39,15 @@ class Construct(StepKind):
             )
         if not (p["squares"] or p["products"] or p["sines"] or p["keep_original"]):
             raise DataError("Construct features: every option is off, so no column would remain; turn at least one on")
-        return {}
+        wanted = [n.strip() for n in p["keep"].split(",") if n.strip()]
+        if not wanted:
+            return {}
+        made = cls.feature_names({**p, "keep": ""}, {}, names)
+        unknown = [n for n in wanted if n not in made]
+        if unknown:
+            raise DataError(f"Construct features: no column named '{unknown[0]}' is made (made: {', '.join(made)}); "
+                            "fix 'keep' or leave it empty to keep them all")
+        return {"keep": np.asarray([made.index(n) for n in wanted], dtype=np.int64)}
 
     @classmethod
     def transform(cls, p: dict[str, Any], state: State, x: np.ndarray) -> np.ndarray:
@@ -50,7 +60,8 @@ class Construct(StepKind):
             parts.append(x[:, i] * x[:, j])
         if p["sines"]:
             parts.append(np.sin(x))
-        return np.concatenate(parts, axis=1)
+        out = np.concatenate(parts, axis=1)
+        return out[:, state["keep"]] if "keep" in state else out
 
     @classmethod
     def feature_names(cls, p: dict[str, Any], state: State, names: list[str]) -> list[str]:
@@ -63,7 +74,7 @@ class Construct(StepKind):
             out += [f"{names[a]}·{names[b]}" for a, b in zip(i, j, strict=True)]
         if p["sines"]:
             out += [f"sin({n})" for n in names]
-        return out
+        return [out[i] for i in state["keep"]] if "keep" in state else out
 
 
 @PREPROCESSING.register(

@@ -1,0 +1,84 @@
+"""The Playground's training thread: the engine's ``Trainer.fit`` run open-ended through the shared
+:class:`~nnstudio.gui.threads.ThreadRunner`, paused, stepped and stopped with its :class:`TrainingControl`;
+frames arrive in the GUI thread through ``frame_ready``.
+
+Measured on the spiral benchmark (bench/playground.py), a worker thread beats timer-sliced steps in the
+GUI thread: the painting and the training overlap, and the 10 ms timer stays on time because the training
+thread gives the GIL up at every torch call.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+
+from nnstudio.core.base.errors import NNStudioError
+from nnstudio.core.playground.frames import Frame, FrameCallback
+from nnstudio.core.training.control import TrainingControl
+from nnstudio.core.training.engine import Trainer
+from nnstudio.gui.threads import ThreadRunner
+
+OPEN_ENDED = 1_000_000  # epochs: the Playground trains until paused, reset or closed
+
+
+class PlaygroundRunner(ThreadRunner):
+    frame_ready = Signal(object)  # Frame
+    run_failed = Signal(str)  # what went wrong, for the user
+
+    what = "The Playground"
+    thread_name = "nnstudio-playground"
+    holds_back_idle_work = False  # a parked Playground must not hold back start-up's tab building
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.control = TrainingControl()
+        self.callback: FrameCallback | None = None
+
+    def start(self, trainer: Trainer, callback: FrameCallback, playing: bool) -> None:
+        self.control = control = TrainingControl()
+        self.callback = callback
+        if not playing:
+            control.pause()
+        control.on_park = callback.emit  # Step and Pause show where the run stopped
+
+        def job(_token, report) -> None:
+            callback.sink = report
+            try:
+                trainer.fit(OPEN_ENDED, [callback], control)
+            except NNStudioError as exc:
+                report(exc)
+
+        self.start_job(job, token=control.token)
+
+    def cancel(self) -> None:
+        self.control.request_stop()
+        super().cancel()
+
+    def _on_progress(self, values: tuple[Any, ...]) -> None:
+        value = values[0] if values else None
+        if isinstance(value, Frame):
+            self.frame_ready.emit(value)
+        elif isinstance(value, Exception):
+            self.run_failed.emit(str(value))
+
+    def frame_shown(self) -> None:
+        if self.callback is not None:
+            self.callback.shown.set()
+
+    def play(self) -> None:
+        self.control.resume()
+
+    def pause(self) -> None:
+        self.control.pause()
+
+    def step(self) -> None:
+        self.control.step(1)
+
+    @property
+    def playing(self) -> bool:
+        return self.running and not self.control.paused
+
+    def between_batches(self, change) -> None:
+        """Run ``change`` in the training thread at the next batch boundary (at once while parked)."""
+        self.control.call_between_batches(change)
