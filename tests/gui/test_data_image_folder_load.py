@@ -48,7 +48,7 @@ def test_cancel_while_a_folder_loads_keeps_the_previous_data_and_says_so(qtbot, 
 
     def slow_chunk(paths: list[str], size: int, rgb: bool):
         entered.set()
-        gate.wait(10)  # a big folder on a slow disk: held until Cancel has been pressed
+        gate.wait(10)  # a big folder on a slow disk: held until the test lets it go on
         return real(paths, size, rgb)
 
     monkeypatch.setattr(image_folders, "decode_chunk", slow_chunk)
@@ -68,6 +68,17 @@ def test_cancel_while_a_folder_loads_keeps_the_previous_data_and_says_so(qtbot, 
     assert not widget.progress.isVisible() and not widget.cancel_button.isVisible()
     assert widget.apply_button.isEnabled()
 
+    entered.clear()
+    gate.clear()
+    try:  # loading again: the note of the cancelled load goes while the new one runs
+        widget.open_actions["image_folder"].trigger()
+        qtbot.waitUntil(entered.is_set, timeout=20_000)
+        assert "cancelled" not in widget.summary.text()
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: not widget.loader.running, timeout=20_000)
+    assert doc.bundle().input_shape == (1, 32, 32) and "12 images in 2 classes" in widget.summary.text()
+
 
 def test_the_summary_lists_unreadable_files_and_the_decoded_cache(qtbot, main_window, tmp_path):
     write_pngs(tmp_path / "shapes", {"circle": 6, "square": 6})
@@ -78,7 +89,7 @@ def test_the_summary_lists_unreadable_files_and_the_decoded_cache(qtbot, main_wi
     widget = data_tab(qtbot, main_window)
     unreadable = ("1 of 13 files is not a readable image and was left out: square/broken.png; delete or replace it "
                   "to use all files")
-    cached = "Read 12 decoded images from the cache .nnstudio-cache/shapes-8-grey-"
+    cached = "Read 12 images from the decoded cache beside the project (.nnstudio-cache/)"
     main_window.document.replace(load_project(tmp_path / "shapes.nnstudio"), tmp_path / "shapes.nnstudio")
     qtbot.waitUntil(lambda: unreadable in widget.summary.text(), timeout=20_000)
     assert cached not in widget.summary.text()  # decoded the first time

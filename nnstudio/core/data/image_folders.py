@@ -317,8 +317,8 @@ def read_image_folder(
     cached = read_cache(where, key, classes, len(entries), size, rgb) if where is not None and where.is_file() else None
     if cached is not None:
         images, y, bad = cached
-        shown = where.relative_to(cache_dir).as_posix()
-        notes.append(f"Read {len(y):,} decoded images from the cache {shown} (the folder is unchanged since it was written)")
+        notes.append(f"Read {len(y):,} images from the decoded cache beside the project ({CACHE_DIR}/): the folder "
+                     f"is unchanged since they were decoded")
     else:
         start = time.perf_counter()
         images, failed = decode_files([str(folder / f.rel) for f in entries], size, rgb, token, workers)

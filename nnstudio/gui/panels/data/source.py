@@ -494,6 +494,8 @@ class DataSourceWidget(QWidget):
         self.load_failed.emit(message)
 
     def _set_busy(self, busy: bool) -> None:
+        if busy:
+            self.refresh_summary()  # a note of the last load (it was cancelled) must not stand beside the next one
         self.progress.setRange(0, 0)
         self.progress.setVisible(busy)
         self.cancel_button.setVisible(busy)
