@@ -9,6 +9,7 @@ import torch
 from PySide6.QtCore import QPoint, Qt
 
 from nnstudio.core.arch.adapt import needed_outputs
+from nnstudio.core.arch.spec import layer
 from nnstudio.core.data.assemble import prepare
 from nnstudio.core.data.spec import DataSpec, SplitSpec
 from nnstudio.core.playground.graph import starter_architecture
@@ -180,3 +181,38 @@ def test_a_typed_weight_reaches_the_model_and_every_picture(main_window, qtbot):
     assert panel.generation == generation  # the other weights were kept: no reset
     assert not np.array_equal(before, graph.node_at(0, unit).colours)
     assert frame.weights[layer][unit, source] == np.float32(2.5)
+
+
+def test_a_feature_toggle_is_the_project_s_data_for_every_tab(main_window, qtbot):
+    panel = open_playground(main_window, qtbot)
+    square = panel.graph_view.feature_nodes[panel.features.index("x1²")]
+    assert not square.enabled_input
+    qtbot.mouseClick(square, Qt.MouseButton.LeftButton)
+    wait_frame(qtbot, panel, lambda f: f.weights[0].shape[1] == 3)
+    assert main_window.document.bundle().feature_names == ["x1", "x2", "x1²"]  # what Data, Training and export read
+    assert main_window.document.project.architecture.layers[0].params["in_features"] == 3  # the network followed
+    assert panel.graph_view.feature_nodes[panel.features.index("x1²")].enabled_input
+
+
+def test_a_network_it_cannot_draw_says_why_and_offers_the_inside_tab(main_window, qtbot):
+    panel = open_playground(main_window, qtbot)
+    arch = main_window.document.project.architecture.copy()
+    arch.layers.insert(1, layer("layernorm"))
+    arch.layers.insert(1, layer("relu"))  # two activations in a row
+    main_window.document.set_architecture(arch)
+    qtbot.waitUntil(lambda: panel.pages.currentWidget() is panel.refusal, timeout=WAIT_MS)
+    assert panel.refusal.text.text().startswith(
+        "<b>The Playground draws one activation per layer; layer 4 is a Tanh right after a ReLU.</b>")
+    assert not panel.runner.running and not panel.top.isVisible()
+    qtbot.mouseClick(panel.refusal.inside, Qt.MouseButton.LeftButton)
+    assert main_window.tabs.currentWidget() is main_window.inside_panel
+
+
+def test_a_wide_layer_shows_its_64_most_active_neurons_and_scrolls(main_window, qtbot):
+    panel = open_playground(main_window, qtbot, units=(100,))
+    nodes = panel.graph_view.columns[0]
+    assert len(nodes) == 64 and "100 neurons (top 64)" in panel.graph_view.headers[0].label.text()
+    values = panel.frame.neurons[0]
+    activity = np.abs(values.reshape(100, -1)).mean(axis=1)
+    assert sorted(n.unit for n in nodes) == sorted(np.argsort(-activity)[:64].tolist())
+    assert panel.graph_view.minimumHeight() > panel.scroll.viewport().height()  # the graph scrolls

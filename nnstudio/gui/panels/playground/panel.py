@@ -54,15 +54,21 @@ class Offer(QWidget):
         self.text = QLabel()
         self.text.setWordWrap(True)
         self.text.setObjectName("playgroundOfferText")
+        self.text.setStyleSheet("font-size: 14px;")
+        self.text.setMaximumWidth(900)
+        title = QLabel("<h2>Playground</h2>")
         row = QHBoxLayout()
         for source in OFFERED:
             button = QPushButton(DATASETS.get(source).title)
             button.setObjectName(f"offer_{source}")
+            button.setMinimumSize(120, 44)
             button.clicked.connect(lambda _=False, s=source: self.picked.emit(s))
             row.addWidget(button)
         row.addStretch(1)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(40, 20, 40, 20)
         layout.addStretch(1)
+        layout.addWidget(title)
         layout.addWidget(self.text)
         layout.addLayout(row)
         layout.addStretch(2)
@@ -76,6 +82,8 @@ class Refusal(QWidget):
         self.text = QLabel()
         self.text.setWordWrap(True)
         self.text.setObjectName("playgroundRefusal")
+        self.text.setStyleSheet("font-size: 14px;")
+        self.text.setMaximumWidth(900)
         self.inside = QPushButton("Open the Inside tab")
         self.inside.setObjectName("playgroundOpenInside")
         self.starter = QPushButton("Start from a Playground network")
@@ -86,7 +94,9 @@ class Refusal(QWidget):
         row.addWidget(self.starter)
         row.addStretch(1)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(40, 20, 40, 20)
         layout.addStretch(1)
+        layout.addWidget(QLabel("<h2>Playground</h2>"))
         layout.addWidget(self.text)
         layout.addLayout(row)
         layout.addStretch(2)
@@ -258,13 +268,13 @@ class PlaygroundPanel(QWidget):
         except pgraph.NotDrawable as exc:
             self.refusal.text.setText(f"<b>{exc}.</b><br>The Inside tab shows any network's neurons and boundaries "
                                       "while it trains.")
-            self.pages.setCurrentWidget(self.refusal)
+            self._page(self.refusal)
             return
         except NNStudioError as exc:
-            self.pages.setCurrentWidget(self.main_page)
+            self._page(self.main_page)
             self._say(str(exc))
             return
-        self.pages.setCurrentWidget(self.main_page)
+        self._page(self.main_page)
         self._say("")
         self._show_controls()
         bundle = self.prepared.bundle
@@ -364,7 +374,12 @@ class PlaygroundPanel(QWidget):
 
     def _offer(self, text: str) -> None:
         self.offer.text.setText(text)
-        self.pages.setCurrentWidget(self.offer)
+        self._page(self.offer)
+
+    def _page(self, page: QWidget) -> None:
+        """Show ``page``; the top bar only with the network (elsewhere its values would be stale)."""
+        self.pages.setCurrentWidget(page)
+        self.top.setVisible(page is self.main_page)
 
     def _training(self):
         return self.document.project.training
