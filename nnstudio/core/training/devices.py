@@ -38,6 +38,17 @@ def precision_problem(precision: str, device: torch.device) -> str | None:
             "set precision to fp32, or choose device 'cuda' on a machine with an NVIDIA GPU")
 
 
+def setting_problem(precision: str, device_name: str) -> str | None:
+    """:func:`precision_problem` for the device a setting names, before any run (the Training tab's note)."""
+    if precision == "fp32":
+        return None
+    try:
+        device = resolve_device(device_name)
+    except TrainingError as exc:  # the device itself is missing here: that is the problem to tell
+        return str(exc)
+    return precision_problem(precision, device)
+
+
 class Precision:
     """The arithmetic of training steps: plain fp32, or autocast to bf16/fp16 (fp16 with a gradient scaler,
     because its small range turns small gradients into zeros unless the loss is scaled up first)."""

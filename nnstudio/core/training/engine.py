@@ -18,7 +18,7 @@ from nnstudio.core.training import distributed
 from nnstudio.core.training.callbacks import Callback, EarlyStopping, best_epoch
 from nnstudio.core.training.config import TrainSpec
 from nnstudio.core.training.control import TrainingControl
-from nnstudio.core.training.devices import Precision, resolve_device
+from nnstudio.core.training.devices import Precision, resolve_device, setting_problem
 from nnstudio.core.training.schedules import SCHEDULES, make_schedule
 from nnstudio.core.training.state import COMPLETED, DIVERGED, EARLY_STOPPED, STOPPED, RunResult, TrainingState
 from nnstudio.core.training.verdict import no_better_than_guessing
@@ -80,6 +80,9 @@ def settings_problem(spec: TrainSpec, bundle: DataBundle, n_outputs: int) -> str
     spec.schedule_params = SCHEDULES.get(spec.schedule).validate(spec.schedule_params, "training.schedule_params")
     if bundle.problem:  # NaN/inf left after preprocessing: bad data, not a learning-rate problem
         return bundle.problem
+    problem = setting_problem(spec.precision, spec.device)  # mixed precision needs a CUDA GPU
+    if problem:
+        return problem
     problem = batch_problem(spec.batch_size, len(bundle.train))
     if problem:  # told before Train is pressed, next to the button
         return problem
@@ -303,8 +306,8 @@ class Trainer:
                     hook(state)
         except NNStudioError:
             raise
-        except RuntimeError as exc:
-            raise TrainingError(f"Training failed: {exc}") from None
+        except RuntimeError as exc:  # under torchrun, a peer's failure shows here as a broken collective
+            raise TrainingError(distributed.peer_failure(exc) or f"Training failed: {exc}") from None
         self.seconds += time.perf_counter() - started
         if status == COMPLETED and (control.stop_requested or state.stop_reason):
             status = STOPPED

@@ -206,7 +206,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Batches and epochs", ("batch_size", "epochs")),
     ("Regularization", ("weight_decay", "l1", "grad_clip")),
     ("Early stopping", ("early_stopping", "monitor", "patience", "min_delta", "restore_best")),
-    ("Reproducibility and hardware", ("seed", "device")),
+    ("Reproducibility and hardware", ("seed", "device", "precision")),
 )
 
 
