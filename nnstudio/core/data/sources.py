@@ -352,7 +352,7 @@ def csv_table(p: dict[str, Any], seed: int, base_dir: Path | None = None) -> Raw
     target = p["target"].strip() or table.columns[-1].name
     return RawDataset(
         d["x"], d["y"], d["task"], d["class_names"], d["feature_names"],
-        f"{table.name}: {table.n_rows} rows, {len(d['feature_names'])} features, predicting '{target}'.",
+        f"{table.name}: {table.n_rows:,} rows, {len(d['feature_names'])} features, predicting '{target}'.",
         meta=d["meta"],
     )
 

@@ -40,6 +40,7 @@ TABLE_COLUMNS = 60  # wider tables (flattened images) show their first columns o
 GRID_IMAGES = 32
 SEQUENCES = 6
 TRACE_ROWS = 600  # before/after views trace at most this many training examples
+SCATTER_POINTS = 20_000  # a bigger table's scatter shows a seeded sample (a million points take seconds to draw)
 
 
 def data_kind(prepared: PreparedData) -> str:
@@ -362,8 +363,12 @@ class DataPreview(QTabWidget):
             xy = np.stack([x[:, i], x[:, j]], 1).astype(np.float64)
             axes = (names[i] if i < len(names) else "x", names[j] if j < len(names) else "y")
         labels = y.astype(np.int64) if is_class else np.full(len(y), -1)
+        shown = f"{len(xy):,} points"
+        if len(xy) > SCATTER_POINTS:
+            rows = np.sort(np.random.default_rng(0).choice(len(xy), SCATTER_POINTS, replace=False))
+            xy, labels, shown = xy[rows], labels[rows], f"{SCATTER_POINTS:,} of {len(y):,} points"
         self.canvas.set_points(np.nan_to_num(xy), labels, raw.class_names if is_class else [], axes)
-        self.canvas.plotItem.setTitle(f"{'Training split, prepared' if prepared_view else 'All examples as loaded'}: {len(xy)} points")
+        self.canvas.plotItem.setTitle(f"{'Training split, prepared' if prepared_view else 'All examples as loaded'}: {shown}")
 
     def set_drawing(self, on: bool) -> None:
         if on and self.prepared is not None and not self.prepared.raw.meta.get("drawn"):
