@@ -63,7 +63,7 @@ def test_training_then_evaluating_shows_the_values_and_plots(qtbot, main_window)
     panel = main_window.evaluation_panel
     training = main_window.training_panel
     main_window.show_tab("evaluation")
-    qtbot.waitUntil(lambda: not panel._stale)
+    qtbot.waitUntil(lambda: not panel.watch.stale)
     assert "No trained weights" in panel.status.text()
     assert not panel.evaluate_button.isEnabled()
     training.epochs.setValue(2)

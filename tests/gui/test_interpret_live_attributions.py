@@ -23,7 +23,7 @@ def test_live_gradcam_refreshes_once_per_epoch_during_training(main_window, qtbo
     window.document.replace(_cnn_project(3))
     interpret = window.interpret_panel
     window.tabs.setCurrentWidget(interpret)
-    qtbot.waitUntil(lambda: not interpret._dirty)
+    qtbot.waitUntil(lambda: not interpret.watch.stale)
     live = interpret.live_view
     interpret.modes.setCurrentWidget(live)
     live.method.setCurrentIndex(live.method.findData("gradcam"))

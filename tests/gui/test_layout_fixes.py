@@ -41,7 +41,7 @@ def test_method_pane_keeps_the_layer_combo_and_help_inside_its_scroll_area(qtbot
     main_window.new_from_template("small_cnn")
     panel = main_window.interpret_panel
     main_window.tabs.setCurrentWidget(panel)
-    qtbot.waitUntil(lambda: panel.isVisible() and not panel._dirty, timeout=60_000)
+    qtbot.waitUntil(lambda: panel.isVisible() and not panel.watch.stale, timeout=60_000)
     panel.method_form.set_method("gradcam")
     qtbot.wait(300)  # the new form's layout settles
     scroll = panel.method_form.parent()
@@ -58,10 +58,10 @@ def test_method_pane_keeps_the_layer_combo_and_help_inside_its_scroll_area(qtbot
 def test_colours_and_opacity_only_where_there_is_a_heatmap(qtbot, main_window):
     panel = main_window.interpret_panel
     main_window.tabs.setCurrentWidget(panel)
-    qtbot.waitUntil(lambda: panel.isVisible() and not panel._dirty, timeout=60_000)
+    qtbot.waitUntil(lambda: panel.isVisible() and not panel.watch.stale, timeout=60_000)
     assert panel.overlay_controls.isVisible(), "digit images get a heatmap: its colours and opacity are shown"
     _replace(main_window, DataSpec("iris"))
-    qtbot.waitUntil(lambda: not panel._dirty, timeout=60_000)
+    qtbot.waitUntil(lambda: not panel.watch.stale, timeout=60_000)
     assert panel.subject is not None and panel.subject.layout == "features"
     assert not panel.overlay_controls.isVisible(), "iris is explained with bars: Colours/Opacity would do nothing"
 
