@@ -108,6 +108,7 @@ def test_changing_the_activation_resets_the_epochs_and_restarts(main_window, qtb
 def test_three_classes_draw_three_regions_in_the_model_s_argmax(main_window, qtbot):
     panel = open_playground(main_window, qtbot, "blobs", units=(6,), centers=3, spread=1.0)
     qtbot.mouseClick(panel.discretize, Qt.MouseButton.LeftButton)  # hard regions: each pixel one class colour
+    assert panel.discretize.isChecked()
     qtbot.mouseClick(panel.top.play, Qt.MouseButton.LeftButton)
     wait_frame(qtbot, panel, lambda f: f.epoch >= 15)
     pause(qtbot, panel)

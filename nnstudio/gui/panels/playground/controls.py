@@ -4,7 +4,7 @@ regenerate). They only show values and emit what the user picked; the panel writ
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -114,13 +114,15 @@ class TopBar(QWidget):
         layout.addWidget(self.play)
         layout.addWidget(self.step)
         layout.addWidget(self.epoch)
+        self.settings = QGridLayout()
+        self.settings.setVerticalSpacing(1)
+        self.boxes: list[tuple[QLabel, QComboBox]] = []
         for title, combo in (("Learning rate", self.lr), ("Activation", self.activation), ("Regularization", self.regularization),
                              ("Regularization rate", self.reg_rate), ("Problem type", self.problem), ("Optimizer", self.optimizer)):
-            box = QVBoxLayout()
-            box.setSpacing(1)
-            box.addWidget(_caption(title))
-            box.addWidget(combo)
-            layout.addLayout(box)
+            self.boxes.append((_caption(title), combo))
+        self.columns = 0
+        self._lay_out_settings(len(self.boxes))
+        layout.addLayout(self.settings)
         layout.addStretch(1)
         self.show_playing(False)
         self.play.clicked.connect(self.play_toggled)
@@ -132,6 +134,23 @@ class TopBar(QWidget):
         self.reg_rate.activated.connect(self._regularization)
         self.problem.activated.connect(lambda _i: self.problem_picked.emit(self.problem.currentData()))
         self.optimizer.activated.connect(lambda _i: self.optimizer_picked.emit(self.optimizer.currentData()))
+
+    def _lay_out_settings(self, columns: int) -> None:
+        """The six settings in one row, or in two rows of three when one row would not fit (a projector's
+        large fonts at 1280x720)."""
+        if columns == self.columns:
+            return
+        self.columns = columns
+        for i, (caption, combo) in enumerate(self.boxes):
+            row, col = divmod(i, columns)
+            self.settings.addWidget(caption, 2 * row, col)
+            self.settings.addWidget(combo, 2 * row + 1, col)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        fixed = sum(w.sizeHint().width() for w in (self.reset, self.play, self.step, self.epoch)) + 60
+        one_row = sum(max(c.sizeHint().width(), k.sizeHint().width()) + 8 for c, k in self.boxes)
+        self._lay_out_settings(len(self.boxes) if fixed + one_row <= self.width() else 3)
 
     def _regularization(self, _index: int) -> None:
         self.regularization_picked.emit(self.regularization.currentData(), float(self.reg_rate.currentData()))
@@ -152,7 +171,7 @@ class DataColumn(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("playgroundData")
-        self.setFixedWidth(200)
+        self.setFixedWidth(max(200, self.fontMetrics().horizontalAdvance("Draw your own (2-D)") + 60))
         self.buttons = QButtonGroup(self)
         self.buttons.setExclusive(True)
         self.grid = QGridLayout()
@@ -182,6 +201,11 @@ class DataColumn(QWidget):
         self.batch.valueChanged.connect(self.batch_picked)
         self.regenerate.clicked.connect(self.regenerate_clicked)
         self.task = ""
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # presentation mode: room for the larger text
+            self.setFixedWidth(max(200, self.fontMetrics().horizontalAdvance("Draw your own (2-D)") + 60))
 
     def _slider(self, name: str, lo: int, hi: int, tip: str) -> tuple[QSlider, QLabel]:
         slider = QSlider(Qt.Orientation.Horizontal)

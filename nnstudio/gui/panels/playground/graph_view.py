@@ -13,7 +13,16 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QDoubleValidator, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen
+from PySide6.QtGui import (
+    QColor,
+    QDoubleValidator,
+    QFontInfo,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+)
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
 from nnstudio.core.playground.frames import Frame
@@ -94,6 +103,7 @@ class Node(NeuronMap):
                 p.setPen(QColor("#222"))
                 font = p.font()
                 font.setBold(True)
+                font.setPixelSize(max(8, min(QFontInfo(font).pixelSize(), self.width() // 5)))  # fits the node
                 p.setFont(font)
                 p.drawText(QRectF(self.rect()).adjusted(2, 0, -2, -2),
                            Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter, self.caption)
@@ -162,6 +172,7 @@ class NetworkGraph(QWidget):
         self.editor.returnPressed.connect(self._typed)
         self.edited_edge: tuple[int, int, int] | None = None
         self.frames_shown = 0
+        self.class_names: list[str] = []
 
     # ------------------------------------------------------------------ structure
     def set_network(self, graph: Graph, features: list[str], selected: list[str], class_names: list[str] = ()) -> None:
@@ -205,14 +216,20 @@ class NetworkGraph(QWidget):
             node = Node(len(graph.columns), i, self)
             node.setObjectName(f"output_{i}")
             node.setToolTip(f"Output {i + 1}")
-            if len(class_names) > i:  # a class's score: its colour
-                node.show_picture(np.full((2, 2), 1.0), 1.0, f"Score of {class_names[i]}")
-                node._image = image(np.full((2, 2, 3), rgb(palette.color(i)), dtype=np.uint8))
             node.show()
             self.outputs.append(node)
+        self.class_names = list(class_names)
+        self.colour_outputs()
         self.frame = None
         self._arrange()
         self.update()
+
+    def colour_outputs(self) -> None:
+        """Each class's output node in the class's colour (again after the palette switched)."""
+        for i, node in enumerate(self.outputs[: len(self.class_names)]):
+            node.show_picture(np.full((2, 2), 1.0), 1.0, f"Score of {self.class_names[i]}")
+            node._image = image(np.full((2, 2, 3), rgb(palette.color(i)), dtype=np.uint8))
+            node.update()
 
     def _node_size(self) -> int:
         tallest = max([len(self.features), *[len(c) for c in self.columns], 1])
@@ -265,11 +282,14 @@ class NetworkGraph(QWidget):
         return None
 
     def _hover(self, k: int, unit: int) -> None:
+        for nodes in self.columns:
+            for node in nodes:
+                node.set_selected(node.layer_index == k and node.unit == unit)
         self.neuron_hovered.emit(k, unit)
 
     def leaveEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().leaveEvent(event)
-        self.neuron_hovered.emit(-1, -1)
+        self._hover(-1, -1)
 
     # ------------------------------------------------------------------ edges
     def edges(self):

@@ -120,6 +120,7 @@ class LossPanel(QWidget):
         super().__init__(parent)
         self.numbers = QLabel()
         self.numbers.setObjectName("playgroundLosses")
+        self.numbers.setWordWrap(True)
         self.plot = pg.PlotWidget(background="w")
         self.plot.setObjectName("playgroundLossCurve")
         self.plot.setMenuEnabled(False)

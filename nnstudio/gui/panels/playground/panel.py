@@ -10,7 +10,7 @@ that keeps the others. Training runs in a worker thread (:mod:`.runner`); frames
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -172,10 +172,9 @@ class PlaygroundPanel(QWidget):
         right = QVBoxLayout()
         right.addWidget(QLabel("<span style='color:#777; font-size:10px; font-weight:bold'>OUTPUT</span>"))
         right.addWidget(self.output, 1)
-        toggles = QHBoxLayout()
-        toggles.addWidget(self.show_test)
-        toggles.addWidget(self.discretize)
-        right.addLayout(toggles)
+        right.addWidget(self.show_test, 0, Qt.AlignmentFlag.AlignLeft)
+        right.addWidget(self.discretize, 0, Qt.AlignmentFlag.AlignLeft)
+        self.weights_title.setWordWrap(True)
         right.addWidget(self.weights_title)
         right.addWidget(self.weight_bars)
         body = QHBoxLayout()
@@ -473,6 +472,7 @@ class PlaygroundPanel(QWidget):
             bundle = self.prepared.bundle
             self.output.set_surface(self.surface, bundle.num_classes if bundle.task == CLASSIFICATION else 0)
             self.output.view.set_test_visible(self.show_test.isChecked())
+        self.graph_view.colour_outputs()
         if self.frame is not None:
             self._on_frame(self.frame)
 
