@@ -30,7 +30,7 @@ def load_raw(spec: DataSpec, base_dir: Path | None = None) -> RawDataset:
 
 def split_indices(raw: RawDataset, spec: DataSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Seeded train/validation/test indices, stratified by class where every class has enough examples."""
-    from sklearn.model_selection import train_test_split
+    from nnstudio.core.data.splitting import train_test_split  # sklearn's, without its second of imports
 
     n = len(raw.x)
     idx = np.arange(n)

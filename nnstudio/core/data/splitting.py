@@ -1,0 +1,60 @@
+"""scikit-learn's ``train_test_split`` (plain and stratified), draw for draw, in NumPy alone.
+
+Importing scikit-learn costs more than a second (it pulls in SciPy) and splitting is all that loading a
+table needs from it, so the data path does not import it. The indices are the ones scikit-learn 1.4-1.9
+returns for the same arguments, down to the order (the same ``RandomState`` draws in the same sequence:
+ShuffleSplit's permutation; StratifiedShuffleSplit's approximate mode, per-class permutations and final
+shuffles); a test holds this to scikit-learn's own function, so projects keep their splits.
+"""
+
+from __future__ import annotations
+
+from math import ceil
+
+import numpy as np
+
+
+def _approximate_mode(class_counts: np.ndarray, n_draws: int, rng: np.random.RandomState) -> np.ndarray:
+    """The likeliest number drawn from each class when drawing ``n_draws`` (ties broken by ``rng``)."""
+    continuous = class_counts / class_counts.sum() * n_draws
+    floored = np.floor(continuous)
+    need_to_add = int(n_draws - floored.sum())
+    if need_to_add > 0:
+        remainder = continuous - floored
+        for value in np.sort(np.unique(remainder))[::-1]:
+            (inds,) = np.where(remainder == value)
+            add_now = min(len(inds), need_to_add)
+            floored[rng.choice(inds, size=add_now, replace=False)] += 1
+            need_to_add -= add_now
+            if need_to_add == 0:
+                break
+    return floored.astype(int)
+
+
+def train_test_split(
+    indices: np.ndarray, test_size: float, random_state: int, stratify: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(train, test) taken from ``indices``; ``test_size`` a fraction in (0, 1), as the data spec holds it."""
+    n = len(indices)
+    n_test = ceil(test_size * n)
+    n_train = n - n_test
+    if not 0 < test_size < 1 or n_train <= 0:
+        raise ValueError(f"test_size={test_size} leaves no training examples out of {n}")
+    rng = np.random.RandomState(random_state)
+    if stratify is None:
+        permutation = rng.permutation(n)
+        return indices[permutation[n_test:n_test + n_train]], indices[permutation[:n_test]]
+    _, y_indices, class_counts = np.unique(stratify, return_inverse=True, return_counts=True)
+    if class_counts.min() < 2 or min(n_train, n_test) < len(class_counts):
+        raise ValueError("every class needs two examples and a place on both sides of the cut to stratify")
+    class_indices = np.split(np.argsort(y_indices, kind="stable"), np.cumsum(class_counts)[:-1])
+    n_i = _approximate_mode(class_counts, n_train, rng)
+    t_i = _approximate_mode(class_counts - n_i, n_test, rng)
+    train, test = [], []
+    for i, count in enumerate(class_counts):
+        members = class_indices[i].take(rng.permutation(count), mode="clip")
+        train.append(members[: n_i[i]])
+        test.append(members[n_i[i]: n_i[i] + t_i[i]])
+    train_rows = rng.permutation(np.concatenate(train).astype(np.int64))
+    test_rows = rng.permutation(np.concatenate(test).astype(np.int64))
+    return indices[train_rows], indices[test_rows]
