@@ -1,0 +1,42 @@
+"""A vertical-only scroll area kept as wide as its content needs, whatever the font.
+
+A pane that scrolls only up and down cuts whatever its content cannot fit across. Its minimum width was set
+once, from the content at the font it was built with; with presentation mode's larger text (or a larger
+font preference) the content grew and its right side was cut off. Here the minimum follows the content.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QScrollArea
+
+
+class _Follow(QObject):
+    def __init__(self, area: QScrollArea, at_least: int) -> None:
+        super().__init__(area)
+        self.area, self.at_least = area, at_least
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.FontChange, QEvent.Type.Show):
+            fit(self.area, self.at_least)
+        return False
+
+
+def fit(area: QScrollArea, at_least: int = 0) -> None:
+    content = area.widget()
+    if content is None:
+        return
+    bar = area.verticalScrollBar().sizeHint().width()
+    need = max(content.minimumSizeHint().width() + bar + 2 * area.frameWidth(), at_least)
+    if need != area.minimumWidth():
+        area.setMinimumWidth(need)
+
+
+def fit_content_width(area: QScrollArea, at_least: int = 0) -> QScrollArea:
+    """No horizontal scroll bar, and at least as wide as ``area``'s content needs (and ``at_least`` pixels),
+    now and after the content changes."""
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    if area.widget() is not None:
+        area.widget().installEventFilter(_Follow(area, at_least))
+    fit(area, at_least)
+    return area
