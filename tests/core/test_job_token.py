@@ -69,3 +69,32 @@ def test_current_is_the_token_installed_in_this_thread_only() -> None:
         assert current() is token  # nesting restores the outer token
     assert other[0] is not token
     assert current() is not token
+
+
+def test_the_training_controls_stop_is_its_token_and_wakes_a_sleeping_or_paused_loop() -> None:
+    from nnstudio.core.training.control import TrainingControl
+
+    token = JobToken()
+    control = TrainingControl(token)
+    assert control.token is token and not control.stop_requested
+    control.pause()
+    woke: list[str] = []
+
+    def loop() -> None:
+        control.sleep(60)  # the speed control's delay: cut short by the stop
+        woke.append("slept")
+        woke.append("stop" if control.checkpoint() else "go on")  # parked while paused, until the stop
+
+    thread = threading.Thread(target=loop)
+    thread.start()
+    try:
+        token.cancel()  # the GUI runner's Cancel: the same as Stop
+        thread.join(30)
+        assert not thread.is_alive()
+    finally:
+        token.cancel()
+        thread.join()
+    assert woke == ["slept", "stop"] and control.stop_requested
+    other = TrainingControl()
+    other.request_stop()
+    assert other.token.cancelled
