@@ -45,3 +45,15 @@ def test_ties_in_the_class_counts_are_broken_as_scikit_learn_does():
         want = sklearn_split(np.arange(100), test_size=0.13, random_state=seed, stratify=labels)
         got = train_test_split(np.arange(100), test_size=0.13, random_state=seed, stratify=labels)
         assert [a.tolist() for a in got] == [a.tolist() for a in want]
+
+
+@pytest.mark.parametrize("labels", [
+    np.arange(800) % 80,  # many classes: the sorted path
+    (np.arange(300) % 4) * 7 + 3,  # classes with gaps in their numbers
+    np.array(["b", "a", "c"] * 40),  # not numbers at all
+])
+def test_many_classes_gaps_and_names_split_as_scikit_learn_does(labels):
+    indices = np.arange(len(labels))
+    want = sklearn_split(indices, test_size=0.25, random_state=4, stratify=labels)
+    got = train_test_split(indices, test_size=0.25, random_state=4, stratify=labels)
+    assert [a.tolist() for a in got] == [a.tolist() for a in want]
