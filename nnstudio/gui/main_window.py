@@ -22,6 +22,7 @@ from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.file_actions import FileActions, SaveProjectDialog, read_project_file, show_notes
 from nnstudio.gui.network_follows_data import NetworkFollowsData
 from nnstudio.gui.panels.protocol import Panel
+from nnstudio.gui.presentation import PresentationMode
 from nnstudio.gui.settings_store import SettingsStore
 from nnstudio.gui.shortcuts import unique_shortcuts
 from nnstudio.gui.threads import ThreadRunner
@@ -236,6 +237,11 @@ class MainWindow(QMainWindow):
             tab = TABS[i]  # by name: the Playground tab moves (see _place_playground)
             action = self._action(tab.title, lambda _=False, name=tab.name: self.show_tab(name), f"Alt+{i + 1}")
             self.view_menu.addAction(action)
+        self.view_menu.addSeparator()
+        self.presentation = PresentationMode(self, self.settings)  # F11: large text, projector palette, full screen
+        self.tabs.panel_built.connect(self.presentation.adopt)
+        self.view_menu.addAction(self.presentation.action)
+        self.view_menu.addMenu(self.presentation.scale_menu)
 
         help_menu = bar.addMenu("&Help")
         self.about_action = self._action("&About nnstudio", self.show_about, None, "Versions and credits")
@@ -434,6 +440,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.shutdown_panels()
+        self.presentation.set_active(False)  # remember the window as the user sized it, not full screen
         self.settings.set_window_geometry(self.saveGeometry(), self.saveState())
         self.settings.set_current_tab(self.tabs.currentIndex())
         self.settings.sync()

@@ -217,8 +217,9 @@ class InsidePanel(QWidget):
         plot.getAxis("left").enableAutoSIPrefix(False)
         plot.getAxis("bottom").enableAutoSIPrefix(False)
         plot.setMinimumHeight(120)
-        plot.curve = plot.plot([0, 1], [0], stepMode="center", fillLevel=0, brush=(31, 119, 180, 120),
-                               pen=pg.mkPen("#1f77b4", width=1.5))
+        fill = pg.mkColor(palette.role("accent"))
+        fill.setAlpha(120)
+        plot.curve = plot.plot([0, 1], [0], stepMode="center", fillLevel=0, brush=fill, pen=palette.role_pen("accent", 1.5))
         return plot
 
     # ------------------------------------------------------------------ plane and idle boundary

@@ -10,10 +10,8 @@ from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QWidget
 
 from nnstudio.core.insight.grid import BoundaryGrid, Plane
+from nnstudio.gui import palette
 
-# Playground's orange and blue first, then distinct hues for more classes.
-CLASS_COLORS = ["#f59322", "#0877bd", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"]
-NEGATIVE, POSITIVE = np.array([245, 147, 34], float), np.array([8, 119, 189], float)
 WHITE = np.array([255, 255, 255], float)
 
 
@@ -22,10 +20,23 @@ def _rgb(hex_color: str) -> np.ndarray:
     return np.array([int(h[i : i + 2], 16) for i in (0, 2, 4)], float)
 
 
-def diverging(t: np.ndarray, strength: float = 0.85) -> np.ndarray:
-    """t in [-1, 1] -> orange (negative) ... white ... blue (positive), as uint8 RGB."""
+def negative() -> np.ndarray:
+    return _rgb(palette.role("negative"))
+
+
+def positive() -> np.ndarray:
+    return _rgb(palette.role("positive"))
+
+
+def class_rgb(k: int) -> np.ndarray:
+    """Class ``k``'s colour: the palette's, as every other plot of classes."""
+    return _rgb(palette.color(k))
+
+
+def diverging(t: np.ndarray, strength: float = 0.85, low: np.ndarray | None = None, high: np.ndarray | None = None) -> np.ndarray:
+    """t in [-1, 1] -> ``low`` (orange unless given) ... white ... ``high`` (blue), as uint8 RGB."""
     t = np.clip(np.nan_to_num(t), -1, 1)[..., None]
-    colour = np.where(t < 0, NEGATIVE, POSITIVE)
+    colour = np.where(t < 0, negative() if low is None else low, positive() if high is None else high)
     return (WHITE + (colour - WHITE) * np.abs(t) * strength).astype(np.uint8)
 
 
@@ -36,17 +47,17 @@ def grid_colours(grid: BoundaryGrid, value_range: tuple[float, float] | None = N
         mid, half = (lo + hi) / 2, max((hi - lo) / 2, 1e-9)
         return diverging((grid.values - mid) / half)
     classes = grid.probs.shape[-1]
-    if classes == 2:
-        return diverging(2 * grid.probs[..., 1] - 1, 0.8)
-    palette = np.array([_rgb(CLASS_COLORS[k % len(CLASS_COLORS)]) for k in range(classes)])
+    if classes == 2:  # class 0's colour, white where the model cannot tell, class 1's
+        return diverging(2 * grid.probs[..., 1] - 1, 0.8, class_rgb(0), class_rgb(1))
+    hues = np.array([class_rgb(k) for k in range(classes)])
     confidence = (grid.probs.max(-1) - 1 / classes) / (1 - 1 / classes)
-    colour = palette[grid.values]
+    colour = hues[grid.values]
     return (WHITE + (colour - WHITE) * (0.15 + 0.65 * confidence[..., None])).astype(np.uint8)
 
 
 def point_colours(y: np.ndarray, classes: int, value_range: tuple[float, float] | None) -> list:
     if classes:
-        return [pg.mkBrush(CLASS_COLORS[int(k) % len(CLASS_COLORS)]) for k in y]
+        return [pg.mkBrush(palette.color(int(k))) for k in y]
     lo, hi = value_range or (0.0, 1.0)
     rgb = diverging((np.asarray(y, float) - (lo + hi) / 2) / max((hi - lo) / 2, 1e-9), 1.0)
     return [pg.mkBrush(*c) for c in rgb]
@@ -74,11 +85,21 @@ class BoundaryView(pg.PlotWidget):
         self.classes = 0
         self.value_range: tuple[float, float] | None = None
         self.colours: np.ndarray | None = None  # what the image shows, for tests
+        self.grid: BoundaryGrid | None = None
+        palette.subscribe(self._recolour)
+
+    def _recolour(self) -> None:
+        """Presentation mode toggled: the points and the image in the new palette."""
+        grid = self.grid
+        if self.plane is not None:
+            self.set_plane(self.plane, self.classes)
+        if grid is not None and self.plane is not None:
+            self.show_grid(grid)
 
     def set_plane(self, plane: Plane | None, classes: int) -> None:
         self.plane, self.classes = plane, classes
         self.image.clear()
-        self.colours = None
+        self.colours = self.grid = None
         if plane is None:
             self.train_points.clear()
             self.test_points.clear()
@@ -96,6 +117,7 @@ class BoundaryView(pg.PlotWidget):
         self.setYRange(*plane.y_range, padding=0)
 
     def show_grid(self, grid: BoundaryGrid) -> None:
+        self.grid = grid
         self.colours = grid_colours(grid, self.value_range)
         self.image.setImage(self.colours, autoLevels=False)
         x0, x1 = grid.xs[0], grid.xs[-1]

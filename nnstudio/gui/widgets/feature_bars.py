@@ -7,7 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QWidget
 
-POSITIVE, NEGATIVE = "#b2182b", "#2166ac"
+from nnstudio.gui import palette
 
 
 class FeatureBars(pg.PlotWidget):
@@ -25,7 +25,7 @@ class FeatureBars(pg.PlotWidget):
         self._bars: pg.BarGraphItem | None = None
         self._names: list[str] = []
         self._values = np.zeros(0)
-        self._zero = pg.InfiniteLine(0, angle=90, pen=pg.mkPen("#888", width=1))
+        self._zero = pg.InfiniteLine(0, angle=90, pen=palette.role_pen("muted", 1))
         self.addItem(self._zero)
 
     def set_values(self, names: list[str], values: np.ndarray, title: str = "") -> None:
@@ -40,7 +40,7 @@ class FeatureBars(pg.PlotWidget):
             self.getAxis("left").setTicks([[]])
             return
         y = np.arange(n)[::-1].astype(float)  # the first feature on top, as in the data table
-        brushes = [pg.mkBrush(POSITIVE if v >= 0 else NEGATIVE) for v in values]
+        brushes = [pg.mkBrush(palette.role("increase" if v >= 0 else "decrease")) for v in values]
         self._bars = pg.BarGraphItem(x0=np.zeros(n), y=y, width=values, height=0.7, brushes=brushes, pens=[pg.mkPen(None)] * n)
         self.addItem(self._bars)
         axis = self.getAxis("left")

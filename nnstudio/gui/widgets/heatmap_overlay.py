@@ -7,7 +7,7 @@ CLI's PNG show the same picture. Small inputs (an 8x8 digit) are enlarged with s
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -103,7 +103,17 @@ class OverlayControls(QWidget):
         self.opacity.valueChanged.connect(self._emit)
         self._emit()
 
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_label()
+
+    def _fit_label(self) -> None:
+        """Room for "100%" in the label's font, so the slider does not jump as the number grows."""
+        self.opacity_label.setMinimumWidth(self.opacity_label.fontMetrics().horizontalAdvance("100%") + 2)
+
     def _emit(self, *_: object) -> None:
+        self._fit_label()
         self.opacity_label.setText(f"{self.opacity.value()}%")
         self.changed.emit()
 
@@ -121,7 +131,10 @@ class HeatmapOverlay(QWidget):
         super().__init__(parent)
         self.title = QLabel(title)
         self.title.setObjectName("overlayTitle")
-        self.title.setStyleSheet("font-weight: bold; font-size: 11pt;")
+        title_font = self.title.font()  # a font, not a style sheet, so presentation mode can scale it
+        title_font.setBold(True)
+        title_font.setPointSizeF(title_font.pointSizeF() * 1.2)
+        self.title.setFont(title_font)
         self.original = ImageView()
         self.original.setObjectName("originalView")
         self.heatmap = ImageView()

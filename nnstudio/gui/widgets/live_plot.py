@@ -18,10 +18,10 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, QTimer
+from PySide6.QtCore import QPointF, QTimer
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
-from nnstudio.gui.palette import color as palette_color
+from nnstudio.gui import palette
 from nnstudio.gui.widgets.log_axis import LogAxis
 
 HOVER_PIXELS = 24  # how close (in screen pixels) the mouse must be to a point for the readout
@@ -134,9 +134,10 @@ class LivePlot(pg.PlotWidget):
         """``busy``: a curve that gets points many times a second (per-batch values). It is drawn without
         antialiasing, while the others are kept as cached pixmaps, so a new chunk of points repaints one
         cheap line rather than every item under it (each Python paint holds the GIL a training thread needs)."""
-        color = color or palette_color(len(self._curves))
+        color = color or palette.color(len(self._curves))
+        width = palette.line_width(width)
         pen = pg.mkPen(color, width=width) if style is None else pg.mkPen(color, width=width, style=style)
-        kwargs = {"symbol": symbol, "symbolSize": 7, "symbolBrush": color, "symbolPen": color} if symbol else {}
+        kwargs = {"symbol": symbol, "symbolSize": palette.marker_size(7), "symbolBrush": color, "symbolPen": color} if symbol else {}
         item = self.plot([], [], name=name, pen=pen, antialias=not busy, **kwargs)
         if not busy:
             item.curve.setCacheMode(CACHED)
@@ -280,8 +281,8 @@ class LivePlot(pg.PlotWidget):
             return
         if self._marker is None:
             self._marker = pg.InfiniteLine(
-                angle=90, movable=False, pen=pg.mkPen("#2ca02c", width=2, style=Qt.PenStyle.DashLine),
-                label=label, labelOpts={"position": self._mark_label_at, "color": "#1a7a1a", "fill": (255, 255, 255, 200)},
+                angle=90, movable=False, pen=palette.role_pen("good", 2, dashed=True),
+                label=label, labelOpts={"position": self._mark_label_at, "color": palette.role("good_text"), "fill": (255, 255, 255, 200)},
             )
             self.addItem(self._marker, ignoreBounds=True)
         self._marker.setValue(x)

@@ -34,7 +34,8 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.insight.grid import NeuronLayer, describe_neuron
-from nnstudio.gui.widgets.boundary_view import NEGATIVE, POSITIVE, diverging
+from nnstudio.gui import palette
+from nnstudio.gui.widgets.boundary_view import diverging, negative, positive
 
 SPACING = 6
 MIN_TILE = 48  # below this a map says nothing; the grid then asks for more room
@@ -77,8 +78,15 @@ class NeuronMap(QWidget):
         self.selected = False
         self.setMouseTracking(True)
         self.setCursor(Qt.CursorShape.CrossCursor)
+        self._scale = 1.0
+        palette.subscribe(self._recolour)
+
+    def _recolour(self) -> None:
+        if self.values is not None:
+            self.show_values(self.values, self._scale, self.toolTip())
 
     def show_values(self, values: np.ndarray, scale: float, tooltip: str) -> None:
+        self._scale = scale
         self.values = np.array(values, dtype=np.float32)
         self.colours = map_colours(self.values, scale)
         self._image = _image(self.colours)
@@ -212,7 +220,7 @@ class WeightBars(QWidget):
                        fm.elidedText(name, Qt.TextElideMode.ElideMiddle, name_w - 6))
             if math.isfinite(value):
                 length = value / top * (bar_w / 2 - 2)
-                colour = POSITIVE if value >= 0 else NEGATIVE
+                colour = positive() if value >= 0 else negative()
                 p.fillRect(QRectF(min(mid, mid + length), y + 4, abs(length), self.ROW - 8), QColor(*colour.astype(int)))
             p.drawText(QRectF(bar_x + bar_w + 4, y, value_w, self.ROW), Qt.AlignmentFlag.AlignVCenter, f"{value:+.3f}")
         p.setPen(QPen(QColor("#888"), 1))

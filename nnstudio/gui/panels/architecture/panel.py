@@ -56,6 +56,7 @@ from nnstudio.gui.network_follows_data import sentence
 from nnstudio.gui.panels.architecture.palette import LayerPalette
 from nnstudio.gui.panels.architecture.stack import LayerStackView
 from nnstudio.gui.panels.architecture.undo import ArchitectureUndoCommand
+from nnstudio.gui.presentation import mark_side_panel
 from nnstudio.gui.widgets.network_diagram import NetworkDiagram
 from nnstudio.gui.widgets.param_form import ParamForm
 
@@ -232,6 +233,7 @@ class ArchitecturePanel(QWidget):
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setObjectName("architectureSplitter")
+        mark_side_panel(splitter, 0)  # presentation mode folds the layer palette: the network gets the room
         splitter.addWidget(left)
         splitter.addWidget(centre)
         splitter.addWidget(self.form_box)
@@ -366,7 +368,7 @@ class ArchitecturePanel(QWidget):
             self.totals.setText("<b>Totals:</b> — (the network does not fit the data yet)" if self.bundle is not None else "")
             return
         self.totals.setText(
-            f"<span style='font-size:11pt'><b>{b.total_params:,}</b> parameters · <b>{b.trainable_params:,}</b> trainable · "
+            f"<span style='font-size:large'><b>{b.total_params:,}</b> parameters · <b>{b.trainable_params:,}</b> trainable · "
             f"<b>{b.size_kb:,.1f} KB</b> · <b>{b.macs:,}</b> multiply-accumulates per sample · "
             f"output {format_shape(b.output_shape)}</span>"
         )

@@ -34,8 +34,10 @@ from nnstudio.gui.panels.data.preview import DataPreview
 from nnstudio.gui.panels.data.source import DataSourceWidget
 from nnstudio.gui.panels.data.split import SplitEditor
 from nnstudio.gui.panels.data.worker import DataPreparer
+from nnstudio.gui.presentation import mark_side_panel
 from nnstudio.gui.threads import Completion
 from nnstudio.gui.widgets.elide_combo import narrow_combo
+from nnstudio.gui.widgets.fit_width import fit_content_width
 
 
 class DataPanel(QWidget):
@@ -62,8 +64,7 @@ class DataPanel(QWidget):
         left.setObjectName("dataSourceScroll")
         left.setWidgetResizable(True)
         left.setWidget(left_inner)
-        left.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        left.setMinimumWidth(left_inner.minimumSizeHint().width() + 16)
+        fit_content_width(left)  # as wide as its content needs, at any font size
 
         self.pipeline = PipelineEditor()
         self.pipeline.steps_edited.connect(self._on_steps_edited)
@@ -105,6 +106,7 @@ class DataPanel(QWidget):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 2)
         self.splitter.setSizes([320, 430, 530])
+        mark_side_panel(self.splitter, 1)  # presentation mode folds the preprocessing list: the data gets the room
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.splitter)

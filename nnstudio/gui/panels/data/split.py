@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QGroupBox, QLabel, QWidget
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QGroupBox, QWidget
 
 from nnstudio.core.data.spec import SplitSpec
 from nnstudio.core.training.config import setting
 from nnstudio.gui.widgets.param_form import CheckedDoubleSpinBox, CheckedSpinBox, RefusalNote
+from nnstudio.gui.widgets.wrapped_label import WrappedLabel
 
 
 class SplitEditor(QGroupBox):
@@ -31,9 +32,8 @@ class SplitEditor(QGroupBox):
         self.batch.setObjectName("batchSizeSpin")
         self.batch.setRange(int(batch.minimum), int(batch.maximum))
         self.batch.setToolTip("Examples per gradient step: small batches give noisy but frequent updates")
-        self.counts = QLabel()
+        self.counts = WrappedLabel()  # the height its lines need: a form row gave it one line of two
         self.counts.setObjectName("splitCounts")
-        self.counts.setWordWrap(True)
         form = QFormLayout(self)
         form.addRow("Validation", self.validation)
         form.addRow("Test (vault)", self.test)

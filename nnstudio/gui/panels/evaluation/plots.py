@@ -196,7 +196,8 @@ class CurvesPage(QWidget):
         layout.addWidget(self.note)
         self.roc_items: list[pg.PlotDataItem] = []
         self.pr_items: list[pg.PlotDataItem] = []
-        self.marker = pg.ScatterPlotItem(size=12, brush=pg.mkBrush("#d62728"), pen=pg.mkPen("w", width=1.5))
+        self.marker = pg.ScatterPlotItem(size=palette.marker_size(12), brush=pg.mkBrush(palette.role("highlight")),
+                                         pen=pg.mkPen("w", width=palette.line_width(1.5)))
         self.split: SplitEvaluation | None = None
 
     def show_split(self, split: SplitEvaluation, class_names: list[str]) -> None:
@@ -207,7 +208,7 @@ class CurvesPage(QWidget):
             plot.clear()
             plot.plotItem.legend.clear()
         self.roc_items, self.pr_items = [], []
-        chance = pg.PlotDataItem([0, 1], [0, 1], pen=pg.mkPen("#999", width=1, style=Qt.PenStyle.DashLine))
+        chance = pg.PlotDataItem([0, 1], [0, 1], pen=palette.role_pen("muted", 1, dashed=True))
         self.roc_plot.addItem(chance)
         width = 2.5 if binary or len(class_names) <= 4 else 1.6
         for i, (roc, pr) in enumerate(zip(m.roc, m.pr, strict=True)):
@@ -246,13 +247,15 @@ class RegressionPage(QWidget):
         self.scatter_plot.setObjectName("scatterPlot")
         self.residual_plot = make_plot("Residuals (actual − predicted)", "residual", "examples", legend=False)
         self.residual_plot.setObjectName("residualPlot")
-        self.points = pg.ScatterPlotItem(size=6, pen=None, brush=pg.mkBrush(31, 119, 180, 150), name="examples")
-        self.identity = pg.PlotDataItem(pen=pg.mkPen("#d62728", width=2, style=Qt.PenStyle.DashLine), name="perfect prediction")
+        accent = pg.mkColor(palette.role("accent"))
+        accent.setAlpha(150)
+        self.points = pg.ScatterPlotItem(size=palette.marker_size(6), pen=None, brush=pg.mkBrush(accent), name="examples")
+        self.identity = pg.PlotDataItem(pen=palette.role_pen("highlight", 2, dashed=True), name="perfect prediction")
         self.scatter_plot.addItem(self.points)
         self.scatter_plot.addItem(self.identity)
-        self.bars = pg.BarGraphItem(x=[], height=[], width=1.0, brush="#1f77b4", pen="w")
+        self.bars = pg.BarGraphItem(x=[], height=[], width=1.0, brush=palette.role("accent"), pen="w")
         self.residual_plot.addItem(self.bars)
-        self.zero = pg.InfiniteLine(0, angle=90, pen=pg.mkPen("#d62728", width=2, style=Qt.PenStyle.DashLine))
+        self.zero = pg.InfiniteLine(0, angle=90, pen=palette.role_pen("highlight", 2, dashed=True))
         self.residual_plot.addItem(self.zero)
         self.note = QLabel()
         self.note.setWordWrap(True)

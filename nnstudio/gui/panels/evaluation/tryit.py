@@ -38,6 +38,7 @@ from nnstudio.core.evaluate.tryit import (
     resize_image,
     unseen_features,
 )
+from nnstudio.gui import palette
 from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.panels.evaluation.plots import make_plot
 from nnstudio.gui.widgets.draw_canvas import DrawCanvas
@@ -88,7 +89,9 @@ class TryItPage(QWidget):
         self.answer = QLabel("Train the network first.")
         self.answer.setObjectName("tryAnswer")
         self.answer.setWordWrap(True)
-        self.answer.setStyleSheet("QLabel { font-size: 15pt; }")
+        answer_font = self.answer.font()  # a font, not a style sheet, so presentation mode can scale it
+        answer_font.setPointSizeF(answer_font.pointSizeF() * 1.6)
+        self.answer.setFont(answer_font)
         self.bars_plot = make_plot("Class probabilities", "class", "probability", legend=False)
         self.bars_plot.setObjectName("probabilityPlot")
         self.bars_plot.setYRange(0, 1, padding=0.02)
@@ -355,7 +358,7 @@ class TryItPage(QWidget):
     def unfamiliar_note(self) -> str:
         """Say so when the input lies where the training data never went: the answer may be confidently wrong."""
         if self.canvas is not None and self._rgb is None and self.canvas.is_empty():
-            return ("<br><span style='color:#8a5a00; font-size:11pt'>The canvas is empty: a network answers every "
+            return ("<br><span style='color:#8a5a00; font-size:small'>The canvas is empty: a network answers every "
                     "input, even a blank one. Draw with the mouse to ask it about a digit.</span>")
         example = self.raw_input()
         if self.raw is None or example is None or self.bundle is None:
@@ -378,7 +381,7 @@ class TryItPage(QWidget):
             if len(unseen) > 1:
                 what += f", and {len(unseen) - 1} more value{'s' if len(unseen) > 2 else ''} too"
             advice = "values inside the range show what it learned"
-        return (f"<br><span style='color:#8a5a00; font-size:11pt'>{html.escape(what)}: the network never saw such input, so its "
+        return (f"<br><span style='color:#8a5a00; font-size:small'>{html.escape(what)}: the network never saw such input, so its "
                 f"answer may be confidently wrong; {html.escape(advice)}.</span>")
 
     # ------------------------------------------------------------------ answer
@@ -407,7 +410,7 @@ class TryItPage(QWidget):
             best = int(np.argmax(out))
             self.answer.setText(f"The network says <b>{html.escape(names[best])}</b> ({out[best]:.0%} sure)"
                                 + self.unfamiliar_note())
-            brushes = ["#e4572e" if i == best else "#1f77b4" for i in range(len(out))]
+            brushes = [palette.role("highlight" if i == best else "accent") for i in range(len(out))]
             self.bars.setOpts(x=np.arange(len(out)), height=out, brushes=brushes)
             self.bars_plot.getAxis("bottom").setTicks([[(i, n) for i, n in enumerate(names)]])
             self.bars_plot.setXRange(-0.6, len(out) - 0.4, padding=0)

@@ -19,6 +19,7 @@ from nnstudio.core.interpret.dependence import (
     partial_dependence_2d,
 )
 from nnstudio.core.interpret.subject import IMAGE
+from nnstudio.gui import palette
 from nnstudio.gui.panels.interpret.jobs import Job, JobView
 from nnstudio.gui.widgets.param_form import CheckedSpinBox, RefusalNote
 
@@ -176,10 +177,12 @@ class DependenceView(JobView):
         plot.addLegend(offset=(10, 10))
         for k, line in enumerate(result.ice[:ICE_SHOWN]):
             plot.plot(result.grid, line, pen=pg.mkPen((120, 120, 120, 60), width=1), name="ICE: one test example each" if k == 0 else None)
-        plot.plot(result.grid, result.pdp, pen=pg.mkPen("#b2182b", width=4), symbol="o", symbolSize=6, symbolBrush="#b2182b", name="Partial dependence (average)")
+        plot.plot(result.grid, result.pdp, pen=palette.role_pen("increase", 4), symbol="o", symbolSize=palette.marker_size(6),
+                  symbolBrush=palette.role("increase"), name="Partial dependence (average)")
         lo, hi = float(result.ice.min()), float(result.ice.max())
         rug = np.clip(result.observed, result.grid.min(), result.grid.max())
-        plot.plot(rug, np.full(len(rug), lo - 0.03 * (hi - lo or 1)), pen=None, symbol="|", symbolSize=10, symbolBrush="#2166ac", symbolPen="#2166ac")
+        plot.plot(rug, np.full(len(rug), lo - 0.03 * (hi - lo or 1)), pen=None, symbol="|", symbolSize=palette.marker_size(10),
+                  symbolBrush=palette.role("decrease"), symbolPen=palette.role("decrease"))
         plot.setTitle(f"{result.target_name} as {result.feature} changes", color="#333", size="11pt")
         plot.setLabel("bottom", result.feature)
         plot.setLabel("left", result.target_name)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.base.registry import ATTRIBUTIONS, Entry, Param
 from nnstudio.core.interpret.availability import choice_reasons, method_reason, param_reasons
 from nnstudio.core.interpret.subject import Subject
+from nnstudio.gui.widgets.elide_combo import narrow_combo
 from nnstudio.gui.widgets.param_form import CheckedDoubleSpinBox, CheckedSpinBox, RefusalNote
 
 INT_LIMIT = 2_147_483_647
@@ -36,14 +37,6 @@ def _set_item_enabled(combo: QComboBox, index: int, enabled: bool, tooltip: str)
         flags = item.flags()
         item.setFlags(flags | Qt.ItemFlag.ItemIsEnabled if enabled else flags & ~Qt.ItemFlag.ItemIsEnabled)
     combo.setItemData(index, tooltip, Qt.ItemDataRole.ToolTipRole)
-
-
-def narrow_combo(combo: QComboBox) -> QComboBox:
-    """Let a combo shrink to the pane (long layer titles elide; its open list shows them whole): sized to its
-    longest item, it widened the method pane past its scroll area and clipped the help text beside it."""
-    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(10)
-    return combo
 
 
 def item_enabled(combo: QComboBox, index: int) -> bool:

@@ -189,7 +189,10 @@ class InterpretPanel(QWidget):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(6, 0, 0, 0)
         right_layout.addLayout(mode_row)
-        right_layout.addWidget(self.status)
+        status_row = QHBoxLayout()  # the colours beside the status: beside the modes they were cut at 1280x720
+        status_row.addWidget(self.status, 1)
+        status_row.addWidget(self.overlay_controls, 0, Qt.AlignmentFlag.AlignTop)
+        right_layout.addLayout(status_row)
         right_layout.addWidget(self.views, 1)
 
         splitter = QSplitter()

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.workspace.lr_finder import LRFinderResult, lr_range_test
+from nnstudio.gui import palette
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.panels.runs.tasks import Task, TaskContext, TaskPage
@@ -85,13 +86,13 @@ class LRFinderPage(TaskPage):
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         self.plot.setLogMode(x=True, y=False)
         self.plot.getAxis("left").enableAutoSIPrefix(False)
-        self.raw_curve = self.plot.plot([], [], pen=pg.mkPen("#8fb6d9", width=1))
-        self.curve = self.plot.plot([], [], pen=pg.mkPen("#1f77b4", width=2.5))
+        self.raw_curve = self.plot.plot([], [], pen=palette.role_pen("accent_light", 1))
+        self.curve = self.plot.plot([], [], pen=palette.role_pen("accent", 2.5))
         # The suggestion as a dot on the smoothed curve, so it is plain which point of the curve was chosen.
-        self.suggested_point = self.plot.plot([], [], pen=None, symbol="o", symbolSize=11,
-                                              symbolBrush="#2ca02c", symbolPen=pg.mkPen("#1a5e1a", width=1.5))
-        self.marker = pg.InfiniteLine(angle=90, pen=pg.mkPen("#2ca02c", width=2, style=Qt.PenStyle.DashLine),
-                                      label="", labelOpts={"position": 0.9, "color": "#1a7a1a"})
+        self.suggested_point = self.plot.plot([], [], pen=None, symbol="o", symbolSize=palette.marker_size(11),
+                                              symbolBrush=palette.role("good"), symbolPen=palette.role_pen("good_text", 1.5))
+        self.marker = pg.InfiniteLine(angle=90, pen=palette.role_pen("good", 2, dashed=True),
+                                      label="", labelOpts={"position": 0.9, "color": palette.role("good_text")})
         self.marker.hide()
         self.plot.addItem(self.marker, ignoreBounds=True)
         lay.addLayout(left, 2)

@@ -31,11 +31,14 @@ from nnstudio.core.training.config import TrainSpec
 from nnstudio.core.training.engine import COMPLETED, DIVERGED, Trainer, settings_problem
 from nnstudio.core.workspace.checkpoints import folder_for
 from nnstudio.core.workspace.run_session import RunSession
+from nnstudio.gui import palette
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.panels.training.run_view import LiveEditsBox, RateMeter, checkpoint_box, outcome_texts
 from nnstudio.gui.panels.training.settings import TrainingSettingsForm
+from nnstudio.gui.presentation import mark_side_panel
 from nnstudio.gui.training_runner import RunOutcome, TrainingRunner
+from nnstudio.gui.widgets.fit_width import fit_content_width
 from nnstudio.gui.widgets.live_plot import LivePlot
 from nnstudio.gui.widgets.param_form import CheckedSpinBox, RefusalNote
 
@@ -81,8 +84,7 @@ class TrainingPanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.settings_form)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(340)
+        fit_content_width(scroll, 340)  # as wide as the settings need, at any font size
 
         # ---------------------------------------------------------------- controls
         def button(text: str, name: str, tip: str, slot, shortcut: str = "") -> QPushButton:
@@ -178,12 +180,12 @@ class TrainingPanel(QWidget):
 
         # ---------------------------------------------------------------- curves
         self.loss_plot = LivePlot("Loss", "epoch", "loss", fps=PLOT_FPS)
-        self.loss_plot.add_curve("batch loss (smoothed)", "#9ecae1", width=1.5, hover=False, busy=True)
-        self.loss_plot.add_curve("train loss", "#1f77b4", symbol="o")
-        self.loss_plot.add_curve("validation loss", "#ff7f0e", symbol="o")
+        self.loss_plot.add_curve("batch loss (smoothed)", palette.role("accent_light"), width=1.5, hover=False, busy=True)
+        self.loss_plot.add_curve("train loss", palette.color(0), symbol="o")
+        self.loss_plot.add_curve("validation loss", palette.color(1), symbol="o")
         self.metric_plot = LivePlot("Accuracy", "epoch", "accuracy", fps=PLOT_FPS, legend_offset=(-10, -40))
-        self.metric_plot.add_curve("train", "#1f77b4", symbol="o")
-        self.metric_plot.add_curve("validation", "#ff7f0e", symbol="o")
+        self.metric_plot.add_curve("train", palette.color(0), symbol="o")
+        self.metric_plot.add_curve("validation", palette.color(1), symbol="o")
         plots = QGridLayout()
         plots.addWidget(self.loss_plot, 0, 0)
         plots.addWidget(self.metric_plot, 0, 1)
@@ -206,6 +208,7 @@ class TrainingPanel(QWidget):
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([360, 920])
+        mark_side_panel(splitter, 0)  # presentation mode folds the settings: the curves get the room
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(splitter)

@@ -1,0 +1,152 @@
+"""No visible text is cut: every tab at 1280x720 in presentation mode and at 1600x1000 normally, checked by
+``nnstudio.gui.clipping`` (each label, button, check box, combo box, group-box and tab title measured in its
+font against the room it has); and the checker itself catches planted cut text."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.gui import palette
+from nnstudio.gui.clipping import clipped_texts, describe
+from nnstudio.gui.widgets.elide_combo import narrow_combo
+
+LONG = "a test-only sentence far too long for the narrow box it is planted in"
+
+
+@pytest.fixture(autouse=True)
+def normal_palette_after():
+    yield
+    palette.set_presentation(False)
+
+
+def _walk_every_tab(window, qtbot) -> dict[str, str]:
+    found = {}
+    for i in range(window.tabs.count()):
+        window.tabs.setCurrentIndex(i)
+        panel = window.tabs.widget(i)
+        qtbot.waitUntil(panel.isVisible)
+        qtbot.wait(30)  # its layout settles
+        clips = clipped_texts(window)
+        if clips:
+            found[window.tabs.tabText(i)] = describe(clips)
+    return found
+
+
+def test_no_text_is_cut_on_any_tab_at_1600x1000_or_in_presentation_mode_at_1280x720(main_window, qtbot):
+    main_window.resize(1600, 1000)
+    qtbot.waitUntil(lambda: main_window.width() == 1600)
+    assert _walk_every_tab(main_window, qtbot) == {}
+    # The tabs were built at the normal size: switching to presentation mode rescales what is there.
+    main_window.presentation.set_active(True)
+    main_window.setWindowState(Qt.WindowState.WindowNoState)  # a 1280x720 projector, not the test screen
+    main_window.resize(1280, 720)
+    qtbot.waitUntil(lambda: main_window.width() == 1280 and main_window.height() == 720)
+    assert main_window.font().pointSizeF() > 0 and palette.presenting()
+    assert _walk_every_tab(main_window, qtbot) == {}
+
+
+# ---------------------------------------------------------------- the checker finds what is cut
+def _host(qtbot, width: int, *widgets: QWidget) -> QWidget:
+    host = QWidget()
+    layout = QVBoxLayout(host)
+    for w in widgets:
+        layout.addWidget(w)
+    host.setFixedWidth(width)
+    qtbot.addWidget(host)
+    host.show()
+    qtbot.waitExposed(host)
+    return host
+
+
+def test_a_planted_long_label_in_a_narrow_box_is_named_with_its_sizes(qtbot):
+    label = QLabel(LONG)
+    label.setObjectName("plantedLabel")
+    fits = QLabel("short")
+    host = _host(qtbot, 160, label, fits)
+    clips = clipped_texts(host)
+    assert [c.where.split(" > ")[-1] for c in clips] == ["plantedLabel"]
+    assert clips[0].text == LONG and clips[0].need == label.fontMetrics().horizontalAdvance(LONG)
+    assert clips[0].room < 160
+    assert "plantedLabel: 'a test-only sentence" in describe(clips) and "px of width" in describe(clips)
+
+
+def test_a_word_wrapped_label_too_short_for_its_lines_is_cut_by_height(qtbot):
+    label = QLabel(" ".join([LONG] * 4))
+    label.setObjectName("squeezedLabel")
+    label.setWordWrap(True)
+    label.setFixedHeight(label.fontMetrics().height() + 2)  # room for one line of several
+    host = _host(qtbot, 200, label)
+    (clip,) = clipped_texts(host)
+    assert clip.what == "height" and clip.need == label.heightForWidth(label.width()) > clip.room == label.height()
+
+
+def test_buttons_check_boxes_combos_and_group_titles_that_do_not_fit(qtbot):
+    button = QPushButton(LONG)
+    button.setObjectName("plantedButton")
+    check = QCheckBox(LONG)
+    check.setObjectName("plantedCheck")
+    combo = QComboBox()
+    combo.setObjectName("plantedCombo")
+    combo.addItem(LONG)
+    elided = narrow_combo(QComboBox(), 4)  # eliding on purpose: its open list shows the item whole
+    elided.addItem(LONG)
+    box = QGroupBox(LONG)
+    box.setObjectName("plantedBox")
+    QHBoxLayout(box).addWidget(QLabel("x"))
+    for w in (button, check, combo, elided):
+        w.setMinimumWidth(0)
+        w.setSizePolicy(w.sizePolicy().Policy.Ignored, w.sizePolicy().verticalPolicy())
+    box.setSizePolicy(box.sizePolicy().Policy.Ignored, box.sizePolicy().verticalPolicy())
+    host = _host(qtbot, 150, button, check, combo, elided, box)
+    names = {c.where.split(" > ")[-1] for c in clipped_texts(host)}
+    assert names == {"plantedButton", "plantedCheck", "plantedCombo", "plantedBox (title)"}
+
+
+def test_a_pane_squeezed_under_its_minimum_and_a_scroll_area_that_cannot_scroll_across(qtbot):
+    """The two ways a projector cut text whose own widget was wide enough: a splitter pane given less than
+    the pane's width (the next pane covers the rest), and content wider than a vertical-only scroll area."""
+    inner = QLabel("a label that fits its pane's minimum")
+    inner.setObjectName("underThePane")
+    splitter = QSplitter()
+    left = QWidget()
+    QVBoxLayout(left).addWidget(inner)
+    left.setMinimumWidth(inner.sizeHint().width() + 30)
+    right = QLabel("right")
+    right.setMinimumWidth(300)
+    splitter.addWidget(left)
+    splitter.addWidget(right)
+    splitter.setChildrenCollapsible(False)
+    host = _host(qtbot, left.minimumWidth() + 340, splitter)
+    assert clipped_texts(host) == []
+    host.setFixedWidth(left.minimumWidth() + 200)  # both minimums cannot be met: the left pane is squeezed
+    qtbot.waitUntil(lambda: splitter.sizes()[0] < left.width())
+    assert [c.where.split(" > ")[-1] for c in clipped_texts(host)] == ["underThePane"]
+
+    scrolled = QLabel(LONG)
+    scrolled.setObjectName("inTheScroll")
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    content = QWidget()
+    QVBoxLayout(content).addWidget(scrolled)
+    area.setWidget(content)
+    area.setFixedWidth(160)
+    qtbot.addWidget(area)
+    area.show()
+    qtbot.waitExposed(area)
+    assert clipped_texts(area) == []  # a horizontal scroll bar reaches the rest
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    qtbot.wait(20)
+    assert [c.where.split(" > ")[-1] for c in clipped_texts(area)] == ["inTheScroll"]
