@@ -18,7 +18,7 @@ from nnstudio.commands.load_progress import load_progress
 from nnstudio.core.base.errors import NNStudioError
 
 # Order here is the order of ``nnstudio --help``; the README keeps one table of them.
-COMMANDS = ["train", "sweep", "lr-find", "runs", "evaluate", "explain", "info", "export", "export-code", "self-test"]
+COMMANDS = ["train", "sweep", "lr-find", "runs", "evaluate", "explain", "info", "export", "export-code", "lesson", "self-test"]
 
 USAGE_ERROR = 2
 BROKEN_PIPE = 128 + 13  # what a shell reports for a writer killed by SIGPIPE (``nnstudio ... | head``)

@@ -24,6 +24,7 @@ CORE_LAYERS = {
     "project": 2,  # the project: spec, file format, weights files, recovery, templates
     "workspace": 3, "export": 3, "playground": 3,  # what works on whole projects: the open document, runs, sweeps,
     # code export, the Playground's live network
+    "lessons": 3,  # a lesson's format and its experiment, run through the workspace's run session
 }
 APP_LAYERS = {"cli": 4, "commands": 4, "gui": 5, "__main__": 6}
 
@@ -138,7 +139,7 @@ def test_each_layer_imports_only_the_layers_below():
 
 
 @pytest.mark.parametrize("folder", ["base", "arch", "data", "training", "evaluate", "interpret", "insight", "project", "playground",
-                                    "workspace", "export"])
+                                    "workspace", "export", "lessons"])
 def test_every_core_folder_has_a_layer(folder):
     assert (PACKAGE / "core" / folder / "__init__.py").exists()
     assert folder in CORE_LAYERS

@@ -1,0 +1,138 @@
+"""The named figures a lesson reads off a finished run (test accuracy, the train-test gap, a layer's gradient
+norm ...), and the activation curves the Neurons lesson plots.
+
+A lesson names a figure as ``figure@run`` (``test_accuracy@relu``): the figure's name from :data:`FIGURES`
+and the name its ``train`` action gave the run. The window and the CLI compute them the same way: attach a
+:class:`GradientRecorder` to the run, then call :func:`run_figures` on the finished run's trainer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+
+from nnstudio.core.base.registry import LAYERS
+from nnstudio.core.data.bundle import Split
+from nnstudio.core.insight.stats import layer_grad_norms
+from nnstudio.core.training.callbacks import Callback
+from nnstudio.core.training.engine import Trainer
+from nnstudio.core.training.state import RunResult, TrainingState
+
+ACTIVATIONS_CATEGORY = "Activations"
+
+
+class GradientRecorder(Callback):
+    """Each parametrised layer's gradient norm, averaged over the first epoch's batches: how much learning
+    signal reaches each layer while the weights are still near their start (where vanishing shows)."""
+
+    def __init__(self) -> None:
+        self.sums: dict[str, float] = {}
+        self.batches = 0
+
+    def on_batch_end(self, state: TrainingState, loss: float) -> None:
+        if state.epoch != 1:  # epoch 1 only: later batches cost a sync each for nothing
+            return
+        for name, norm in layer_grad_norms(state.model).items():
+            self.sums[name] = self.sums.get(name, 0.0) + norm
+        self.batches += 1
+
+    def norms(self) -> list[float]:
+        """Per layer, input side first (the order of the network's layers)."""
+        return [total / self.batches for total in self.sums.values()] if self.batches else []
+
+
+@dataclass
+class FinishedRun:
+    """What the figures read: the run's trainer (its model and data), result and first-epoch gradients."""
+
+    trainer: Trainer
+    result: RunResult
+    grad_norms: list[float] = field(default_factory=list)
+    _scores: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def score(self, split: str) -> dict[str, float]:
+        """Loss and task metric of the final weights on one split, in evaluation mode (dropout off)."""
+        if split not in self._scores:
+            data = {"train": self.trainer.bundle.train, "test": self.trainer.bundle.test}[split]
+            device = self.trainer.device
+            self._scores[split] = self.trainer.evaluate_split(Split(data.x.to(device), data.y.to(device)), split)
+        return self._scores[split]
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    title: str
+    help: str
+    compute: Callable[[FinishedRun], float]
+
+
+def _metric(split: str, metric: str) -> Callable[[FinishedRun], float]:
+    return lambda run: float(run.score(split).get(f"{split}_{metric}", math.nan))
+
+
+def _mse(split: str) -> Callable[[FinishedRun], float]:
+    return lambda run: _metric(split, "rmse")(run) ** 2
+
+
+def _gap(run: FinishedRun) -> float:
+    return _metric("train", "accuracy")(run) - _metric("test", "accuracy")(run)
+
+
+def _epochs_to(target: float) -> Callable[[FinishedRun], float]:
+    def compute(run: FinishedRun) -> float:
+        for epoch, value in enumerate(run.result.history.get("val_accuracy", []), start=1):
+            if value >= target:
+                return float(epoch)
+        return math.nan  # never reached: null in JSON, "not reached" in words
+    return compute
+
+
+def _grad(index: int) -> Callable[[FinishedRun], float]:
+    return lambda run: run.grad_norms[index] if run.grad_norms else math.nan
+
+
+FIGURES: dict[str, Figure] = {f.name: f for f in (
+    Figure("train_accuracy", "Training accuracy", "Share of training examples the final network gets right "
+           "(scored with dropout off).", _metric("train", "accuracy")),
+    Figure("test_accuracy", "Test accuracy", "Share of the held-back test examples the final network gets right.",
+           _metric("test", "accuracy")),
+    Figure("accuracy_gap", "Train-test gap", "Training accuracy minus test accuracy: how much better the network "
+           "does on examples it has seen. A large gap is overfitting.", _gap),
+    Figure("train_mse", "Training MSE", "Mean squared error on the training examples (in the scaled target's "
+           "units).", _mse("train")),
+    Figure("test_mse", "Test MSE", "Mean squared error on the held-back test examples.", _mse("test")),
+    Figure("epochs", "Epochs trained", "How many epochs the run trained (early stopping can end it sooner).",
+           lambda run: float(run.result.epochs)),
+    Figure("epochs_to_90", "Epochs to 90%", "The first epoch whose validation accuracy reached 0.9 (empty when "
+           "the run never got there).", _epochs_to(0.9)),
+    Figure("final_train_loss", "Final training loss", "The training loss of the last epoch.",
+           lambda run: float(run.result.last("train_loss"))),
+    Figure("first_layer_grad_norm", "First layer's gradient", "Size of the gradient reaching the first layer, "
+           "averaged over the first epoch's batches.", _grad(0)),
+    Figure("last_layer_grad_norm", "Last layer's gradient", "Size of the gradient reaching the output layer, "
+           "averaged over the first epoch's batches.", _grad(-1)),
+)}
+
+
+def run_figures(run: FinishedRun, names: list[str] | None = None) -> dict[str, float]:
+    """The named figures (default: all) of one finished run."""
+    return {name: FIGURES[name].compute(run) for name in (names or list(FIGURES))}
+
+
+def swappable_activations() -> list[str]:
+    """Activation kinds a lesson may switch a network to (softmax is an output, not a hidden activation)."""
+    return [e.name for e in LAYERS.categories().get(ACTIVATIONS_CATEGORY, []) if e.name != "softmax"]
+
+
+def activation_curve(kind: str, xs: torch.Tensor, params: dict | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """An activation's values and its derivative at ``xs`` (by autograd, so it is the derivative training uses)."""
+    entry = LAYERS.get(kind)
+    module = entry.obj.build(entry.validate(params or {}, kind), (int(xs.numel()),))
+    x = xs.detach().clone().float().requires_grad_(True)
+    y = module(x)
+    (dy,) = torch.autograd.grad(y.sum(), x)
+    return y.detach(), dy.detach()
