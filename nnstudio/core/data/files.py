@@ -24,8 +24,9 @@ import numpy as np
 from nnstudio.core.base import jobs, memory
 from nnstudio.core.base.errors import Cancelled, DataError
 
-# Memory a reader needs per byte of file, at least: parsing CSV text into Python cells and columns peaked at
-# about 27x the file's size (a 24 MB, 1,000,000-row table), so 10x never refuses a table that would fit.
+# Memory a reader needs per byte of file, at least: tables (core/data/tables.py, pandas) peak at about 3x the
+# file's size (82 MB traced for a 32 MB, 1,000,000 x 5 table, where the csv-module reader before it took 640 MB);
+# 10x leaves room for text columns and pandas' own buffers, and still never refuses a table that would fit.
 # Binary images and labels are read, then copied as float32 (4 bytes per pixel byte).
 TEXT_MEMORY_FACTOR = 10
 BINARY_MEMORY_FACTOR = 5
