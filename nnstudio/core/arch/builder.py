@@ -18,6 +18,7 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
+from nnstudio.core.arch.freeze import freeze
 from nnstudio.core.arch.layers import LayerProblem, ResidualModule, Shape
 from nnstudio.core.arch.spec import ArchitectureSpec, LayerSpec
 from nnstudio.core.base import memory
@@ -64,6 +65,10 @@ class BuiltModel:
     @property
     def trainable_params(self) -> int:
         return sum(p.numel() for p in self.module.parameters() if p.requires_grad)
+
+    @property
+    def frozen_params(self) -> int:
+        return self.total_params - self.trainable_params
 
     @property
     def size_kb(self) -> float:
@@ -234,11 +239,18 @@ def module_name(kind: str, position: int) -> str:
     return f"{kind}{position}"
 
 
+def _trainable(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+
 def _build_stack(
-    layers: list[LayerSpec], shape: Shape, prefix: str, path: str, depth: int, infos: list[LayerInfo], meta: bool = False
+    layers: list[LayerSpec], shape: Shape, prefix: str, path: str, depth: int, infos: list[LayerInfo], meta: bool = False,
+    frozen: bool = False,
 ) -> tuple[nn.Sequential, Shape]:
+    """``frozen``: the stack sits in a frozen block, so every layer in it is frozen."""
     modules: OrderedDict[str, nn.Module] = OrderedDict()
     for position, spec in enumerate(layers, start=1):
+        layer_frozen = frozen or spec.frozen
         index = f"{prefix}{position}"
         entry = LAYERS.get(spec.kind)
         name = module_name(spec.kind, position)
@@ -246,7 +258,8 @@ def _build_stack(
         if entry.extra.get("container"):
             info = LayerInfo(index, spec.kind, entry.title, full_name, f"{len(spec.children or [])} layers inside", shape, shape, 0, 0, 0, depth)
             infos.append(info)
-            body, out = _build_stack(spec.children or [], shape, f"{index}.", f"{full_name}.body.", depth + 1, infos, meta)
+            body, out = _build_stack(spec.children or [], shape, f"{index}.", f"{full_name}.body.", depth + 1, infos, meta,
+                                     layer_frozen)
             if out != shape:
                 raise ShapeError(
                     index, entry.title, shape,
@@ -260,15 +273,20 @@ def _build_stack(
             except LayerProblem as problem:
                 raise ShapeError(index, entry.title, shape, str(problem), problem.fix) from None
             module = _plan_layer(entry, spec.params, shape) if meta else entry.obj.build(spec.params, shape)
+            if layer_frozen:
+                freeze(module)
             n_params = sum(p.numel() for p in module.parameters())
             infos.append(
                 LayerInfo(
                     index, spec.kind, entry.title, full_name, entry.obj.summary(spec.params), shape, out,
-                    n_params, n_params, entry.obj.macs(spec.params, shape, out), depth,
+                    n_params, _trainable(module), entry.obj.macs(spec.params, shape, out), depth,
                 )
             )
         if entry.extra.get("container"):
-            info.params = info.trainable = sum(p.numel() for p in module.parameters())
+            if layer_frozen:
+                freeze(module)
+            info.params = sum(p.numel() for p in module.parameters())
+            info.trainable = _trainable(module)
             info.macs = sum(l.macs for l in infos if l.index.startswith(f"{index}."))
         modules[name] = module
         shape = out

@@ -242,6 +242,29 @@ class SetPinned(EditCommand):
 
 
 @dataclass
+class SetFrozen(EditCommand):
+    """Freeze or unfreeze a layer: a frozen layer keeps its weights while the rest of the network trains."""
+
+    path: LayerPath
+    frozen: bool
+    old: bool = False
+
+    def __post_init__(self) -> None:
+        self.text = "Freeze layer" if self.frozen else "Unfreeze layer"
+
+    def apply(self, spec: ArchitectureSpec) -> None:
+        layer = layer_at(spec, self.path)
+        self.old, layer.frozen = layer.frozen, self.frozen
+        self.text = f"{'Freeze' if self.frozen else 'Unfreeze'} {LAYERS.get(layer.kind).title} (layer {index_from_path(self.path)})"
+
+    def revert(self, spec: ArchitectureSpec) -> None:
+        layer_at(spec, self.path).frozen = self.old
+
+    def selection_after(self) -> LayerPath | None:
+        return self.path
+
+
+@dataclass
 class ReplaceArchitecture(EditCommand):
     """Swap the whole network (a template, a loaded architecture file)."""
 

@@ -14,12 +14,14 @@ INPUT_KINDS = ("float", "tokens")
 @dataclass
 class LayerSpec:
     """One layer: its registered kind, its parameters and, for containers such as a residual block,
-    the sub-stack it wraps. A *pinned* layer keeps its sizes when the data changes (see ``adapt``)."""
+    the sub-stack it wraps. A *pinned* layer keeps its sizes when the data changes (see ``adapt``); a
+    *frozen* one keeps its weights while the rest trains (see ``freeze``; a frozen block freezes its inner layers)."""
 
     kind: str
     params: dict[str, Any] = field(default_factory=dict)
     children: list[LayerSpec] | None = None
     pinned: bool = False
+    frozen: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"kind": self.kind, "params": dict(self.params)}
@@ -27,6 +29,8 @@ class LayerSpec:
             d["children"] = [c.to_dict() for c in self.children]
         if self.pinned:  # written only when set, so files without pins read and save exactly as before
             d["pinned"] = True
+        if self.frozen:  # likewise: files without frozen layers are unchanged
+            d["frozen"] = True
         return d
 
     @classmethod
@@ -43,6 +47,9 @@ class LayerSpec:
         pinned = data.get("pinned", False)
         if not isinstance(pinned, bool):
             raise SpecError(f"{where}.pinned", pinned, "must be true or false")
+        frozen = data.get("frozen", False)
+        if not isinstance(frozen, bool):
+            raise SpecError(f"{where}.frozen", frozen, "must be true (keep this layer's weights while training) or false")
         children = data.get("children")
         if entry.extra.get("container"):
             if children is None:
@@ -50,10 +57,10 @@ class LayerSpec:
             if not isinstance(children, list):
                 raise SpecError(f"{where}.children", children, "must be a list of layers")
             child_specs = [cls.from_dict(c, f"{where}.children[{i}]") for i, c in enumerate(children)]
-            return cls(kind, params, child_specs, pinned)
+            return cls(kind, params, child_specs, pinned, frozen)
         if children is not None:
             raise SpecError(f"{where}.children", children, f"a {entry.title} layer cannot hold other layers")
-        return cls(kind, params, pinned=pinned)
+        return cls(kind, params, pinned=pinned, frozen=frozen)
 
 
 @dataclass

@@ -22,10 +22,12 @@ from torch import nn
 
 from nnstudio.core.arch import modules as helper_modules
 from nnstudio.core.arch.builder import build
+from nnstudio.core.arch.freeze import has_frozen
 from nnstudio.core.arch.spec import ArchitectureSpec, LayerSpec
 from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.data.assemble import build as build_data
 from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle
+from nnstudio.core.export import codegen_frozen
 from nnstudio.core.export.codegen_data import (
     data_code_exact,
     data_code_idiomatic,
@@ -94,7 +96,8 @@ def model_code(spec: ArchitectureSpec, input_shape: tuple[int, ...]) -> tuple[st
     class_name = class_name_for(spec.name)
     ordered = [c for c in helper_modules.HELPER_MODULES if c in helpers]
     helper_src = "\n\n".join(inspect.getsource(c) for c in ordered)
-    body = "\n".join(init) or "        pass"
+    frozen_init, frozen_train = codegen_frozen.class_code(spec)
+    body = "\n".join(init) + ("\n" + frozen_init.rstrip("\n") if frozen_init else "") if init else "        pass"
     forward = "\n".join(out)
     model = f'''class {class_name}(nn.Module):
     {_doc(f"{spec.name}: {len(built.layers)} layers, {built.total_params:,} parameters, input {tuple(input_shape)}.")}
@@ -106,7 +109,7 @@ def model_code(spec: ArchitectureSpec, input_shape: tuple[int, ...]) -> tuple[st
     def forward(self, x):
 {forward}
         return x
-'''
+{frozen_train}'''
     return helper_src, model, class_name
 
 
@@ -138,7 +141,16 @@ def _join(parts: list[str]) -> str:
     return "\n".join(p.rstrip("\n") + "\n" for p in parts)
 
 
-def _generate_exact(project: Project, bundle: DataBundle, sidecar_name: str, script_name: str) -> tuple[str, dict[str, np.ndarray] | None]:
+def _frozen(project: Project, class_name: str, loop: str, frozen_file: str | None) -> tuple[str, list[str]]:
+    """The loop honouring frozen layers, and the code that loads their weights (when they have some)."""
+    if not has_frozen(project.architecture.layers):
+        return loop, []
+    return (codegen_frozen.honour_frozen(loop, class_name, frozen_file),
+            [codegen_frozen.loader_code(frozen_file)] if frozen_file else [])
+
+
+def _generate_exact(project: Project, bundle: DataBundle, sidecar_name: str, script_name: str,
+                    frozen_file: str | None = None) -> tuple[str, dict[str, np.ndarray] | None]:
     """The app's own run spelled out: its seeds, its batch order and a branch for every option."""
     helpers, model, class_name = model_code(project.architecture, bundle.input_shape)
     data = data_code_exact(project, bundle)
@@ -169,7 +181,8 @@ GRAD_CLIP = {t.grad_clip!r}
 CLASSIFICATION = {bundle.task == CLASSIFICATION}
 '''
     loop = LOOP_EXACT.replace("MODEL_CLASS", class_name).replace("OPTIMIZER", optimizer_code_exact(project))
-    parts = [header, *_helpers_part(helpers), "\n" + model, "\n" + data, "\n" + loss_code_exact(project, bundle), loop]
+    loop, frozen = _frozen(project, class_name, loop, frozen_file)
+    parts = [header, *_helpers_part(helpers), "\n" + model, *frozen, "\n" + data, "\n" + loss_code_exact(project, bundle), loop]
     return _join(parts), arrays
 
 
@@ -187,7 +200,7 @@ def _imports(code: str) -> str:
 
 
 def _generate_idiomatic(project: Project, bundle: DataBundle, sidecar_name: str, script_name: str,
-                        ddp: bool = False) -> tuple[str, dict[str, np.ndarray] | None]:
+                        ddp: bool = False, frozen_file: str | None = None) -> tuple[str, dict[str, np.ndarray] | None]:
     """The lecture's spelling: a model class, a DataLoader, a plain loop, the test score at the end."""
     helpers, model, class_name = model_code(project.architecture, bundle.input_shape)
     data = data_code_idiomatic(project, bundle)
@@ -213,9 +226,10 @@ def _generate_idiomatic(project: Project, bundle: DataBundle, sidecar_name: str,
     if t.grad_clip:
         settings.append(f"GRAD_CLIP = {t.grad_clip!r}  # the longest gradient allowed")
     loop = loop_code_idiomatic(project, bundle, class_name, schedule or ("", ""), has_val, has_test, ddp)
+    loop, frozen = _frozen(project, class_name, loop, frozen_file)
     body = [
         *_helpers_part(helpers),
-        "\n# ----------------------------------------------------------------------------- the network\n" + model,
+        "\n# ----------------------------------------------------------------------------- the network\n" + model, *frozen,
         "\n# ----------------------------------------------------------------------------- the data\n" + data,
         "\n# ----------------------------------------------------------------------------- training\n"
         + loss_code_idiomatic(project, bundle) + "\n" + loop,
@@ -237,10 +251,19 @@ def generate(
     if exact and ddp:
         raise NNStudioError("--ddp writes the lecture's script (DataLoader, DistributedSampler), not the app's exact "
                             "loop; drop --exact or --ddp")
+    text, arrays, _ = _generate(project, base_dir, sidecar_name, script_name, exact, ddp)
+    return text, arrays
+
+
+def _generate(project: Project, base_dir: Path | None, sidecar_name: str, script_name: str, exact: bool, ddp: bool
+              ) -> tuple[str, dict[str, np.ndarray] | None, dict[str, np.ndarray] | None]:
+    """The script, its data sidecar's arrays and its frozen layers' weights (``{stem}_frozen.npz``), or Nones."""
     bundle = build_data(project.data, base_dir)
+    frozen = codegen_frozen.frozen_arrays(project, bundle.input_shape) if has_frozen(project.architecture.layers) else None
+    frozen_file = f"{Path(script_name).stem}_frozen.npz" if frozen else None
     if exact:
-        return _generate_exact(project, bundle, sidecar_name, script_name)
-    return _generate_idiomatic(project, bundle, sidecar_name, script_name, ddp)
+        return (*_generate_exact(project, bundle, sidecar_name, script_name, frozen_file), frozen)
+    return (*_generate_idiomatic(project, bundle, sidecar_name, script_name, ddp, frozen_file), frozen)
 
 
 def export_project(project: Project, path: Path, base_dir: Path | None = None, exact: bool = False,
@@ -248,14 +271,15 @@ def export_project(project: Project, path: Path, base_dir: Path | None = None, e
     """Write the script to ``path`` (and its ``.npz`` sidecar when needed); return the files written."""
     path = Path(path)
     sidecar = path.with_name(f"{path.stem}_data.npz")
-    text, arrays = generate(project, base_dir, sidecar.name, path.name, exact, ddp)
+    text, arrays, frozen = _generate(project, base_dir, sidecar.name, path.name, exact, ddp)
     written = [path]
     try:
         path.write_text(text, encoding="utf-8")
-        if arrays is not None:
-            with open(sidecar, "wb") as fh:
-                np.savez_compressed(fh, **arrays)
-            written.append(sidecar)
+        for file, content in ((sidecar, arrays), (path.with_name(f"{path.stem}_frozen.npz"), frozen)):
+            if content is not None:
+                with open(file, "wb") as fh:
+                    np.savez_compressed(fh, **content)
+                written.append(file)
     except OSError as exc:
         raise NNStudioError(f"Cannot write {path}: {exc.strerror or exc}; choose another folder") from None
     return written

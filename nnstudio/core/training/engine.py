@@ -210,7 +210,7 @@ class Trainer:
         self._emit(callbacks, "on_fit_start", state)
         if self._resumed_waited is not None and self.early_stopping is not None:  # a resumed run keeps its patience count
             self.early_stopping.waited, self._resumed_waited = self._resumed_waited, None
-        weights = [p for p in self.model.parameters() if p.ndim > 1]
+        weights = [p for p in self.model.parameters() if p.ndim > 1 and p.requires_grad]  # L1: frozen layers' stay out
         params = [p for p in self.model.parameters() if p.requires_grad]
         try:
             for _ in range(epochs):

@@ -7,13 +7,21 @@ from typing import Any
 
 import torch
 
+from nnstudio.core.arch.freeze import trainable_parameters
+from nnstudio.core.base.errors import TrainingError
 from nnstudio.core.base.registry import OPTIMIZERS, Param
 
 
 def _fast(cls: type[torch.optim.Optimizer], params: Iterable[torch.nn.Parameter], **kwargs: Any) -> torch.optim.Optimizer:
     """The same update rule through one fused kernel (or multi-tensor foreach) instead of a Python loop
-    over the weights: identical mathematics, a lot less per-step overhead on small networks."""
-    params = list(params)
+    over the weights: identical mathematics, a lot less per-step overhead on small networks. Frozen layers'
+    weights (``requires_grad`` off) are left out, so no optimizer moves them (weight decay and momentum included)."""
+    every = list(params)
+    params = trainable_parameters(every)
+    if not params:
+        raise TrainingError("Every layer with weights is frozen, so training has nothing to change; unfreeze at least "
+                            "one layer (Architecture tab: untick Frozen)" if every else
+                            "The network has no weights to train; add a Linear or Conv2d layer")
     try:
         return cls(params, fused=True, **kwargs)
     except (RuntimeError, TypeError, ValueError):  # fused is not offered for this optimizer or device

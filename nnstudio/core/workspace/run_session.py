@@ -12,12 +12,14 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from torch import nn
 
+from nnstudio.core.arch.freeze import keep_frozen_weights
 from nnstudio.core.arch.weights import apply_weights, snapshot_weights
 from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.data.bundle import DataBundle
@@ -50,6 +52,7 @@ from nnstudio.core.workspace.checkpoints import (
 from nnstudio.core.workspace.document import load_model
 
 Tensors = dict
+log = logging.getLogger(__name__)
 
 
 class NothingToContinue(NNStudioError):
@@ -94,6 +97,10 @@ class RunSession:
             bundle, module, notes = prepared.bundle, prepared.built.module, prepared.notes
         else:
             module = new_model(module, project.training.seed)
+        frozen_notes = keep_frozen_weights(module, project.architecture.layers, project.weights)  # they keep what they learned
+        for note in frozen_notes:
+            log.warning(note)
+        notes += frozen_notes
         trainer = Trainer(module, bundle, project.training.copy())
         return cls(project, trainer, target_epochs=trainer.spec.epochs if epochs is None else epochs,
                    base_dir=base_dir, notes=notes)
