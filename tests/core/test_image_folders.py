@@ -290,3 +290,65 @@ def test_the_cli_draws_no_bar_into_a_pipe_or_log(tmp_path, capsys):
     code, out, err = run_cli(["info", str(_image_project(tmp_path))], capsys)
     assert code == 0 and "12 images in 2 classes" in out
     assert err == ""
+
+
+# ---------------------------------------------------------------------------- the plain-PNG shortcut
+def _chunk(kind: bytes, body: bytes) -> bytes:
+    import struct
+    import zlib
+
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def _png_variants(folder: Path) -> dict[str, Path]:
+    """PNGs of every kind Pillow writes, plus hand-made ones: IDAT split in two, a bad CRC, a tRNS chunk,
+    an unknown chunk, interlaced, cut short."""
+    import zlib
+
+    from PIL import Image
+
+    rng = np.random.default_rng(3)
+    rgb = Image.fromarray(rng.integers(0, 256, (12, 10, 3), dtype=np.uint8))
+    images = {"L": rgb.convert("L"), "RGB": rgb, "RGBA": rgb.convert("RGBA"), "P": rgb.convert("P"),
+              "LA": rgb.convert("LA"), "1": rgb.convert("1"), "I;16": rgb.convert("L").convert("I;16"),
+              "big": rgb.resize((40, 30))}
+    paths = {}
+    for name, img in images.items():
+        paths[name] = folder / f"{name.replace(';', '')}.png"
+        img.save(paths[name])
+    raw = paths["RGB"].read_bytes()
+    ihdr, rest = raw[:33], raw[33:]
+    body = zlib.compress(b"".join(b"\x00" + bytes(row) for row in np.asarray(rgb).reshape(12, -1)))
+    made = {
+        "split IDAT": ihdr + _chunk(b"IDAT", body[:7]) + _chunk(b"IDAT", body[7:]) + _chunk(b"IEND", b""),
+        "bad CRC": raw[:-20] + bytes([raw[-20] ^ 1]) + raw[-19:],
+        "tRNS": ihdr + _chunk(b"tRNS", b"\x00\x01\x00\x02\x00\x03") + rest,
+        "unknown chunk": ihdr + _chunk(b"prVt", b"x") + rest,
+        "interlaced": raw[:8] + _chunk(b"IHDR", raw[16:28] + b"\x01") + rest,
+        "cut short": raw[: len(raw) // 2],
+    }
+    for name, data in made.items():
+        paths[name] = folder / f"{name.replace(' ', '_')}.png"
+        paths[name].write_bytes(data)
+    return paths
+
+
+def _decode_or_error(path: Path, size: int, rgb: bool) -> object:
+    try:
+        return image_folders.decode_image(str(path), size, rgb)
+    except (OSError, ValueError, SyntaxError) as exc:
+        return type(exc)
+
+
+def test_the_png_shortcut_gives_pillows_pixels_or_leaves_the_file_to_pillow(tmp_path, monkeypatch):
+    from nnstudio.core.data.plain_png import open_plain_png
+
+    paths = _png_variants(tmp_path)
+    taken = {name for name, p in paths.items() if open_plain_png(str(p)) is not None}
+    assert taken == {"L", "RGB", "big", "split IDAT"}
+    short = {(name, size, rgb): _decode_or_error(p, size, rgb) for name, p in paths.items() for size in (10, 8) for rgb in (False, True)}
+    monkeypatch.setattr(image_folders, "open_plain_png", lambda path: None)  # Pillow's own way only
+    for (name, size, rgb), got in short.items():
+        pillow = _decode_or_error(paths[name], size, rgb)
+        assert type(got) is type(pillow) and (not isinstance(got, np.ndarray) or np.array_equal(got, pillow)), (name, size, rgb)
+    assert isinstance(short[("cut short", 8, True)], type) and isinstance(short[("bad CRC", 8, True)], type)

@@ -36,6 +36,7 @@ import numpy as np
 from nnstudio.core.base import jobs
 from nnstudio.core.base.errors import DataError
 from nnstudio.core.data.files import LoadCancelled
+from nnstudio.core.data.plain_png import open_plain_png
 
 log = logging.getLogger(__name__)
 
@@ -119,11 +120,14 @@ def decode_image(path: str, size: int, rgb: bool) -> np.ndarray:
     from PIL import Image, UnidentifiedImageError
 
     mode = "RGB" if rgb else "L"
-    fmt = _FORMATS.get(os.path.splitext(path)[1].lower())
-    try:
-        img = Image.open(path, formats=[fmt] if fmt else None)
-    except UnidentifiedImageError:
-        img = Image.open(path)  # a suffix that does not match the content: let Pillow find the format
+    suffix = os.path.splitext(path)[1].lower()
+    img = open_plain_png(path) if suffix == ".png" else None  # the common small PNG, the short way
+    if img is None:
+        fmt = _FORMATS.get(suffix)
+        try:
+            img = Image.open(path, formats=[fmt] if fmt else None)
+        except UnidentifiedImageError:
+            img = Image.open(path)  # a suffix that does not match the content: let Pillow find the format
     with img:
         img.draft(mode, (size, size))  # JPEG: decode at reduced size, much faster
         # convert/resize to what the image already is would return an identical copy: skip the work
