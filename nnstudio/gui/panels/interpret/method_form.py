@@ -26,6 +26,7 @@ from nnstudio.core.interpret.availability import choice_reasons, method_reason, 
 from nnstudio.core.interpret.subject import Subject
 from nnstudio.gui.widgets.elide_combo import narrow_combo
 from nnstudio.gui.widgets.param_form import CheckedDoubleSpinBox, CheckedSpinBox, RefusalNote
+from nnstudio.gui.widgets.wrapped_label import WrappedLabel
 
 INT_LIMIT = 2_147_483_647
 
@@ -60,9 +61,8 @@ class MethodForm(QWidget):
         self.form = QFormLayout(self.form_host)
         self.form.setContentsMargins(0, 0, 0, 0)
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.help = QLabel()
+        self.help = WrappedLabel()  # the height its lines need: in the scroll area it was squeezed to half
         self.help.setObjectName(f"{name}Help")
-        self.help.setWordWrap(True)
         self.help.setStyleSheet("color: #444;")
         self.help.setTextFormat(Qt.TextFormat.RichText)
         layout = QVBoxLayout(self)
