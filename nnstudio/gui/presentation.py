@@ -9,6 +9,7 @@ brushes and sizes.
 
 from __future__ import annotations
 
+import re
 import weakref
 from dataclasses import dataclass, field
 
@@ -25,6 +26,7 @@ DEFAULT_SCALE = 1.5
 SCALE_KEY = "view/presentation_scale"
 RESIZE_WAIT_MS = 500  # how long after leaving full screen a resize still counts as the window going back
 SIDE_PANEL = "presentation_side_panel"  # splitter property: the index of the pane presentation mode collapses
+FONT_SIZE = re.compile(r"(font-size:\s*)(\d+(?:\.\d+)?)(px|pt)")  # in a style sheet
 
 
 def mark_side_panel(splitter: QSplitter, index: int) -> None:
@@ -50,6 +52,7 @@ class _Before:
     # held strongly: a wrapper Qt made for one of its own children would vanish from a weak reference
     fonts: list[tuple[QWidget, QFont | None]] = field(default_factory=list)  # scaled one by one (None: inherited)
     splitters: list[tuple[QSplitter, list[int]]] = field(default_factory=list)
+    sheets: list[tuple[QWidget, str]] = field(default_factory=list)  # style sheets with a font size, as they were
 
 
 class PresentationMode(QObject):
@@ -121,6 +124,7 @@ class PresentationMode(QObject):
         for widget, old, own in widgets:
             before.fonts.append((widget, old if own else None))
             widget.setFont(_scaled(old, self.scale))
+        self._scale_sheets(window, before)
         self._fold(window, before)
         self._before = before
         restyle_plots(window, True, self.scale)  # what is drawn now; then views that redraw themselves hear the palette
@@ -134,7 +138,16 @@ class PresentationMode(QObject):
         if self._before is None:
             return
         self._fold(panel, self._before)
+        self._scale_sheets(panel, self._before)
         restyle_plots(panel, True, self.scale, text_only=True)
+
+    def _scale_sheets(self, root: QWidget, before: _Before) -> None:
+        """A size in a style sheet ("font-size: 14px") beats any font set on the widget: scale it there."""
+        for widget in [root, *root.findChildren(QWidget)]:
+            sheet = widget.styleSheet()
+            if "font-size" in sheet:
+                before.sheets.append((widget, sheet))
+                widget.setStyleSheet(FONT_SIZE.sub(lambda m: f"{m[1]}{float(m[2]) * self.scale:g}{m[3]}", sheet))
 
     def _fold(self, root: QWidget, before: _Before) -> None:
         for splitter in root.findChildren(QSplitter):
@@ -154,6 +167,9 @@ class PresentationMode(QObject):
         restyle_plots(window, False)
         palette.set_presentation(False)
         QApplication.instance().setFont(before.app_font)
+        for widget, sheet in before.sheets:
+            if shiboken6.isValid(widget):
+                widget.setStyleSheet(sheet)
         for widget, font in reversed(before.fonts):  # children first: a cleared font inherits the parent's
             if shiboken6.isValid(widget):
                 widget.setFont(font if font is not None else QFont())  # an empty font: inherit again

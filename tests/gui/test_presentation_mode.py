@@ -108,3 +108,18 @@ def test_closing_while_presenting_remembers_the_window_as_the_user_sized_it(main
     main_window.close()
     assert not palette.presenting()
     assert main_window.settings.window_geometry() == as_sized  # not the full-screen one
+
+
+def test_a_size_written_in_a_style_sheet_is_scaled_too_and_put_back(main_window, qtbot):
+    panel = _training(main_window, qtbot)
+    label = QLabel("sized by its style sheet", panel)
+    label.setStyleSheet("color: #333; font-size: 14px;")
+    label.show()
+    qtbot.waitUntil(label.isVisible)
+    assert label.fontInfo().pixelSize() == 14
+    main_window.presentation.set_active(True)
+    assert label.styleSheet() == "color: #333; font-size: 21px;"
+    qtbot.waitUntil(lambda: label.fontInfo().pixelSize() == 21)
+    main_window.presentation.set_active(False)
+    assert label.styleSheet() == "color: #333; font-size: 14px;"
+    qtbot.waitUntil(lambda: label.fontInfo().pixelSize() == 14)
