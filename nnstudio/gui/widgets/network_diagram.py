@@ -23,6 +23,12 @@ CATEGORY_COLOURS = {
     "Sequence": "#ffe1c6", "Attention": "#e0dcf6", "Structure": "#eeeeee",
 }
 ERROR_FILL = "#ffd7d7"
+FROZEN_EDGE = "#1f5fa8"
+
+
+def _frozen(info: LayerInfo) -> bool:
+    """A layer with weights, none of them trained (frozen, or inside a frozen block)."""
+    return info.params > 0 and info.trainable == 0
 
 
 class NetworkDiagram(QGraphicsView):
@@ -74,7 +80,8 @@ class NetworkDiagram(QGraphicsView):
                     self._arrow(inner_prev, QPointF(plus.x(), plus_y))
                     frame = QRectF(x, frame_top - 6, width, plus_y - frame_top + 26)
                     scene.addRect(frame, QPen(QColor("#888888"), 1.2, Qt.PenStyle.DashLine))
-                    label = scene.addText(f"{index} {entry.title}", self._font(8))
+                    block = by_index.get(index)
+                    label = scene.addText(f"{index} {entry.title}" + (" · frozen" if block and _frozen(block) else ""), self._font(8))
                     label.setPos(x + 4, frame_top - 8)
                     label.setDefaultTextColor(QColor("#555555"))
                     self._skip(fork, plus, x + width + 18)
@@ -90,10 +97,11 @@ class NetworkDiagram(QGraphicsView):
                 if index == error_index:
                     shape_text, fill = "does not fit: " + error.problem, ERROR_FILL  # whole: the box grows to hold it
                 elif info is not None:
-                    shape_text, fill = f"→ {format_shape(info.out_shape)}   ({info.params:,} params)", CATEGORY_COLOURS.get(entry.category, "#eeeeee")
+                    counted = f"{info.params:,} params, frozen" if _frozen(info) else f"{info.params:,} params"
+                    shape_text, fill = f"→ {format_shape(info.out_shape)}   ({counted})", CATEGORY_COLOURS.get(entry.category, "#eeeeee")
                 else:
                     shape_text, fill = "→ ?", "#f4f4f4"
-                box = self._box(x, y, title, shape_text, fill, width)
+                box = self._box(x, y, title, shape_text, fill, width, frozen=info is not None and _frozen(info))
                 self._arrow(prev, QPointF(box.center().x(), y))
                 y = box.bottom()
                 prev = QPointF(box.center().x(), y)
@@ -122,7 +130,7 @@ class NetworkDiagram(QGraphicsView):
         if self._shown is not None and abs(self._fitting_width() - self.box_width) >= 1:
             self.show_network(*self._shown)
 
-    def _box(self, x: float, y: float, title: str, detail: str, fill: str, width: float = BOX_W) -> QRectF:
+    def _box(self, x: float, y: float, title: str, detail: str, fill: str, width: float = BOX_W, frozen: bool = False) -> QRectF:
         """A box whose two lines are laid out with the font's real metrics: the title may wrap (a Transformer's
         long summary) and the detail (an error's whole sentence) sits below it, the box as tall as both."""
         scene = self.scene()
@@ -136,7 +144,8 @@ class NetworkDiagram(QGraphicsView):
         rect = QRectF(x, y, width, height)
         path = QPainterPath()
         path.addRoundedRect(rect, 7, 7)
-        outline = scene.addPath(path, QPen(QColor("#444444"), 1.2), QBrush(QColor(fill)))
+        pen = QPen(QColor(FROZEN_EDGE), 3.0) if frozen else QPen(QColor("#444444"), 1.2)  # frozen: a thick blue edge
+        outline = scene.addPath(path, pen, QBrush(QColor(fill)))
         outline.setZValue(-1)  # under its text
         self.box_texts.append(f"{title} | {detail}")
         self.box_rects.append(rect)

@@ -55,6 +55,7 @@ from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.network_follows_data import sentence
 from nnstudio.gui.panels.architecture.palette import LayerPalette
 from nnstudio.gui.panels.architecture.stack import LayerStackView
+from nnstudio.gui.panels.architecture.transfer import TransferControls
 from nnstudio.gui.panels.architecture.undo import ArchitectureUndoCommand
 from nnstudio.gui.presentation import mark_side_panel
 from nnstudio.gui.widgets.network_diagram import NetworkDiagram
@@ -115,6 +116,7 @@ class ArchitecturePanel(QWidget):
                                    "and the last layer's outputs follow the data)")
         self.pin_action.triggered.connect(self.set_selected_pinned)
         self.stack.addAction(self.pin_action)
+        self.transfer = TransferControls(self)  # the Frozen checkbox and action, Load weights from project
         self.stack.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)  # right-click: these actions
 
     def _tool(self, action: QAction, name: str) -> QToolButton:
@@ -169,6 +171,7 @@ class ArchitecturePanel(QWidget):
         file_menu = QMenu(self.file_button)
         self.save_arch_action = file_menu.addAction("Save architecture as JSON…", self.save_architecture_dialog)
         self.load_arch_action = file_menu.addAction("Load architecture from JSON…", self.load_architecture_dialog)
+        self.load_weights_action = file_menu.addAction("Load weights from project…", self.transfer.load_weights_dialog)
         file_menu.addSeparator()
         self.export_code_action = file_menu.addAction("Export as PyTorch code…", self.export_code_dialog)
         file_menu.addSeparator()
@@ -228,6 +231,7 @@ class ArchitecturePanel(QWidget):
         self.pin_check.hide()
         form_layout = QVBoxLayout(self.form_box)
         form_layout.addWidget(self.pin_check)
+        form_layout.addWidget(self.transfer.check)
         form_layout.addWidget(self.form)
         form_layout.addWidget(self.explanation, 1)
 
@@ -368,7 +372,8 @@ class ArchitecturePanel(QWidget):
             self.totals.setText("<b>Totals:</b> — (the network does not fit the data yet)" if self.bundle is not None else "")
             return
         self.totals.setText(
-            f"<span style='font-size:large'><b>{b.total_params:,}</b> parameters · <b>{b.trainable_params:,}</b> trainable · "
+            f"<span style='font-size:large'><b>{b.total_params:,}</b> parameters · <b>{b.trainable_params:,}</b> trainable / "
+            f"<b>{b.frozen_params:,}</b> frozen · "
             f"<b>{b.size_kb:,.1f} KB</b> · <b>{b.macs:,}</b> multiply-accumulates per sample · "
             f"output {format_shape(b.output_shape)}</span>"
         )
@@ -388,6 +393,7 @@ class ArchitecturePanel(QWidget):
             self._selected = path
         self._update_actions()
         self.pin_check.setVisible(path is not None)
+        self.transfer.show_for(path)
         if path is None:
             self.form_box.setTitle("Selected layer")
             self.form.set_entry(None)

@@ -37,6 +37,32 @@ ERROR_FOREGROUND = QColor("#8b0000")
 UNREACHED = QColor("#8a8a8a")
 PINNED_TIP = "Pinned: its sizes stay as you set them when the dataset changes (right-click → Unpin sizes)"
 _PIN_ICON: QIcon | None = None
+FROZEN_TIP = ("Frozen: training leaves these weights as they are (a fresh run keeps the project's weights for them); "
+              "right-click → Unfreeze weights")
+FROZEN_COLOUR = QColor("#1f5fa8")
+_FROZEN_ICON: QIcon | None = None
+
+
+def frozen_icon() -> QIcon:
+    """A drawn snowflake (three crossed blue strokes): emoji fonts are missing on many lab machines."""
+    global _FROZEN_ICON
+    if _FROZEN_ICON is None:
+        pixmap = QPixmap(32, 32)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pixmap)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setPen(QPen(FROZEN_COLOUR, 3, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+        p.translate(16, 16)
+        for _ in range(3):
+            p.drawLine(0, -13, 0, 13)
+            p.drawLine(-4, -10, 0, -6)
+            p.drawLine(4, -10, 0, -6)
+            p.drawLine(-4, 10, 0, 6)
+            p.drawLine(4, 10, 0, 6)
+            p.rotate(60)
+        p.end()
+        _FROZEN_ICON = QIcon(pixmap)
+    return _FROZEN_ICON
 
 
 def pin_icon() -> QIcon:
@@ -109,9 +135,10 @@ class LayerStackView(QTreeWidget):
                 info = by_index.get(index_from_path(path))
                 summary = entry.obj.summary(spec.params) if spec.children is None else f"{len(spec.children)} layers inside, skip connection around them"
                 texts = [index_from_path(path), entry.title, summary, "", ""]
+                frozen = info is not None and info.params > 0 and info.trainable == 0
                 if info is not None and path != error_path:
                     texts[COL_SHAPE] = format_shape(info.out_shape)
-                    texts[COL_PARAMS] = f"{info.params:,}"
+                    texts[COL_PARAMS] = f"{info.params:,} frozen" if frozen else f"{info.params:,}"
                 item = QTreeWidgetItem(parent if parent is not None else self, texts)
                 item.setData(0, PATH_ROLE, _path_text(path))
                 item.setData(0, KIND_ROLE, spec.kind)
@@ -120,6 +147,10 @@ class LayerStackView(QTreeWidget):
                     item.setIcon(COL_KIND, pin_icon())
                     item.setToolTip(COL_KIND, f"{PINNED_TIP}\n\n{entry.help}")
                     item.setToolTip(COL_INDEX, PINNED_TIP)
+                if frozen:
+                    item.setIcon(COL_PARAMS, frozen_icon())
+                    item.setToolTip(COL_PARAMS, FROZEN_TIP)
+                    item.setForeground(COL_PARAMS, QBrush(FROZEN_COLOUR))
                 for col in (COL_SHAPE, COL_PARAMS):
                     item.setTextAlignment(col, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if path == error_path:

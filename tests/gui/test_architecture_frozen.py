@@ -1,0 +1,90 @@
+"""The Architecture tab's transfer learning: the Frozen checkbox (one undo step) shows on the stack, the
+diagram and the totals; Load weights from project copies the matching layers and says which did not."""
+
+from __future__ import annotations
+
+import os
+
+import torch
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from nnstudio.core.project.spec import default_project, save_project
+from nnstudio.core.workspace.session import train_project
+from nnstudio.gui.panels.architecture.stack import COL_PARAMS
+
+
+def rows(panel):
+    return [panel.stack.topLevelItem(i) for i in range(panel.stack.topLevelItemCount())]
+
+
+def click_row(qtbot, panel, row):
+    qtbot.mouseClick(panel.stack.viewport(), Qt.MouseButton.LeftButton, pos=panel.stack.visualItemRect(rows(panel)[row]).center())
+
+
+def shoot(window, name):
+    if os.environ.get("NNSTUDIO_SHOTS"):
+        window.grab().save(f"/tmp/transfer_{name}.png")
+
+
+def test_frozen_checkbox_shows_everywhere_and_undoes(qtbot, main_window):
+    window = main_window
+    panel = window.architecture_panel
+    window.tabs.setCurrentWidget(panel)
+    click_row(qtbot, panel, 1)  # Linear 64 -> 128: 8,320 weights
+    assert panel.transfer.check.isVisible() and not panel.transfer.check.isChecked()
+    assert panel.transfer.action in panel.stack.actions()  # the right-click menu offers it too
+    qtbot.mouseClick(panel.transfer.check, Qt.MouseButton.LeftButton)
+    assert window.document.project.architecture.layers[1].frozen
+    assert window.ctx.undo_stack.text(window.ctx.undo_stack.count() - 1) == "Freeze Linear (layer 2)"
+    assert rows(panel)[1].text(COL_PARAMS) == "8,320 frozen" and not rows(panel)[1].icon(COL_PARAMS).isNull()
+    assert rows(panel)[3].text(COL_PARAMS) == "1,290"
+    assert "<b>1,290</b> trainable / <b>8,320</b> frozen" in panel.totals.text()
+    assert "2  Linear  ·  64 → 128 | → 128   (8,320 params, frozen)" in panel.diagram.box_texts
+    assert panel.transfer.action.text() == "Unfreeze weights"
+    shoot(window, "frozen")
+
+    panel.stack.setFocus()
+    qtbot.keyClick(panel.stack, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert not window.document.project.architecture.layers[1].frozen
+    assert rows(panel)[1].text(COL_PARAMS) == "8,320"
+    assert "<b>9,610</b> trainable / <b>0</b> frozen" in panel.totals.text()
+
+
+def trained(hidden: int):
+    project = default_project()  # SimpleNN on 8x8 digits: 64 -> hidden -> 10
+    project.architecture.layers[1].params["out_features"] = hidden
+    project.architecture.layers[3].params["in_features"] = hidden
+    project.training.epochs, project.training.device = 1, "cpu"
+    train_project(project)
+    return project
+
+
+def test_load_weights_from_project_reports_each_layer(qtbot, main_window, tmp_path):
+    window = main_window
+    panel = window.architecture_panel
+    window.tabs.setCurrentWidget(panel)
+    save_project(trained(32), tmp_path / "other.nnstudio")
+    assert panel.transfer.load_weights(tmp_path / "other.nnstudio") is None
+    box = next(w for w in QApplication.topLevelWidgets() if w.objectName() == "errorDialog" and w.isVisible())
+    assert "No layer of the source fits this network (names and shapes must match); nothing was changed" in box.text()
+    assert "layer 2 Linear: its weight is 128x64 here but 32x64 in the source" in box.text()
+    box.close()
+    assert window.document.project.weights is None
+
+    source = trained(128)
+    source.weights["linear2.weight"] = torch.zeros(128, 32)  # another first layer: only the last one fits
+    save_project(source, tmp_path / "other2.nnstudio")
+    before = window.document.fresh_model().state_dict()
+    report = panel.transfer.load_weights(tmp_path / "other2.nnstudio")
+    assert report is not None
+    box = next(w for w in QApplication.topLevelWidgets() if w.objectName() == "transferReport" and w.isVisible())
+    assert "Copied 1 of 2 layers with weights." in box.text()
+    assert "copied: layer 4 Linear (linear4)" in box.text()
+    assert "not copied: layer 2 Linear (linear2): its weight is 128x64 here but 128x32 in the source" in box.text()
+    weights = window.document.project.weights
+    assert torch.equal(weights["linear4.weight"], source.weights["linear4.weight"])
+    assert torch.equal(weights["linear2.weight"], before["linear2.weight"])  # kept what it had
+    assert window.statusBar().currentMessage() == "other2.nnstudio: Copied 1 of 2 layers with weights."
+    shoot(window, "transfer_report")
+    box.done(QMessageBox.StandardButton.Ok)
