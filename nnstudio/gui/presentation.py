@@ -113,6 +113,7 @@ class PresentationMode(QObject):
 
     # ------------------------------------------------------------------ on
     def _enter(self) -> None:
+        self._panes_after_resize = []  # a quick F11 F11 F11: the last leave's late pane sizes no longer apply
         app = QApplication.instance()
         window = self.window
         before = _Before(window.geometry(), window.windowState(), QFont(app.font()))
@@ -192,6 +193,8 @@ class PresentationMode(QObject):
         return False
 
     def _restore_panes(self) -> None:
+        if self.active:
+            return  # presenting again already: its folds win
         for splitter, sizes in self._panes_after_resize:
             if shiboken6.isValid(splitter):
                 splitter.setSizes(sizes)

@@ -123,3 +123,12 @@ def test_a_size_written_in_a_style_sheet_is_scaled_too_and_put_back(main_window,
     main_window.presentation.set_active(False)
     assert label.styleSheet() == "color: #333; font-size: 14px;"
     qtbot.waitUntil(lambda: label.fontInfo().pixelSize() == 14)
+
+
+def test_f11_three_times_quickly_keeps_the_side_panel_folded(main_window, qtbot):
+    panel = _training(main_window, qtbot)
+    splitter = next(s for s in panel.findChildren(QSplitter) if s.property(SIDE_PANEL) == 0)
+    for on in (True, False, True):
+        main_window.presentation.set_active(on)
+    qtbot.wait(700)  # past the late pane restore of the leave in between
+    assert splitter.sizes()[0] == 0
