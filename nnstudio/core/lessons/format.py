@@ -28,6 +28,9 @@ TABS = ("architecture", "data", "training", "inside", "runs", "evaluation", "int
 PROJECT_SUFFIXES = (".json", ".nnstudio")
 _CONTROL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SEGMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)((?:\[\d+\])*)$")
+# Setting one of these fields resets the parameters beside it (a layer's kind, the data's source ...).
+_KIND_PARAMS = {"kind": "params", "source": "params", "optimizer": "optimizer_params", "loss": "loss_params",
+                "schedule": "schedule_params"}
 
 
 class LessonError(NNStudioError):
@@ -174,6 +177,12 @@ def apply_action(project: Project, action: Action) -> Project:
     if isinstance(action, SetField):
         data = project.to_dict()
         container, key = _locate(data, action.field)
+        if container[key] != action.value and isinstance(key, str):
+            # A new kind's parameters are not the old one's: they start from the new kind's defaults (the
+            # lesson sets them after the kind, as a student would in the form).
+            companion = _KIND_PARAMS.get(key)
+            if companion in container:
+                container[companion] = {}
         container[key] = action.value
     elif isinstance(action, SwapActivation):
         data = project.to_dict()

@@ -1,0 +1,72 @@
+"""nnstudio lesson list / lesson run NAME --json, and their refusals (exit 2, one line)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nnstudio.core.lessons.format import lesson_files
+from tests.trust.trust_cases import Case, check_case, run_cli
+
+TINY = {
+    "title": "Tiny", "summary": "One short run.", "minutes": 2, "starts_from": "deep_relu",
+    "steps": [{"text": "Train.",
+               "actions": [{"do": "set", "field": "training.epochs", "value": 2},
+                           {"do": "set", "field": "data.params.n_samples", "value": 100},
+                           {"do": "train", "run": "short"}],
+               "outcome": {"figure": "epochs@short", "min": 2, "max": 2, "why_it_can_differ": "It cannot."}}],
+}
+
+
+def test_lesson_list_prints_one_lesson_a_line_its_name_first(capsys):
+    code, out, err = run_cli(["lesson", "list"], capsys)
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert [line.split()[0] for line in lines] == [p.stem for p in lesson_files()]
+    vanishing = next(line for line in lines if line.startswith("vanishing_gradients "))
+    assert "12 min" in vanishing and "Vanishing gradients" in vanishing
+
+
+def test_lesson_run_json_ends_with_the_outcome_and_figures(tmp_path, capsys):
+    path = tmp_path / "tiny.json"
+    path.write_text(json.dumps(TINY))
+    code, out, err = run_cli(["lesson", "run", str(path), "--json"], capsys)
+    assert code == 0, err
+    last = json.loads(out.splitlines()[-1])
+    assert last["lesson"] == "tiny" and last["outcome_met"] is True
+    assert last["figures"] == {"epochs@short": 2.0}
+    assert out.splitlines()[0] == "run short: epochs 2"
+
+
+def test_lesson_run_without_json_says_the_outcome_in_words(tmp_path, capsys):
+    data = json.loads(json.dumps(TINY))
+    data["steps"][0]["outcome"]["min"] = data["steps"][0]["outcome"]["max"] = 3
+    (tmp_path / "tiny.json").write_text(json.dumps(data))
+    code, out, _ = run_cli(["lesson", "run", str(tmp_path / "tiny.json")], capsys)
+    assert code == 0
+    assert "epochs@short >= 3 and <= 3: 2 - not this time. It cannot." in out
+    assert out.splitlines()[-1] == "Tiny: outcome not met"
+
+
+def _bad_lesson(tmp_path):
+    data = json.loads(json.dumps(TINY))
+    data["steps"][0]["question"] = {"prompt": "?", "choices": ["a", "b"], "answer": 5, "explanation": "."}
+    (tmp_path / "bad.json").write_text(json.dumps(data))
+    return ["lesson", "run", str(tmp_path / "bad.json"), "--json"]
+
+
+CASES = [
+    Case("unknown lesson name", lambda t: ["lesson", "run", "no_such_lesson"], 2,
+         ("nnstudio lesson:", "no lesson named 'no_such_lesson'", "vanishing_gradients")),
+    Case("missing lesson file", lambda t: ["lesson", "run", str(t / "gone.json")], 2, ("no lesson file at",)),
+    Case("malformed lesson file", _bad_lesson, 2, ("bad.json: steps[0].question.answer", "numbered 0 to 1")),
+    Case("no action", lambda t: ["lesson"], 2, ("nnstudio lesson list", "nnstudio lesson run NAME")),
+    Case("run without a name", lambda t: ["lesson", "run"], 2, ("name",)),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_lesson_refusals(case, tmp_path, capsys):
+    err = check_case(case, tmp_path, capsys)
+    assert len(err.strip().splitlines()) == 1
