@@ -220,3 +220,24 @@ def test_activation_curves_and_their_derivatives(kind, derivative):
     assert torch.allclose(dys, derivative(xs), atol=1e-6)
     assert ys.shape == xs.shape
     assert math.isclose(float(activation_curve("sigmoid", torch.zeros(1))[1]), 0.25, rel_tol=1e-6)
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "lessons.md"
+
+
+def test_the_documented_example_is_a_lesson_that_reaches_its_outcome(tmp_path):
+    from nnstudio.core.lessons.experiments import run_lesson
+
+    text = DOCS.read_text(encoding="utf-8")
+    example = text.split("```json\n", 1)[1].split("```", 1)[0]
+    result = run_lesson(load_lesson(write(tmp_path, example, "learning_rate.json")))
+    assert result.outcome_met, [c.sentence() for c in result.checks]
+    assert result.figures["final_train_loss@slow"] > result.figures["final_train_loss@fast"]
+
+
+def test_the_docs_name_every_figure_and_action():
+    from nnstudio.core.lessons.figures import FIGURES
+
+    text = DOCS.read_text(encoding="utf-8")
+    assert [name for name in FIGURES if f"`{name}`" not in text] == []
+    assert [do for do in ("set", "activation", "tab", "highlight", "train", "wait") if f"| `{do}` |" not in text] == []
