@@ -118,7 +118,7 @@ def test_frames_come_from_the_engine_s_own_loop():
     model = new_model(build(arch, (2,)).module, 0)
     frames = []
     callback = FrameCallback(pgraph.read_graph(arch), surface_for(prepared, 8), frames.append, 7, prepared.bundle.test,
-                             interval=0.0)
+                             period=0.0)
     callback.sink = lambda f: (frames.append(f), callback.shown.set())
     trainer = Trainer(model, prepared.bundle, pdata.run_spec(TrainSpec(lr=0.03, batch_size=10)))
     trainer.fit(2, [callback])

@@ -1,9 +1,13 @@
 """The Playground's live pictures: every neuron and the output over the input plane (or line), from ONE
 batched forward pass with hooks, plus the losses and every Linear's weights, as plain numpy data.
 
-:class:`FrameCallback` is a training callback: the existing engine (``Trainer.fit``) trains batch by batch
-and the callback hands a frame to ``sink`` whenever the view has shown the previous one and a frame is due,
-so a slow screen never queues frames up behind the run. A paused run (Step, Pause) gets its frame as it parks.
+:class:`FrameCallback` is a training callback: the existing engine (``Trainer.fit``) trains batch by batch in
+a worker thread, and every frame period the callback hands a frame to ``sink`` and waits until the view has
+painted it. Training and painting take turns instead of running at once: both are mostly Python on tiny
+tensors, and run together they fight over the GIL (every torch call hands it over), which on the spiral
+benchmark cut training to a tenth and left the GUI timer 250 ms late. Taking turns, the run trains for what
+the period leaves after the paint, and the GUI thread is free between frames. A paused run (Step, Pause)
+gets its frame as it parks.
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ from nnstudio.core.training.callbacks import Callback
 
 PLANE_RESOLUTION = 64  # grid points per side: the output and every neuron, one forward pass
 LINE_RESOLUTION = 240
-FRAME_INTERVAL = 1 / 30  # at most this often while playing
+FRAME_PERIOD = 1 / 22  # a frame this often while playing: training, then the frame's computing and painting
+MIN_TRAIN_SHARE = 0.4  # of the period, for training, however slow the painting
+PAINT_TIMEOUT = 0.5  # seconds the run waits for a paint (a hidden or closing view may never paint)
 
 
 @dataclass
@@ -149,11 +155,12 @@ class FrameCallback(Callback):
     run plays (the view showed the last one, ``interval`` has passed), and when the run parks or ends."""
 
     def __init__(self, graph: Graph, surface: Surface, sink: Callable[[Frame], None], generation: int = 0,
-                 test: Split | None = None, interval: float = FRAME_INTERVAL) -> None:
+                 test: Split | None = None, period: float = FRAME_PERIOD) -> None:
         self.graph, self.surface, self.sink = graph, surface, sink
         self.generation = generation
         self.test = test
-        self.interval = interval
+        self.period = period
+        self.slice = period  # training time before the next frame: the period less the last handover
         self.shown = threading.Event()  # set by the view once it has painted the last frame
         self.shown.set()
         self.last = 0.0
@@ -166,8 +173,14 @@ class FrameCallback(Callback):
 
     def on_batch_end(self, state, loss: float) -> None:
         self.steps += 1
-        if self.shown.is_set() and time.perf_counter() - self.last >= self.interval:
-            self.emit()
+        if time.perf_counter() - self.last < self.slice:
+            return
+        started = time.perf_counter()
+        self.emit()
+        self.shown.wait(PAINT_TIMEOUT)  # the GIL is free meanwhile: the GUI thread paints undisturbed
+        handover = time.perf_counter() - started
+        self.slice = max(self.period - handover, self.period * MIN_TRAIN_SHARE)
+        self.last = time.perf_counter()
 
     def on_fit_end(self, state, result) -> None:
         self.emit()

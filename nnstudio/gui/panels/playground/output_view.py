@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, Signal
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from nnstudio.core.insight.grid import Plane
@@ -22,6 +22,7 @@ from nnstudio.gui.panels.playground.colours import class_colours, diverging, rgb
 from nnstudio.gui.widgets.boundary_view import BoundaryView
 
 CURVE_POINTS = 400  # loss history kept for the small curve
+CURVE_EVERY = 4  # frames between redraws of the curve (its axes are a frame's costliest paint after the graph)
 
 
 def point_brushes(y: np.ndarray, classes: int, value_range: tuple[float, float] | None) -> list:
@@ -34,6 +35,12 @@ def point_brushes(y: np.ndarray, classes: int, value_range: tuple[float, float] 
 
 class PlaneOutput(BoundaryView):
     """The boundary or surface over the plane, with the train (white rim) and test (dark rim) points."""
+
+    painted = Signal()  # a paint finished: the frame it shows is on screen
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().paintEvent(event)
+        self.painted.emit()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Output", parent)
@@ -76,6 +83,12 @@ class PlaneOutput(BoundaryView):
 
 class LineOutput(pg.PlotWidget):
     """One input: the data as (x, target) points and the network's fitted curve (or a hovered neuron's)."""
+
+    painted = Signal()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().paintEvent(event)
+        self.painted.emit()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent=parent, background="w")
@@ -147,9 +160,10 @@ class LossPanel(QWidget):
         self.train.append(frame.train_loss)
         self.test.append(frame.test_loss)
         del self.train[:-CURVE_POINTS], self.test[:-CURVE_POINTS]
-        self.train_line.setData(np.asarray(self.train, float))
-        if any(math.isfinite(v) for v in self.test):
-            self.test_line.setData(np.asarray(self.test, float))
+        if len(self.train) % CURVE_EVERY == 1 or frame.steps == 0:  # the curve (axes and all) every few frames
+            self.train_line.setData(np.asarray(self.train, float))
+            if any(math.isfinite(v) for v in self.test):
+                self.test_line.setData(np.asarray(self.test, float))
         self.numbers.setText(
             f"<span style='color:{palette.color(6)}'>Test loss <b>{_loss(frame.test_loss)}</b></span>&nbsp;&nbsp; "
             f"<span style='color:{palette.color(4)}'>Training loss <b>{_loss(frame.train_loss)}</b></span>")

@@ -159,6 +159,11 @@ class PlaygroundPanel(QWidget):
         middle.addLayout(heading)
         middle.addWidget(scroll, 1)
         self.output = OutputArea()
+        self.unpainted: Frame | None = None  # handed to the output view, not painted yet
+        self._surface_of = None  # the prepared data self.surface was made from
+        self._network_key = None  # what the graph's nodes were made for
+        for view in (self.output.plane_view, self.output.line_view):
+            view.painted.connect(self._output_painted)
         self.output.setMinimumWidth(300)
         self.show_test = QCheckBox("Show test data")
         self.show_test.setObjectName("playgroundShowTest")
@@ -252,7 +257,8 @@ class PlaygroundPanel(QWidget):
         except NNStudioError as exc:
             self._offer(f"The Playground cannot read this project's data: {exc}")
             return
-        self.surface = surface_for(self.prepared)
+        if self.prepared is not self._surface_of:  # the same data keeps its plane (a change of network is quick)
+            self.surface, self._surface_of, self._network_key = surface_for(self.prepared), self.prepared, None
         if self.surface is None:
             shape = "x".join(str(s) for s in self.prepared.raw.x.shape[1:])
             self._offer(f"The Playground draws data with one or two numeric input columns; this project's data has "
@@ -280,11 +286,19 @@ class PlaygroundPanel(QWidget):
         raw_names = list(self.prepared.raw.feature_names) or ["x1", "x2"][: self.surface.plane.train_x.shape[1]]
         self.features = pdata.candidates(raw_names)
         self.selected = pdata.selected_features(self.document.project.data, raw_names)
-        self.graph_view.set_network(self.graph, self.features, self.selected,
-                                    bundle.class_names if bundle.task == CLASSIFICATION else [])
-        self.graph_view.show_feature_pictures(self._feature_pictures(raw_names))
-        self.output.set_surface(self.surface, bundle.num_classes if bundle.task == CLASSIFICATION else 0)
-        self.output.view.set_test_visible(self.show_test.isChecked())
+        classes = bundle.class_names if bundle.task == CLASSIFICATION else []
+        key = ([(c.units, tuple(c.marks)) for c in self.graph.columns], self.graph.outputs, self.features, self.selected,
+               classes)
+        if key != self._network_key:  # new nodes only when the shape of the graph changed
+            self._network_key = key
+            self.graph_view.set_network(self.graph, self.features, self.selected, classes)
+            self.graph_view.show_feature_pictures(self._feature_pictures(raw_names))
+            self.output.set_surface(self.surface, len(classes))
+            self.output.view.set_test_visible(self.show_test.isChecked())
+        else:
+            self.graph_view.graph = self.graph
+            self.output.frame = None
+            self.output.losses.clear()
         self.top.epoch.setText("Epoch 0")
         self.callback = FrameCallback(self.graph, self.surface, lambda _f: None, self.generation, bundle.test)
         self.runner.start(self.trainer, self.callback, self.playing)
@@ -328,11 +342,19 @@ class PlaygroundPanel(QWidget):
         if self.hovered[0] >= 0:
             self._hover(*self.hovered)
         self.top.epoch.setText(f"Epoch {frame.epoch:,}")
-        # A frame counts once painted: paint now, then let the training thread make the next one.
+        # A frame counts once painted: the graph now, the output view when it has painted (_output_painted);
+        # only then does the training thread go on (it waits meanwhile, see core/playground/frames.py).
         self.graph_view.repaint()
-        self.output.view.viewport().repaint()
-        self.runner.frame_shown()
-        self.frame_painted.emit(frame)
+        self.unpainted = frame
+        if not self.output.view.isVisible():
+            self._output_painted()
+
+    @Slot()
+    def _output_painted(self) -> None:
+        frame, self.unpainted = self.unpainted, None
+        if frame is not None:
+            self.runner.frame_shown()
+            self.frame_painted.emit(frame)
 
     # ------------------------------------------------------------------ look closer
     @Slot(int, int)
@@ -471,6 +493,7 @@ class PlaygroundPanel(QWidget):
         if self.surface is not None and self.prepared is not None:
             bundle = self.prepared.bundle
             self.output.set_surface(self.surface, bundle.num_classes if bundle.task == CLASSIFICATION else 0)
+            self.graph_view.show_feature_pictures(self._feature_pictures(list(self.prepared.raw.feature_names)))
             self.output.view.set_test_visible(self.show_test.isChecked())
         self.graph_view.colour_outputs()
         if self.frame is not None:

@@ -2,9 +2,11 @@
 :class:`~nnstudio.gui.threads.ThreadRunner`, paused, stepped and stopped with its :class:`TrainingControl`;
 frames arrive in the GUI thread through ``frame_ready``.
 
-Measured on the spiral benchmark (bench/playground.py), a worker thread beats timer-sliced steps in the
-GUI thread: the painting and the training overlap, and the 10 ms timer stays on time because the training
-thread gives the GIL up at every torch call.
+The run and the painting take turns (the frame callback waits for each frame's paint): run at once, the
+two threads fought over the GIL and the spiral benchmark trained at a tenth of its speed with the GUI timer
+250 ms late. Taking turns in a worker thread keeps the engine's own loop (``Trainer.fit``, pause, step and
+stop through its TrainingControl) and leaves the GUI thread idle between frames, so clicks and timers are
+served at once.
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ class PlaygroundRunner(ThreadRunner):
 
     def cancel(self) -> None:
         self.control.request_stop()
+        if self.callback is not None:
+            self.callback.shown.set()  # a run waiting for its frame's paint stops at once
         super().cancel()
 
     def _on_progress(self, values: tuple[Any, ...]) -> None:
