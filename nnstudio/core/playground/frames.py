@@ -177,7 +177,11 @@ class FrameCallback(Callback):
             return
         started = time.perf_counter()
         self.emit()
-        self.shown.wait(PAINT_TIMEOUT)  # the GIL is free meanwhile: the GUI thread paints undisturbed
+        # The GIL is free meanwhile: the GUI thread paints undisturbed. A stop (a reset, closing) ends the wait.
+        control = state.control
+        while not self.shown.wait(0.01):
+            if (control is not None and control.stop_requested) or time.perf_counter() - started > PAINT_TIMEOUT:
+                break
         handover = time.perf_counter() - started
         self.slice = max(self.period - handover, self.period * MIN_TRAIN_SHARE)
         self.last = time.perf_counter()
