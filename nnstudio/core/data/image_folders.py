@@ -2,10 +2,12 @@
 
 Decoding small files is mostly per-file Python work inside Pillow (open, parse the chunks, load), which holds
 the GIL, so threads do not help; worker processes do. Measured on the 2-core class machine, 20,000 32x32 RGB
-PNGs, decode only: serial 1.10 s, 2 threads 1.50 s (slower: the GIL), 2 spawned processes 0.61 s plus about
-0.3 s to start them. Below ``POOL_MIN_FILES`` the start-up costs more than it saves, so small folders decode
-serially. Processes are *spawned* (never forked): the GUI and torch run threads, and a forked child may
-inherit a lock held by one of them.
+PNGs, decode only: serial 1.10 s, 2 threads 1.50 s (slower: the GIL), 2 spawned processes 0.61 s plus 0.1-0.3 s
+to start them (fork 1.4 s; forkserver 1.0 s plus 0.5 s to start). So this process decodes chunks from the front
+while spawned workers (one per further CPU) take chunks from the back: their start-up is not waited for.
+Below ``POOL_MIN_FILES`` no worker is started. Processes are *spawned*, never forked: the GUI and torch run
+threads, and a forked child may inherit a lock held by one of them. Plain 8-bit PNGs skip most of Pillow's
+Python work (:mod:`nnstudio.core.data.plain_png`).
 
 The decoded images can be kept in a cache file beside the project (``.nnstudio-cache/``), keyed by a hash of
 the sorted relative file list with each file's size and modification time plus the decode size and colour:
@@ -47,7 +49,7 @@ _FORMATS = {
     ".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP", ".gif": "GIF", ".webp": "WEBP",
     ".tif": "TIFF", ".tiff": "TIFF", ".ppm": "PPM", ".pgm": "PPM",
 }
-POOL_MIN_FILES = 2000  # fewer files decode faster in this process than the worker processes take to start
+POOL_MIN_FILES = 2000  # about 0.1 s of decoding: less than starting a worker process costs the machine
 CHUNK_FILES = 400  # files per task: about 20 ms of decoding, so Cancel stops within a chunk's time
 CACHE_DIR = ".nnstudio-cache"
 CACHE_VERSION = 1
