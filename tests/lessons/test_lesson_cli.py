@@ -70,3 +70,13 @@ CASES = [
 def test_lesson_refusals(case, tmp_path, capsys):
     err = check_case(case, tmp_path, capsys)
     assert len(err.strip().splitlines()) == 1
+
+
+def test_a_run_that_cannot_train_names_the_step_and_the_reason(tmp_path, capsys):
+    data = json.loads(json.dumps(TINY))
+    data["steps"][0]["actions"].insert(0, {"do": "set", "field": "training.batch_size", "value": 4096})
+    (tmp_path / "big_batch.json").write_text(json.dumps(data))
+    code, _, err = run_cli(["lesson", "run", str(tmp_path / "big_batch.json")], capsys)
+    assert code == 2
+    assert err.startswith("nnstudio lesson: big_batch.json: steps[0].actions[3]: the run 'short' cannot train: ")
+    assert "batch" in err and len(err.strip().splitlines()) == 1

@@ -10,8 +10,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.lessons.figures import FIGURES, FinishedRun, GradientRecorder
-from nnstudio.core.lessons.format import Lesson, Outcome, SetField, SwapActivation, Train, apply_action
+from nnstudio.core.lessons.format import (
+    Lesson,
+    LessonError,
+    Outcome,
+    SetField,
+    SwapActivation,
+    Train,
+    apply_action,
+)
 from nnstudio.core.project.spec import Project
 from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.workspace.run_session import RunSession
@@ -65,12 +74,18 @@ def run_lesson(lesson: Lesson, *, control: TrainingControl | None = None,
         wanted.setdefault(ref.run, set()).add(ref.figure)
     project = lesson.start_project()
     figures: dict[str, float] = {}
-    for step in lesson.steps:
-        for action in step.actions:
+    for i, step in enumerate(lesson.steps):
+        for j, action in enumerate(step.actions):
             if isinstance(action, (SetField, SwapActivation)):
                 project = apply_action(project, action)
             elif isinstance(action, Train):
-                run = train_run(Project.from_dict(project.to_dict()), lesson.base_dir, control)
+                try:
+                    run = train_run(Project.from_dict(project.to_dict()), lesson.base_dir, control)
+                except LessonError:
+                    raise
+                except NNStudioError as exc:  # which step of the lesson could not train, then why
+                    raise LessonError(f"steps[{i}].actions[{j}]", f"the run {action.run!r} cannot train: {exc}",
+                                      lesson.path.name) from None
                 values = {f"{name}@{action.run}": FIGURES[name].compute(run)
                           for name in FIGURES if name in wanted.get(action.run, ())}
                 figures.update(values)

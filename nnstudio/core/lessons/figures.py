@@ -39,9 +39,12 @@ class GradientRecorder(Callback):
             self.sums[name] = self.sums.get(name, 0.0) + norm
         self.batches += 1
 
+    def by_layer(self) -> dict[str, float]:
+        """Layer name -> mean gradient norm, input side first (the order of the network's layers)."""
+        return {name: total / self.batches for name, total in self.sums.items()} if self.batches else {}
+
     def norms(self) -> list[float]:
-        """Per layer, input side first (the order of the network's layers)."""
-        return [total / self.batches for total in self.sums.values()] if self.batches else []
+        return list(self.by_layer().values())
 
 
 @dataclass
