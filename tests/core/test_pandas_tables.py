@@ -126,6 +126,22 @@ def test_whole_numbers_keep_a_negative_zero_and_booleans_their_spelling(tmp_path
     assert table.column("flag").kind == tables.CATEGORICAL and table.column("flag").categories == ["FALSE", "True", "true"]
 
 
+def test_a_header_cell_with_a_line_break_takes_no_row_with_it(tmp_path):
+    table = tables.read_table(write(tmp_path / "t.csv", '\n,,\na,"b\nc",y\r\n1,2,0\r\n3,4,1\r\n'))
+    assert table.names() == ["a", "b\nc", "y"] and table.n_rows == 2 and table.column("a").values.tolist() == [1.0, 3.0]
+
+
+def test_blank_rows_of_any_width_are_skipped(tmp_path):
+    for text in ("a,b,y\n1,2,0\n,,,,,\n3,4,1\n5,6,0\n", "a,b,y\n,,,,\n1,2,0\n3,4,1\n,,,,,,\n5,6,0\n"):
+        table = tables.read_table(write(tmp_path / "t.csv", text))  # pandas stops at (or cuts to) a wider row
+        assert table.n_rows == 3 and table.column("b").values.tolist() == [2.0, 4.0, 6.0] and table.column("y").missing == 0
+
+
+def test_an_embedded_table_may_hold_a_lone_surrogate(tmp_path):
+    table = tables.parse_table("a,\ud800\n1,x\ud801\n2,y\n", "embedded table")  # JSON can carry one, str allows it
+    assert table.names() == ["a", "\ud800"] and table.column("\ud800").categories == ["x\ud801", "y"]
+
+
 def test_text_further_down_than_the_peek_is_still_found(tmp_path, monkeypatch):
     monkeypatch.setattr(tables, "PEEK_BYTES", 64)  # the peek sees numbers only
     rows = "".join(f"{i}.5,{i % 2}\n" for i in range(40))

@@ -183,8 +183,9 @@ class _Source:
 class _Layout:
     header: list[str]
     header_record: int  # index of the header among the csv records
-    skip_lines: int  # physical lines up to and including the header
+    skip_rows: int  # records up to and including the header (pandas counts a quoted line break as no new row)
     wide_first: bool = False  # pandas' first row is wider than the header: it would cut every row that wide
+    skip_blank_wide: frozenset[int] = frozenset()  # records of blank rows wider than the header (',,,,'): unread
 
 
 def _layout(src: _Source, head: str, complete: bool) -> _Layout:
@@ -204,7 +205,7 @@ def _layout(src: _Source, head: str, complete: bool) -> _Layout:
                     if h in seen:
                         raise DataError(f"{src.name} has two columns named '{h}'; rename one in the header line")
                     seen.add(h)
-                found = _Layout(names, i, reader.line_num)
+                found = _Layout(names, i, i + 1)
             continue
         if previous is not None:
             _check_width(src.name, *previous, len(found.header))
@@ -237,6 +238,15 @@ def _ragged(name: str, line: int, fields: int, width: int) -> DataError:
     )
 
 
+# Text already decoded (an embedded table, a peek) goes to the parser as UTF-8; a lone surrogate, which JSON
+# can carry and str allows, travels through unchanged.
+_TEXT_ENCODING = {"encoding": "utf-8", "encoding_errors": "surrogatepass"}
+
+
+def _utf8(text: str) -> io.BytesIO:
+    return io.BytesIO(text.encode("utf-8", "surrogatepass"))
+
+
 def _head_dtypes(src: _Source, head: str, layout: _Layout) -> dict[int, Any]:
     """float64 for the columns the peek shows as numbers, text for the rest: text columns arrive as text,
     booleans keep their spelling, and '-0' stays -0.0 (an integer parse would lose the sign)."""
@@ -244,7 +254,7 @@ def _head_dtypes(src: _Source, head: str, layout: _Layout) -> dict[int, Any]:
 
     width = len(layout.header)
     try:
-        frame = pd.read_csv(io.StringIO(head), **_csv_options(src.delimiter, layout, width, {}))
+        frame = pd.read_csv(_utf8(head), **_csv_options(src.delimiter, layout, width, {}), **_TEXT_ENCODING)
     except (ValueError, pd.errors.ParserError):
         return dict.fromkeys(range(width), str)
     return {j: "float64" if frame[j].dtype.kind in "fiu" else str for j in range(width)}
@@ -253,7 +263,7 @@ def _head_dtypes(src: _Source, head: str, layout: _Layout) -> dict[int, Any]:
 def _csv_options(delimiter: str, layout: _Layout, width: int, dtypes: dict[int, Any]) -> dict[str, Any]:
     return {
         "sep": delimiter, "header": None, "names": list(range(width)), "index_col": False,
-        "skiprows": layout.skip_lines, "keep_default_na": False, "na_values": _NA_SPELLINGS, "dtype": dtypes,
+        "skiprows": sorted(set(range(layout.skip_rows)) | layout.skip_blank_wide) if layout.skip_blank_wide else layout.skip_rows, "keep_default_na": False, "na_values": _NA_SPELLINGS, "dtype": dtypes,
         "quotechar": '"', "doublequote": True, "skip_blank_lines": True, "engine": "c", **_pandas_options(),
     }
 
@@ -268,8 +278,9 @@ def _read_columns(src: _Source, layout: _Layout, dtypes: dict[int, Any], usecols
     if usecols is not None:
         options["usecols"] = usecols
     parts: list[list[np.ndarray]] = [[] for _ in wanted]
-    with (io.StringIO(src.text) if src.path is None else src.path.open("rb")) as handle, \
-            pd.read_csv(handle, encoding="utf-8", **options) as reader:
+    encoding = _TEXT_ENCODING if src.path is None else {"encoding": "utf-8"}  # a file's bad bytes are refused
+    with (_utf8(src.text) if src.path is None else src.path.open("rb")) as handle, \
+            pd.read_csv(handle, **options, **encoding) as reader:
         for chunk in reader:
             for k, j in enumerate(wanted):
                 # a copy, so no view keeps the whole piece's block alive while the columns are joined
@@ -302,6 +313,10 @@ def _parse_body(src: _Source, layout: _Layout, dtypes: dict[int, Any]) -> list[n
         structure = _scan(src, layout)
         if structure.ragged:
             raise _ragged(src.name, *structure.ragged, len(layout.header)) from None
+        if len(structure.blank_wide) and not layout.skip_blank_wide:
+            # Blank rows with more separators than the header (',,,,,') stop pandas; the reader skips them.
+            layout.skip_blank_wide = frozenset(structure.blank_wide.tolist())
+            return _parse_body(src, layout, dtypes)
         detail = str(exc).removeprefix("Error tokenizing data. C error: ").strip().rstrip(".")
         raise DataError(f"{src.name} cannot be read as a table ({detail}); check its quotes and separators") from None
 
@@ -311,28 +326,33 @@ class _Structure:
     lines: np.ndarray  # the line of each row the reader keeps
     drop: np.ndarray  # rows of pandas' frame that are blank to the reader (',,,'), to drop
     ragged: tuple[int, int] | None  # (line, fields) of the first row whose width differs from the header's
+    blank_wide: np.ndarray  # records of blank rows wider than the header
 
 
 def _scan(src: _Source, layout: _Layout) -> _Structure:
     """One streaming pass of the csv module over the text: which line each row is on, and the row checks the
     frame cannot make (a short row looks like trailing missing cells there)."""
-    lines, drop = array("q"), array("q")
+    lines, drop, blank_wide = array("q"), array("q"), array("q")
     ragged = None
     width = len(layout.header)
     row = 0
     with src.records() as records:
         for i, record in enumerate(records):
-            if i <= layout.header_record or _skipped_by_pandas(record):
+            if i <= layout.header_record or _skipped_by_pandas(record) or i in layout.skip_blank_wide:
                 continue
             if _blank(record):
                 drop.append(row)
+                if len(record) > width:
+                    blank_wide.append(i)
             else:
                 if ragged is None and len(record) != width:
                     ragged = (i + 1, len(record))
                 lines.append(i + 1)
             row += 1
-    return _Structure(np.frombuffer(lines, np.int64) if lines else np.empty(0, np.int64),
-                      np.frombuffer(drop, np.int64) if drop else np.empty(0, np.int64), ragged)
+    def as_array(values: array) -> np.ndarray:
+        return np.frombuffer(values, np.int64) if values else np.empty(0, np.int64)
+
+    return _Structure(as_array(lines), as_array(drop), ragged, as_array(blank_wide))
 
 
 class _Lines:
@@ -345,7 +365,7 @@ class _Lines:
         if self.structure is None:
             self.structure = _scan(self.src, self.layout)
         lines = self.structure.lines
-        return int(lines[row]) if row < len(lines) else row + self.layout.skip_lines + 1
+        return int(lines[row]) if row < len(lines) else row + self.layout.skip_rows + 1
 
 
 def _text_values(raw: np.ndarray) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray]:
