@@ -111,7 +111,6 @@ class PlaygroundPanel(QWidget):
         self.ctx, self.document = ctx, ctx.document
         self.runner = PlaygroundRunner(self)
         self.runner.frame_ready.connect(self._on_frame)
-        self.runner.run_failed.connect(self._say)
         self.runner.completed.connect(lambda c: self._say(c.error) if c.error and not c.cancelled else None)
         self.playing = False
         self.generation = 0

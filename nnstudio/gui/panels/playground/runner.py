@@ -15,7 +15,6 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 
-from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.playground.frames import Frame, FrameCallback
 from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.training.engine import Trainer
@@ -26,7 +25,6 @@ OPEN_ENDED = 1_000_000  # epochs: the Playground trains until paused, reset or c
 
 class PlaygroundRunner(ThreadRunner):
     frame_ready = Signal(object)  # Frame
-    run_failed = Signal(str)  # what went wrong, for the user
 
     what = "The Playground"
     thread_name = "nnstudio-playground"
@@ -44,27 +42,15 @@ class PlaygroundRunner(ThreadRunner):
             control.pause()
         control.on_park = callback.emit  # Step and Pause show where the run stopped
 
-        def job(_token, report) -> None:
+        def job(_token, report) -> None:  # what it raises reaches the panel through ``completed``
             callback.sink = report
-            try:
-                trainer.fit(OPEN_ENDED, [callback], control)
-            except NNStudioError as exc:
-                report(exc)
+            trainer.fit(OPEN_ENDED, [callback], control)
 
         self.start_job(job, token=control.token)
 
-    def cancel(self) -> None:
-        self.control.request_stop()
-        if self.callback is not None:
-            self.callback.shown.set()  # a run waiting for its frame's paint stops at once
-        super().cancel()
-
     def _on_progress(self, values: tuple[Any, ...]) -> None:
-        value = values[0] if values else None
-        if isinstance(value, Frame):
-            self.frame_ready.emit(value)
-        elif isinstance(value, Exception):
-            self.run_failed.emit(str(value))
+        if values and isinstance(values[0], Frame):
+            self.frame_ready.emit(values[0])
 
     def frame_shown(self) -> None:
         if self.callback is not None:
