@@ -166,3 +166,34 @@ def test_tabs_first_opened_while_presenting_and_a_side_panel_dragged_open_again(
     qtbot.wait(30)
     assert splitter.sizes()[0] > 300
     assert describe(clipped_texts(main_window)) == ""
+
+
+def test_a_two_feature_project_on_the_inside_and_playground_tabs_while_presenting(main_window, qtbot):
+    """The neuron maps' side panel (enlarged map, legend, incoming weights) and layer combo at 1.5x text:
+    the legend ran under the map, the weights heading and the layer title were cut."""
+    from nnstudio.core.arch.spec import ArchitectureSpec, layer
+    from nnstudio.core.data.spec import DataSpec
+    from nnstudio.core.project.spec import Project
+
+    main_window.document.replace(Project(
+        name="moons", data=DataSpec("moons", {"n_samples": 120, "noise": 0.2}),
+        architecture=ArchitectureSpec([layer("linear", in_features=0, out_features=4), layer("tanh"),
+                                       layer("linear", in_features=0, out_features=2)])))
+    main_window.presentation.set_active(True)
+    main_window.setWindowState(Qt.WindowState.WindowNoState)
+    main_window.resize(1280, 720)
+    qtbot.waitUntil(lambda: main_window.width() == 1280 and main_window.height() == 720)
+    main_window.show_tab("inside")
+    inside = main_window.inside_panel
+    qtbot.waitUntil(lambda: [len(row) for row in inside.tiles] == [4] and inside.tiles[0][1].isVisible())
+    qtbot.wait(50)
+    qtbot.mouseMove(inside.tiles[0][0])
+    qtbot.mouseMove(inside.tiles[0][1])
+    detail = inside.neuron_maps.detail
+    qtbot.waitUntil(lambda: detail.unit == 1)
+    qtbot.wait(30)
+    assert describe(clipped_texts(main_window)) == ""
+    assert detail.legend.geometry().top() >= detail.big.geometry().bottom()  # under the map, not over it
+    main_window.show_tab("playground")
+    qtbot.wait(50)
+    assert describe(clipped_texts(main_window)) == ""

@@ -36,6 +36,8 @@ from PySide6.QtWidgets import (
 from nnstudio.core.insight.grid import NeuronLayer, describe_neuron
 from nnstudio.gui import palette
 from nnstudio.gui.widgets.boundary_view import diverging, negative, positive
+from nnstudio.gui.widgets.elide_combo import narrow_combo
+from nnstudio.gui.widgets.wrapped_label import WrappedLabel
 
 SPACING = 6
 MIN_TILE = 48  # below this a map says nothing; the grid then asks for more room
@@ -234,9 +236,8 @@ class NeuronDetail(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("neuronDetail")
-        self.title = QLabel()
+        self.title = WrappedLabel()  # wrapped labels that keep the height their lines need; the map takes the rest
         self.title.setObjectName("neuronDetailTitle")
-        self.title.setWordWrap(True)
         self.big = NeuronMap(-1, -1)
         self.big.setObjectName("neuronDetailMap")
         self.big.setFixedSize(DETAIL_MAP, DETAIL_MAP)
@@ -244,15 +245,15 @@ class NeuronDetail(QWidget):
         self.bars.setObjectName("neuronWeights")
         self.more = QLabel()
         self.more.setStyleSheet("color: #666;")
-        self.legend = QLabel()
-        self.legend.setWordWrap(True)
+        self.legend = WrappedLabel()
         self.legend.setStyleSheet("color: #555;")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 0, 0, 0)
         layout.addWidget(self.title)
         layout.addWidget(self.big, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addWidget(self.legend)
-        layout.addWidget(QLabel("<b>Incoming weights</b> (bar: sign and size)"))
+        self.weights_heading = WrappedLabel("<b>Incoming weights</b> (bar: sign and size)")
+        layout.addWidget(self.weights_heading)
         layout.addWidget(self.bars)
         layout.addWidget(self.more)
         layout.addStretch(1)
@@ -285,7 +286,10 @@ class NeuronDetail(QWidget):
 
     def _fit_map(self) -> None:
         """The enlarged map takes the height the text and bars leave (a small window keeps them all legible)."""
-        text = sum(w.sizeHint().height() for w in (self.title, self.legend, self.more)) + self.bars.sizeHint().height()
+        width = max(self.width() - 6, 1)  # wrapped text is as tall as its lines at this width, not its size hint
+        labels = (self.title, self.legend, self.weights_heading, self.more)
+        text = sum(w.heightForWidth(width) if w.wordWrap() else w.sizeHint().height() for w in labels)
+        text += self.bars.sizeHint().height()
         side = max(min(DETAIL_MAP, self.height() - text - 60), MIN_DETAIL_MAP)
         if side != self.big.width():
             self.big.setFixedSize(side, side)
@@ -314,10 +318,11 @@ class NeuronMapsView(QWidget):
         self.layer_choice = QComboBox()
         self.layer_choice.setObjectName("neuronLayer")
         self.layer_choice.setToolTip("The hidden layer whose neurons the maps show")
-        self.layer_choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        narrow_combo(self.layer_choice, 12)  # beside the heading: long layer titles elide, the open list has them whole
         self.layer_choice.currentIndexChanged.connect(self._layer_picked)
         self.heading = QLabel()
         self.heading.setObjectName("neuronHeading")
+        self.heading.setWordWrap(True)  # large text on a projector: two lines rather than a cut one
         self.stack = QStackedWidget()
         self.detail = NeuronDetail()
         top = QHBoxLayout()
