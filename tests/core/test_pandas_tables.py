@@ -151,6 +151,14 @@ def test_text_further_down_than_the_peek_is_still_found(tmp_path, monkeypatch):
     assert tables.read_table(write(tmp_path / "c.csv", many)).column("a").kind == tables.CATEGORICAL
 
 
+def test_booleans_after_a_peek_of_holes_stay_text(tmp_path, monkeypatch):
+    monkeypatch.setattr(tables, "PEEK_BYTES", 32)  # the peek sees the flag column empty
+    monkeypatch.setattr(tables, "CHUNK_ROWS", 4)  # and one piece holds only True/False
+    text = "a,flag\n" + "".join(f"{i},\n" for i in range(8)) + "".join(f"{i},{'True' if i % 2 else 'False'}\n" for i in range(4))
+    flag = tables.read_table(write(tmp_path / "t.csv", text)).column("flag")
+    assert flag.kind == tables.CATEGORICAL and flag.categories == ["False", "True"] and flag.missing == 8
+
+
 def test_a_bad_byte_after_the_peek_is_named_with_its_line(tmp_path, monkeypatch):
     monkeypatch.setattr(tables, "PEEK_BYTES", 64)
     (tmp_path / "latin.csv").write_bytes(("name,y\n" + "Ana,1\n" * 30 + "José,0\n").encode("latin-1"))

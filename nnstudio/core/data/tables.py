@@ -257,7 +257,9 @@ def _head_dtypes(src: _Source, head: str, layout: _Layout) -> dict[int, Any]:
         frame = pd.read_csv(_utf8(head), **_csv_options(src.delimiter, layout, width, {}), **_TEXT_ENCODING)
     except (ValueError, pd.errors.ParserError):
         return dict.fromkeys(range(width), str)
-    return {j: "float64" if frame[j].dtype.kind in "fiu" else str for j in range(width)}
+    # A column with no value in the peek is read as text: pandas would turn a piece of it holding only True and
+    # False into 1.0 and 0.0 when told float64 (a piece with numbers in it refuses them, and is read as text).
+    return {j: "float64" if frame[j].dtype.kind in "fiu" and frame[j].notna().any() else str for j in range(width)}
 
 
 def _csv_options(delimiter: str, layout: _Layout, width: int, dtypes: dict[int, Any]) -> dict[str, Any]:
