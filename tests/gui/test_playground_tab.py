@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QPushButton
 
 from nnstudio.core.arch.adapt import needed_outputs
 from nnstudio.core.arch.spec import layer
@@ -217,3 +218,20 @@ def test_a_wide_layer_shows_its_64_most_active_neurons_and_scrolls(main_window, 
     activity = np.abs(values.reshape(100, -1)).mean(axis=1)
     assert sorted(n.unit for n in nodes) == sorted(np.argsort(-activity)[:64].tolist())
     assert panel.graph_view.minimumHeight() > panel.scroll.viewport().height()  # the graph scrolls
+
+
+def test_the_playground_is_the_first_tab_for_two_column_data_and_offers_the_toys_otherwise(main_window, qtbot):
+    tabs = main_window.tabs
+    assert tabs.tabText(0) == "Architecture" and tabs.tabText(tabs.count() - 1) == "Playground"  # digits: 64 columns
+    main_window.show_tab("playground")
+    panel = main_window.playground_panel
+    qtbot.waitUntil(lambda: panel.pages.currentWidget() is panel.offer, timeout=WAIT_MS)
+    assert "one or two numeric input columns; this project's data has 1x8x8 values" in panel.offer.text.text()
+    qtbot.mouseClick(panel.offer.findChild(QPushButton, "offer_spiral"), Qt.MouseButton.LeftButton)  # one click
+    qtbot.waitUntil(lambda: panel.frame is not None and panel.pages.currentWidget() is panel.main_page, timeout=WAIT_MS)
+    project = main_window.document.project
+    assert project.data.source == "spiral" and [l.kind for l in project.architecture.layers] == [
+        "linear", "tanh", "linear", "tanh", "linear"]
+    assert (project.training.lr, project.training.batch_size) == (0.03, 10)
+    open_playground(main_window, qtbot)  # a project whose data has two columns opens with the Playground first
+    assert tabs.tabText(0) == "Playground"

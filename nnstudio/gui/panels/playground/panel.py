@@ -62,6 +62,7 @@ class Offer(QWidget):
             button = QPushButton(DATASETS.get(source).title)
             button.setObjectName(f"offer_{source}")
             button.setMinimumSize(120, 44)
+            button.setToolTip(f"Play with {DATASETS.get(source).title.lower()}: {DATASETS.get(source).help.splitlines()[0]}")
             button.clicked.connect(lambda _=False, s=source: self.picked.emit(s))
             row.addWidget(button)
         row.addStretch(1)
