@@ -1,7 +1,7 @@
 """Find visible text that does not fit: a projector at 1280x720 with large fonts cuts what 1600x1000 showed whole.
 
 Each visible label, button, check box, combo box (its current text, and its widest item against the room its
-open list can have), group-box title and tab title is measured in its own font (``QFontMetrics.horizontalAdvance``;
+open list can have), group-box title, tab title and table column title is measured in its own font (``QFontMetrics.horizontalAdvance``;
 a word-wrapped label by the height it needs at its width) and compared with the room it has: its own contents
 rectangle, less whatever an ancestor cuts off (a splitter pane, a frame), except where a scroll area can scroll
 to it. A combo made to elide (``widgets.elide_combo``) may shorten its current text: its open list shows it whole.
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QGroupBox,
+    QHeaderView,
     QLabel,
     QPushButton,
     QRadioButton,
@@ -65,6 +66,8 @@ def clipped_texts(root: QWidget) -> list[Clip]:
             found += _group_title(widget)
         elif isinstance(widget, QTabBar):
             found += _tabs(widget)
+        elif isinstance(widget, QHeaderView):
+            found += _header(widget)
     return found
 
 
@@ -240,3 +243,19 @@ def _tabs(bar: QTabBar) -> list[Clip]:
             out.append(Clip(f"{_where(bar)} (tab {i})", _plain(bar.tabText(i)), hint.width(), rect.width()))
     return out
 
+
+
+def _header(header: QHeaderView) -> list[Clip]:
+    """A table's column titles: each section against the width its title needs (a title scrolled out of
+    view is reachable; a section narrower than its title shows it cut)."""
+    if header.orientation() != Qt.Orientation.Horizontal or header.model() is None:
+        return []
+    out: list[Clip] = []
+    for i in range(header.count()):
+        if header.isSectionHidden(i) or header.sectionSize(i) <= 0:
+            continue
+        need = header.sectionSizeFromContents(i).width()
+        if header.sectionSize(i) + SLACK < need:
+            title = str(header.model().headerData(i, Qt.Orientation.Horizontal) or "")
+            out.append(Clip(f"{_where(header)} (column {i})", title, need, header.sectionSize(i)))
+    return out

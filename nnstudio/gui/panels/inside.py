@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QSplitter,
     QTableWidget,
@@ -47,6 +46,7 @@ from nnstudio.core.workspace.document import DataPendingError, ProjectDocument
 from nnstudio.gui import palette
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.widgets.boundary_view import BoundaryView
+from nnstudio.gui.widgets.fit_width import stretch_while_room
 from nnstudio.gui.widgets.live_plot import LivePlot
 from nnstudio.gui.widgets.neuron_maps import NeuronMap, NeuronMapsView
 from nnstudio.gui.widgets.param_form import CheckedSpinBox, RefusalNote
@@ -158,10 +158,9 @@ class InsidePanel(QWidget):
         self.act_table.setHorizontalHeaderLabels(["Layer", "Mean", "Spread (std)", "Dead ReLUs", "Saturated"])
         self.act_table.verticalHeader().hide()
         self.act_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        # Columns as wide as their titles and values, the last taking the rest: five equal shares of this
-        # narrow pane cut the titles at 1280x720.
-        self.act_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.act_table.horizontalHeader().setStretchLastSection(True)
+        # Columns as wide as their titles and values, the last taking the rest while there is some: five equal
+        # shares of this narrow pane cut the titles at 1280x720, a stretched last one cut 'Saturated' at 1.5x text.
+        stretch_while_room(self.act_table, 4)
         self.act_table.setToolTip("Dead ReLUs: units that output 0 for every example of the batch; they no longer "
                                   "learn. Saturated: sigmoid/tanh outputs stuck near their limits (tiny gradients).")
         hists = QWidget()

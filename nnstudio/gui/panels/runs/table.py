@@ -6,9 +6,10 @@ import math
 
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QTableWidget, QTableWidgetItem, QWidget
 
 from nnstudio.core.workspace.runs import Run
+from nnstudio.gui.widgets.fit_width import stretch_while_room
 
 COLUMNS = ("Run", "Status", "Epochs", "Learning rate", "Batch", "Optimizer", "Hidden widths", "Train loss",
            "Val loss", "Val acc./RMSE", "Best epoch", "Best val", "Time (s)")
@@ -83,9 +84,7 @@ class RunsTable(QTableWidget):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSortingEnabled(True)
         self.setAlternatingRowColors(True)
-        header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        stretch_while_room(self, 0)  # the Run column takes the spare width, never less than it needs
         self.setToolTip("Click a column header to sort. Select runs (Ctrl/Shift-click) to overlay their curves.")
 
     def selected_ids(self) -> set[int]:
