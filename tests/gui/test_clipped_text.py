@@ -197,3 +197,17 @@ def test_a_two_feature_project_on_the_inside_and_playground_tabs_while_presentin
     main_window.show_tab("playground")
     qtbot.wait(50)
     assert describe(clipped_texts(main_window)) == ""
+
+
+def test_a_table_column_narrower_than_its_title(qtbot):
+    from PySide6.QtWidgets import QTableWidget
+
+    table = QTableWidget(1, 2)
+    table.setObjectName("plantedTable")
+    table.setHorizontalHeaderLabels(["a long column title", "b"])
+    table.setColumnWidth(0, 30)
+    host = _host(qtbot, 300, table)
+    (clip,) = clipped_texts(host)
+    assert clip.where.endswith("plantedTable (column 0)") and clip.text == "a long column title"
+    table.resizeColumnToContents(0)
+    assert clipped_texts(host) == []
