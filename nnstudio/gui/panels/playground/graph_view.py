@@ -12,11 +12,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QDoubleValidator,
-    QFont,
     QFontInfo,
     QMouseEvent,
     QPainter,
@@ -70,36 +69,17 @@ class Node(NeuronMap):
             self.setToolTip(tooltip)
         self.update()
 
-    def _frame_and_label(self) -> None:
-        """The border and unit number NeuronMap draws, over a picture drawn here."""
-        p = QPainter(self)
-        r = QRectF(self.rect()).adjusted(1, 1, -1, -1)
-        p.setPen(QPen(QColor("#222" if self.selected else "#b8b8b8"), 3 if self.selected else 1))
-        p.drawRect(r)
-        font = QFont(p.font())
-        font.setPointSizeF(max(8.0, min(11.0, self.width() / 11)))
-        font.setBold(True)
-        p.setFont(font)
-        label = str(self.unit + 1)
-        box = QRectF(r.left() + 2, r.top() + 2, p.fontMetrics().horizontalAdvance(label) + 8, p.fontMetrics().height())
-        p.fillRect(box, QColor(255, 255, 255, 200))
-        p.setPen(QColor("#222"))
-        p.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
-        p.end()
-
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
         if event.button() == Qt.MouseButton.LeftButton:
             self.clicked.emit(self.layer_index, self.unit)
         super().mousePressEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
-        if self.curve is None and self._image is not None and self.width() < 1.5 * self._image.width():
-            # About the picture's own size: drawn unsmoothed (smoothing each of 64 pictures a frame costs).
-            p = QPainter(self)
-            p.drawImage(QRectF(self.rect()).adjusted(1, 1, -1, -1), self._image)
-            p.end()
-            self._frame_and_label()
-        elif self.curve is None:
+        if self.curve is None:
+            size = QSize(max(self.width() - 2, 1), max(self.height() - 2, 1))
+            if self._image is not None and self._image.size() != size:
+                # At the node's size already, NeuronMap's smoothed draw copies instead of resampling each paint.
+                self._image = self._image.scaled(size)
             super().paintEvent(event)
         else:
             p = QPainter(self)
