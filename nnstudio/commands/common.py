@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from nnstudio.core.base.errors import NNStudioError
-from nnstudio.core.project.spec import Project, default_project, load_project
+from nnstudio.core.project.file_format import load_project
+from nnstudio.core.project.spec import Project, default_project
 
 log = logging.getLogger(__name__)
 

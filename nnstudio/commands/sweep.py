@@ -10,7 +10,7 @@ from nnstudio.commands.common import add_project_argument, open_project, print_j
 from nnstudio.commands.train import check_epochs, save_target
 from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.evaluate.metrics import task_metric
-from nnstudio.core.project.spec import save_project
+from nnstudio.core.project.file_format import save_project
 from nnstudio.core.training.config import setting
 from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.workspace.document import load_model

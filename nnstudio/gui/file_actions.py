@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.base.errors import NNStudioError, ProjectFileError
 from nnstudio.core.base.jobs import JobToken
-from nnstudio.core.project.file_format import estimate_size, format_size, pipeline_state
+from nnstudio.core.project.file_format import estimate_size, format_size, load_project, pipeline_state
 from nnstudio.core.project.recovery import RecoveryStore
-from nnstudio.core.project.spec import Project, load_project, record_run
+from nnstudio.core.project.spec import Project, record_run
 from nnstudio.core.project.weights_io import (
     ONNX_HELP,
     WEIGHT_SUFFIXES,

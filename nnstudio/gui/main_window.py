@@ -15,7 +15,8 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMessageBo
 from nnstudio import __version__
 from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.data.files import MissingFileError, rebase_paths
-from nnstudio.core.project.spec import default_project, save_project
+from nnstudio.core.project.file_format import save_project
+from nnstudio.core.project.spec import default_project
 from nnstudio.core.workspace.document import ProjectDocument
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.dialogs import show_error

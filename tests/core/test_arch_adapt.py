@@ -16,7 +16,8 @@ from nnstudio.core.arch.validation import fit_to_data
 from nnstudio.core.base.errors import SpecError
 from nnstudio.core.data.assemble import build as build_data
 from nnstudio.core.data.spec import DataSpec
-from nnstudio.core.project.spec import default_project, load_project, save_project
+from nnstudio.core.project.file_format import load_project, save_project
+from nnstudio.core.project.spec import default_project
 
 IRIS_INPUT, IRIS_CLASSES = (4,), 3
 

@@ -22,7 +22,7 @@ from nnstudio.core.arch.spec_file import load_architecture, save_architecture
 from nnstudio.core.arch.validation import check, fit_to_data, fix_command
 from nnstudio.core.base.errors import NNStudioError, SpecError
 from nnstudio.core.data.assemble import build as build_data
-from nnstudio.core.project.spec import load_project
+from nnstudio.core.project.file_format import load_project
 from nnstudio.core.project.templates import TEMPLATES, example_path
 
 

@@ -15,7 +15,8 @@ from nnstudio.core.base.errors import format_shape
 from nnstudio.core.base.registry import DATASETS, LAYERS, LOSSES, OPTIMIZERS
 from nnstudio.core.data.assemble import build as build_data
 from nnstudio.core.data.spec import SplitSpec
-from nnstudio.core.project.spec import default_project, save_project
+from nnstudio.core.project.file_format import save_project
+from nnstudio.core.project.spec import default_project
 from nnstudio.core.project.templates import EXAMPLES_DIR, example_path
 
 # "  <indent><index> <title> <summary> -> <shape> <n> params"; the memory line being added is not parsed.
@@ -62,7 +63,7 @@ def _project_file(which: str, tmp_path: Path) -> tuple[list[str], Path | None]:
 
 @pytest.mark.parametrize("which", ["demo", "small_cnn", "tiny_transformer", "lstm_classifier", "residual", "csv"])
 def test_info_prints_the_builders_layers_shapes_and_counts(which, tmp_path, capsys):
-    from nnstudio.core.project.spec import load_project
+    from nnstudio.core.project.file_format import load_project
 
     argv, base_dir = _project_file(which, tmp_path)
     project = default_project() if which == "demo" else load_project(argv[0])

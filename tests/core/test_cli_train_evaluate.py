@@ -7,7 +7,8 @@ import sys
 import pytest
 
 from nnstudio.cli import main
-from nnstudio.core.project.spec import default_project, load_project, save_project
+from nnstudio.core.project.file_format import load_project, save_project
+from nnstudio.core.project.spec import default_project
 
 
 def _last_json(capsys):

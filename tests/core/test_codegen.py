@@ -19,7 +19,8 @@ from nnstudio.core.arch.spec import ArchitectureSpec, layer
 from nnstudio.core.data.assemble import build as build_data
 from nnstudio.core.data.spec import DataSpec
 from nnstudio.core.export.codegen import export_project
-from nnstudio.core.project.spec import Project, default_project, save_project
+from nnstudio.core.project.file_format import save_project
+from nnstudio.core.project.spec import Project, default_project
 from nnstudio.core.project.templates import TEMPLATES
 from nnstudio.core.training.config import TrainSpec
 from nnstudio.core.workspace.session import train_project

@@ -8,7 +8,8 @@ import sys
 from helpers_torchrun import run_bounded, torchrun
 
 from nnstudio.cli import main
-from nnstudio.core.project.spec import default_project, save_project
+from nnstudio.core.project.file_format import save_project
+from nnstudio.core.project.spec import default_project
 
 TEST_LINE = re.compile(r"^test loss ([0-9.]+)  test accuracy ([0-9.]+)$", re.MULTILINE)
 

@@ -25,7 +25,8 @@ from nnstudio.core.data.bundle import Split
 from nnstudio.core.data.checks import not_finite
 from nnstudio.core.data.spec import DataSpec, SplitSpec, StepSpec
 from nnstudio.core.evaluate.report import NO_HELD_OUT, evaluate
-from nnstudio.core.project.spec import default_project, save_project
+from nnstudio.core.project.file_format import save_project
+from nnstudio.core.project.spec import default_project
 from nnstudio.core.training.config import TrainSpec
 from nnstudio.core.training.engine import Trainer, settings_problem
 from nnstudio.core.workspace.document import build_model

@@ -18,7 +18,8 @@ from nnstudio.core.evaluate.tryit import (
     match_polarity,
     resize_image,
 )
-from nnstudio.core.project.spec import default_project, save_project
+from nnstudio.core.project.file_format import save_project
+from nnstudio.core.project.spec import default_project
 from nnstudio.core.workspace.document import load_model
 from nnstudio.core.workspace.session import train_project
 
@@ -44,7 +45,7 @@ def test_cli_evaluate_json_matches_the_core_report(trained_path, capsys):
     assert set(test["per_class"]) == {str(i) for i in range(10)}
     assert test["log_loss"] > 0 and 0.5 < test["roc_auc"] <= 1.0
 
-    from nnstudio.core.project.spec import load_project
+    from nnstudio.core.project.file_format import load_project
 
     prepared = load_model(load_project(trained_path))
     report = evaluate(prepared.built.module, prepared.bundle)

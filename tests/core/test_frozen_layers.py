@@ -13,7 +13,8 @@ from nnstudio.core.arch.spec import ArchitectureSpec, LayerSpec, layer
 from nnstudio.core.base.errors import SpecError, TrainingError
 from nnstudio.core.base.registry import OPTIMIZERS
 from nnstudio.core.data.spec import DataSpec
-from nnstudio.core.project.spec import Project, load_project, save_project
+from nnstudio.core.project.file_format import load_project, save_project
+from nnstudio.core.project.spec import Project
 from nnstudio.core.training.config import TrainSpec
 from nnstudio.core.workspace.session import train_project
 

@@ -76,7 +76,8 @@ def test_unreadable_images_are_listed_and_left_out(tmp_path):
 
 
 def test_cli_info_lists_the_unreadable_image(tmp_path, capsys):
-    from nnstudio.core.project.spec import default_project, save_project
+    from nnstudio.core.project.file_format import save_project
+    from nnstudio.core.project.spec import default_project
     from tests.trust.trust_cases import run_cli
 
     write_pngs(tmp_path / "pets", {"cats": 6, "dogs": 6})
@@ -264,7 +265,8 @@ class _Terminal(io.StringIO):
 
 
 def _image_project(tmp_path: Path) -> Path:
-    from nnstudio.core.project.spec import default_project, save_project
+    from nnstudio.core.project.file_format import save_project
+    from nnstudio.core.project.spec import default_project
 
     write_pngs(tmp_path / "pets", {"cats": 6, "dogs": 6})
     project = default_project()

@@ -13,7 +13,8 @@ from nnstudio.core.arch.validation import check, fix_command
 from nnstudio.core.base.errors import ShapeError
 from nnstudio.core.data.assemble import build as build_data
 from nnstudio.core.data.bundle import CLASSIFICATION, REGRESSION
-from nnstudio.core.project.spec import default_project, load_project, save_project
+from nnstudio.core.project.file_format import load_project, save_project
+from nnstudio.core.project.spec import default_project
 from nnstudio.core.project.templates import EXAMPLES_DIR, TEMPLATES
 
 IMAGE = (1, 8, 8)

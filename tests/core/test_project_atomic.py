@@ -10,12 +10,13 @@ import pytest
 import torch
 
 from nnstudio.core.base.errors import ProjectFileError
-from nnstudio.core.project.file_format import CRASH_HOOK_ENV
-from nnstudio.core.project.spec import default_project, load_project, save_project
+from nnstudio.core.project.file_format import CRASH_HOOK_ENV, load_project, save_project
+from nnstudio.core.project.spec import default_project
 
 SAVER = """
 import sys, torch
-from nnstudio.core.project.spec import default_project, save_project
+from nnstudio.core.project.spec import default_project
+from nnstudio.core.project.file_format import save_project
 project = default_project()
 project.name = "second version"
 project.weights = {"w": torch.ones(300, 300)}

@@ -5,7 +5,8 @@ from safetensors.torch import load_file
 
 from nnstudio import cli
 from nnstudio.core.arch.weights import snapshot_weights
-from nnstudio.core.project.spec import default_project, save_project
+from nnstudio.core.project.file_format import save_project
+from nnstudio.core.project.spec import default_project
 from nnstudio.core.workspace.document import load_model
 
 

@@ -15,8 +15,10 @@ from nnstudio.core.project import file_format as project_io
 from nnstudio.core.project.file_format import (
     PickleRefusedError,
     estimate_size,
+    load_project,
     pipeline_state,
     restore_pipeline,
+    save_project,
 )
 from nnstudio.core.project.spec import (
     PROJECT_JSON,
@@ -24,9 +26,7 @@ from nnstudio.core.project.spec import (
     WEIGHTS,
     Project,
     default_project,
-    load_project,
     record_run,
-    save_project,
 )
 from nnstudio.core.workspace.document import check_weights_fit, load_model
 

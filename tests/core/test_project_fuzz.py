@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nnstudio.core.base.errors import NNStudioError
-from nnstudio.core.project.spec import Project, default_project, load_project, record_run
+from nnstudio.core.project.file_format import load_project
+from nnstudio.core.project.spec import Project, default_project, record_run
 
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),

@@ -9,8 +9,9 @@ import torch
 
 from nnstudio import cli
 from nnstudio.core.base.errors import NNStudioError
+from nnstudio.core.project.file_format import load_project
 from nnstudio.core.project.recovery import RecoveryStore
-from nnstudio.core.project.spec import default_project, load_project
+from nnstudio.core.project.spec import default_project
 from nnstudio.core.project.weights_io import WeightsError, import_weights
 from nnstudio.core.workspace.document import load_model
 

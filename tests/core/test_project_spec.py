@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from nnstudio.core.base.errors import NNStudioError, ProjectFileError, SpecError
-from nnstudio.core.project.spec import SCHEMA_VERSION, Project, default_project, load_project, save_project
+from nnstudio.core.project.file_format import load_project, save_project
+from nnstudio.core.project.spec import SCHEMA_VERSION, Project, default_project
 
 
 def test_json_round_trip_is_exact():

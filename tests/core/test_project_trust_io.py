@@ -23,15 +23,8 @@ from nnstudio.core.base.errors import NNStudioError, ProjectFileError
 from nnstudio.core.data.spec import DataSpec
 from nnstudio.core.data.tables import MAX_EMBED_BYTES, embed_text
 from nnstudio.core.project import file_format as project_io
-from nnstudio.core.project.spec import (
-    MAX_RUNS,
-    PROJECT_JSON,
-    Project,
-    default_project,
-    load_project,
-    record_run,
-    save_project,
-)
+from nnstudio.core.project.file_format import load_project, save_project
+from nnstudio.core.project.spec import MAX_RUNS, PROJECT_JSON, Project, default_project, record_run
 from nnstudio.core.project.weights_io import WeightsError, import_weights
 from nnstudio.core.workspace.document import load_model
 

@@ -5,7 +5,8 @@ import torch
 
 from nnstudio.core.arch.weights import snapshot_weights
 from nnstudio.core.project import weights_io
-from nnstudio.core.project.spec import default_project, save_project
+from nnstudio.core.project.file_format import save_project
+from nnstudio.core.project.spec import default_project
 from nnstudio.core.project.weights_io import (
     ONNX_HELP,
     ExportError,

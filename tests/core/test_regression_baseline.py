@@ -16,7 +16,7 @@ from nnstudio.cli import main
 from nnstudio.core.data.bundle import REGRESSION, DataBundle, Split
 from nnstudio.core.evaluate.gaps import ALERT, WARNING
 from nnstudio.core.evaluate.report import evaluate, regression_metrics
-from nnstudio.core.project.spec import save_project
+from nnstudio.core.project.file_format import save_project
 
 
 def bundle(n_out: int = 1, seed: int = 0) -> DataBundle:

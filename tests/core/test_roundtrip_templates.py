@@ -14,7 +14,8 @@ import pytest
 from torch import nn
 
 from nnstudio.core.evaluate.report import evaluate
-from nnstudio.core.project.spec import Project, load_project, save_project
+from nnstudio.core.project.file_format import load_project, save_project
+from nnstudio.core.project.spec import Project
 from nnstudio.core.project.templates import TEMPLATES
 from nnstudio.core.training.callbacks import Callback
 from nnstudio.core.workspace.document import load_model

@@ -12,7 +12,7 @@ import pytest
 
 from nnstudio.cli import main
 from nnstudio.core.data.assemble import prepare as prepare_data
-from nnstudio.core.project.spec import load_project
+from nnstudio.core.project.file_format import load_project
 from nnstudio.core.workspace.document import load_model
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "resources" / "examples" / "csv_example"

@@ -9,7 +9,8 @@ import torch
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from nnstudio.core.project.spec import default_project, save_project
+from nnstudio.core.project.file_format import save_project
+from nnstudio.core.project.spec import default_project
 from nnstudio.core.workspace.session import train_project
 from nnstudio.gui.panels.architecture.stack import COL_PARAMS
 

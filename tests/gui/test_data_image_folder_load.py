@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from nnstudio.core.data import image_folders
 from nnstudio.core.data.spec import DataSpec
-from nnstudio.core.project.spec import load_project, save_project
+from nnstudio.core.project.file_format import load_project, save_project
 from nnstudio.gui.panels.data.source import DataSourceWidget
 
 

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QFileDialog, QListWidget, QMessageBox, QSpinBox
 
-from nnstudio.core.project.spec import save_project
+from nnstudio.core.project.file_format import save_project
 from nnstudio.gui.panels.data.source import DataSourceWidget
 
 TABLE = "size,colour,weight,kind\n" + "".join(
@@ -156,7 +156,7 @@ def test_image_folder_through_the_menu(qtbot, main_window, monkeypatch, tmp_path
 
 def test_missing_file_on_open_asks_to_locate_it(qtbot, main_window, monkeypatch, tmp_path):
     from nnstudio.core.data.spec import DataSpec
-    from nnstudio.core.project.spec import load_project
+    from nnstudio.core.project.file_format import load_project
 
     (tmp_path / "data").mkdir()
     csv = tmp_path / "data" / "fruit.csv"

@@ -13,9 +13,9 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from nnstudio.core.arch.weights import snapshot_weights
-from nnstudio.core.project.file_format import estimate_size, format_size
+from nnstudio.core.project.file_format import estimate_size, format_size, load_project, save_project
 from nnstudio.core.project.recovery import RecoveryStore
-from nnstudio.core.project.spec import default_project, load_project, record_run, save_project
+from nnstudio.core.project.spec import default_project, record_run
 from nnstudio.core.training.engine import RunResult
 from nnstudio.core.workspace.document import load_model
 from nnstudio.gui import file_actions as file_actions_module

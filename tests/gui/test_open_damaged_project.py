@@ -8,7 +8,8 @@ import torch
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from nnstudio.core.arch.weights import snapshot_weights
-from nnstudio.core.project.spec import default_project, record_run, save_project
+from nnstudio.core.project.file_format import save_project
+from nnstudio.core.project.spec import default_project, record_run
 from nnstudio.core.workspace.document import load_model
 from nnstudio.gui import file_actions
 from nnstudio.gui import main_window as main_window_module

@@ -10,7 +10,7 @@ from helpers_interpret import cnn_digits_project, mlp_project
 from PIL import Image
 
 from nnstudio.cli import main
-from nnstudio.core.project.spec import save_project
+from nnstudio.core.project.file_format import save_project
 
 
 def _last_json(capsys) -> dict:

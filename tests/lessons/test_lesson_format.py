@@ -164,7 +164,7 @@ def test_a_file_that_is_no_lesson_says_so(tmp_path, text, words):
 def test_a_project_file_beside_the_lesson_is_its_start(tmp_path):
     (tmp_path / "projects").mkdir()
     TEMPLATES["deep_sigmoid"].project()
-    from nnstudio.core.project.spec import save_project
+    from nnstudio.core.project.file_format import save_project
     save_project(TEMPLATES["deep_sigmoid"].project(), tmp_path / "projects" / "start.json")
     lesson = load_lesson(write(tmp_path, mutated(_set(["starts_from"], "projects/start.json"))))
     assert lesson.start_project().architecture.layers[1].kind == "sigmoid"

@@ -22,7 +22,7 @@ import torch
 from helpers_checkpoints import assert_same_run, exam_folder
 
 from nnstudio.cli import main
-from nnstudio.core.project.spec import load_project
+from nnstudio.core.project.file_format import load_project
 from nnstudio.core.training.callbacks import Callback
 from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.training.engine import COMPLETED, STOPPED

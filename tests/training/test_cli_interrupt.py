@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from nnstudio.core.project.spec import load_project
+from nnstudio.core.project.file_format import load_project
 from nnstudio.core.workspace.session import train_project
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "resources" / "examples" / "csv_example"

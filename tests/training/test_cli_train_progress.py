@@ -6,7 +6,8 @@ import json
 import math
 
 from nnstudio.cli import main
-from nnstudio.core.project.spec import default_project, load_project, save_project
+from nnstudio.core.project.file_format import load_project, save_project
+from nnstudio.core.project.spec import default_project
 
 
 def test_progress_bar_on_stderr_and_plain_summary(capsys):

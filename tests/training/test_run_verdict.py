@@ -9,7 +9,8 @@ import torch
 
 from nnstudio.cli import main
 from nnstudio.core.data.assemble import build as build_data
-from nnstudio.core.project.spec import default_project, save_project
+from nnstudio.core.project.file_format import save_project
+from nnstudio.core.project.spec import default_project
 from nnstudio.core.training.verdict import no_better_than_guessing
 from nnstudio.core.workspace.session import train_project
 

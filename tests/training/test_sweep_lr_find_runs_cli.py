@@ -11,7 +11,7 @@ import pytest
 from helpers_checkpoints import exam_folder
 
 from nnstudio.cli import main
-from nnstudio.core.project.spec import load_project
+from nnstudio.core.project.file_format import load_project
 from tests.trust.trust_cases import Case, check_case
 
 

@@ -9,7 +9,7 @@ import pytest
 from helpers_checkpoints import exam_folder
 
 from nnstudio.cli import main
-from nnstudio.core.project.spec import load_project, save_project
+from nnstudio.core.project.file_format import load_project, save_project
 from nnstudio.core.workspace.checkpoints import folder_for
 from nnstudio.core.workspace.run_session import RunSession
 from tests.trust.trust_cases import Case, check_case

@@ -54,7 +54,7 @@ def nan_project(tmp: Path) -> str:
 def trained_nan_project(tmp: Path) -> str:
     """A saved project whose weights exist but whose data still holds NaN (the file changed, or impute was removed)."""
     from nnstudio.core.data.assemble import build as build_data
-    from nnstudio.core.project.spec import load_project, save_project
+    from nnstudio.core.project.file_format import load_project, save_project
     from nnstudio.core.workspace.document import build_model
 
     path = Path(nan_project(tmp))

@@ -6,7 +6,8 @@ import pytest
 import torch
 from trust_cases import Case, check_case
 
-from nnstudio.core.project.spec import default_project, save_project
+from nnstudio.core.project.file_format import save_project
+from nnstudio.core.project.spec import default_project
 
 
 def _project_file(tmp_path, precision: str = "fp32", device: str = "cpu") -> str:

@@ -13,7 +13,8 @@ from trust_cases import Case, check_case, run_cli
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
 from nnstudio.core.arch.weights import snapshot_weights
 from nnstudio.core.data.spec import DataSpec
-from nnstudio.core.project.spec import Project, save_project
+from nnstudio.core.project.file_format import save_project
+from nnstudio.core.project.spec import Project
 from nnstudio.core.training.config import TrainSpec
 from nnstudio.core.workspace.document import load_model
 

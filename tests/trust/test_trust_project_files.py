@@ -14,7 +14,8 @@ import torch
 from trust_cases import Case, check_case
 
 from nnstudio.core.arch.weights import snapshot_weights
-from nnstudio.core.project.spec import PROJECT_JSON, WEIGHTS, default_project, record_run, save_project
+from nnstudio.core.project.file_format import save_project
+from nnstudio.core.project.spec import PROJECT_JSON, WEIGHTS, default_project, record_run
 from nnstudio.core.workspace.document import load_model
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -18,7 +18,8 @@ from typing import Any
 
 from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.lessons.figures import FIGURES, swappable_activations
-from nnstudio.core.project.spec import Project, load_project
+from nnstudio.core.project.file_format import load_project
+from nnstudio.core.project.spec import Project
 from nnstudio.core.project.templates import TEMPLATES
 
 LESSONS_DIR = Path(__file__).resolve().parents[3] / "resources" / "lessons"

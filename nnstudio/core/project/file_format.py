@@ -584,3 +584,16 @@ def _from_json(data: Any) -> Project:
         raise
     except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError, RecursionError) as exc:
         raise ProjectFileError(f"The project file is malformed ({type(exc).__name__}: {exc}); it cannot be opened") from None
+
+
+# ---------------------------------------------------------------------------- the public pair
+def save_project(project: Project, path: str | Path, *, include_snapshots: bool = False) -> int:
+    """Write ``project`` atomically as a ``.nnstudio`` zip (or, for a ``.json`` path, the specs alone).
+
+    Returns the number of bytes written."""
+    return write_project(project, Path(path), include_snapshots=include_snapshots)
+
+
+def load_project(path: str | Path) -> Project:
+    """Read a ``.nnstudio`` or ``.json`` project, validating every field. Never unpickles anything."""
+    return read_project(Path(path))

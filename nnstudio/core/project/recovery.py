@@ -17,8 +17,8 @@ from pathlib import Path
 
 from nnstudio.core.base.errors import ProjectFileError
 from nnstudio.core.base.pids import pid_alive as _pid_alive
-from nnstudio.core.project.file_format import atomic_write, remove_stale_parts
-from nnstudio.core.project.spec import Project, load_project, save_project
+from nnstudio.core.project.file_format import atomic_write, load_project, remove_stale_parts, save_project
+from nnstudio.core.project.spec import Project
 
 PREFIX = "recovery-"
 # The temp file of a recovery copy's save that was killed: ".recovery-<pid>.nnstudio.<...>.part".

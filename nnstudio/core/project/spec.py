@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -319,20 +318,3 @@ def default_project() -> Project:
         training=TrainSpec(loss="cross_entropy", optimizer="adam", lr=3e-3, batch_size=64, epochs=20),
     )
     return Project.from_dict(project.to_dict())  # fills every registry default, as a saved file would hold
-
-
-# ---------------------------------------------------------------------------- files
-def save_project(project: Project, path: str | Path, *, include_snapshots: bool = False) -> int:
-    """Write ``project`` atomically as a ``.nnstudio`` zip (or, for a ``.json`` path, the specs alone).
-
-    Returns the number of bytes written."""
-    from nnstudio.core.project.file_format import write_project
-
-    return write_project(project, Path(path), include_snapshots=include_snapshots)
-
-
-def load_project(path: str | Path) -> Project:
-    """Read a ``.nnstudio`` or ``.json`` project, validating every field. Never unpickles anything."""
-    from nnstudio.core.project.file_format import read_project
-
-    return read_project(Path(path))

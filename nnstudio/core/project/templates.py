@@ -12,7 +12,8 @@ from pathlib import Path
 
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
 from nnstudio.core.data.spec import DataSpec, StepSpec
-from nnstudio.core.project.spec import Project, save_project
+from nnstudio.core.project.file_format import save_project
+from nnstudio.core.project.spec import Project
 from nnstudio.core.training.config import TrainSpec
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[3] / "resources" / "examples"

@@ -49,7 +49,7 @@ def read_weights_file(path: str | Path) -> Tensors:
         raise WeightsError(f"{path.name} is larger than 4 GB; nnstudio's networks are far smaller, so it is not read")
     suffix = path.suffix.lower()
     if suffix == ".nnstudio":
-        from nnstudio.core.project.spec import load_project
+        from nnstudio.core.project.file_format import load_project
 
         project = load_project(path)
         if not project.weights:

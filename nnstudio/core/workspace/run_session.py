@@ -24,8 +24,8 @@ from nnstudio.core.arch.weights import apply_weights, snapshot_weights
 from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.data.bundle import DataBundle
 from nnstudio.core.data.files import rebase_paths
-from nnstudio.core.project.file_format import pipeline_state
-from nnstudio.core.project.spec import Project, record_run, save_project
+from nnstudio.core.project.file_format import pipeline_state, save_project
+from nnstudio.core.project.spec import Project, record_run
 from nnstudio.core.training import distributed
 from nnstudio.core.training.callbacks import Callback
 from nnstudio.core.training.config import TrainSpec

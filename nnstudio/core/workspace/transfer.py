@@ -11,7 +11,7 @@ import torch
 from nnstudio.core.arch.builder import BuiltModel
 from nnstudio.core.arch.transfer import Tensors, TransferReport, transfer
 from nnstudio.core.base.errors import ProjectFileError
-from nnstudio.core.project.spec import load_project
+from nnstudio.core.project.file_format import load_project
 
 STATE_DICT_SUFFIXES = (".pt", ".pth", ".bin")
 
