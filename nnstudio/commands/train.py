@@ -12,10 +12,11 @@ from nnstudio.commands.common import add_project_argument, open_project, print_j
 from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.evaluate.metrics import task_metric
 from nnstudio.core.project.spec import Project
+from nnstudio.core.training import distributed
 from nnstudio.core.training.callbacks import Callback
-from nnstudio.core.training.config import setting
+from nnstudio.core.training.config import DEVICES, PRECISIONS, setting
 from nnstudio.core.training.engine import DIVERGED, RunResult, TrainingState
-from nnstudio.core.workspace.checkpoints import folder_for
+from nnstudio.core.workspace.checkpoints import INDEX, folder_for, read_checkpoint
 from nnstudio.core.workspace.run_session import RunSession
 
 DIVERGED_EXIT = 1  # a run that blew up is a failure, not bad input (2); its message says what to change
@@ -88,28 +89,41 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true",
                    help="carry on the run whose checkpoint is kept with PROJECT (.nnstudio) to its planned epochs, "
                         "saving into PROJECT")
+    p.add_argument("--device", choices=DEVICES,
+                   help="where to train (default: the project's setting); under torchrun, cuda gives each process its GPU")
+    p.add_argument("--precision", choices=PRECISIONS,
+                   help="fp32, or bf16/fp16 mixed precision on a CUDA GPU (default: the project's setting)")
     p.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     return p
 
 
 def run(args: argparse.Namespace) -> int:
     check_epochs(args.epochs)
+    args = _restart_resumes(args)
     _check_run_options(args)
     target = save_target(args)
     project, base_dir = open_project(args)
-    session = _session(args, project, base_dir, target)
-    bar = None if args.json else ProgressBar(sys.stderr)
+    for name in ("device", "precision"):  # as typed; a device or precision this machine lacks is refused with why
+        if getattr(args, name) is not None:
+            setattr(project.training, name, getattr(args, name))
+    main = distributed.is_main()  # under torchrun only rank 0 shows progress, saves and reports
+    bar = None if args.json or not main else ProgressBar(sys.stderr)
     try:
+        distributed.join(project.training.device)  # under torchrun: this rank joins the job's process group
+        session = _session(args, project, base_dir, target)
         with session.signals_stop() as caught:
             result = session.fit([bar] if bar else [], whole_epochs=True)
             # A run that finished no epoch (interrupted, or diverged at once) has nothing worth keeping, and
             # saving its starting weights could overwrite the file's earlier work.
-            saved = target if target is not None and session.new_epochs else None
+            saved = target if target is not None and session.new_epochs and main else None
             if saved is not None:
                 session.save(saved)
     finally:
+        distributed.leave()
         if bar is not None:
             bar.close()  # an interrupt must not glue its message to the bar
+    if not main:  # every rank ran the same epochs (they agree at each batch); rank 0 tells about them
+        return 128 + caught[0] if caught else DIVERGED_EXIT if result.status == DIVERGED else 0
     summary = _summary(result, saved)
     if caught:  # SIGINT or SIGTERM: the run stopped at the next batch, its finished epochs are kept
         signum = caught[0]
@@ -155,6 +169,23 @@ def _session(args: argparse.Namespace, project: Project, base_dir: Path | None, 
         assert target is not None  # _check_run_options: --checkpoint-every needs --save
         session.save_with_checkpoints(target, every)
     return session
+
+
+def _restart_resumes(args: argparse.Namespace) -> argparse.Namespace:
+    """Under torchrun ``--max-restarts``, a job restarted after a failure carries on from the checkpoint the
+    failed attempt left with its saved project, as ``nnstudio train OUT --resume`` would; without one yet
+    (it failed before its first checkpoint) it starts again."""
+    if args.resume or not distributed.restarted():
+        return args
+    target = save_target(args)
+    if target is None or not (folder_for(target) / INDEX).is_file():
+        return args
+    if distributed.is_main():
+        checkpoint = read_checkpoint(folder_for(target))
+        print(f"nnstudio train: note: torchrun restarted the job; resuming {target} from its checkpoint after epoch "
+              f"{checkpoint.epoch} of {checkpoint.target_epochs}", file=sys.stderr, flush=True)
+    return argparse.Namespace(**{**vars(args), "project": str(target), "resume": True, "save": None, "epochs": None,
+                                 "continue_run": False, "demo": False})
 
 
 def _check_run_options(args: argparse.Namespace) -> None:

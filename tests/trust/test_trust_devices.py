@@ -23,6 +23,12 @@ def _project_file(tmp_path, precision: str = "fp32", device: str = "cpu") -> str
          ("nnstudio train: Mixed precision (bf16) runs on a CUDA GPU only", "set precision to fp32")),
     Case("a cuda project without a GPU", lambda d: ["train", _project_file(d, device="cuda")], 2,
          ("nnstudio train: Device 'cuda' was chosen but no CUDA GPU is available here", "choose 'auto' or 'cpu'")),
+    Case("--device cuda without a GPU", lambda d: ["train", _project_file(d), "--device", "cuda"], 2,
+         ("nnstudio train: Device 'cuda' was chosen but no CUDA GPU is available here", "choose 'auto' or 'cpu'")),
+    Case("--precision fp16 on the cpu", lambda d: ["train", _project_file(d), "--precision", "fp16"], 2,
+         ("nnstudio train: Mixed precision (fp16) runs on a CUDA GPU only",)),
+    Case("an unknown --device", lambda d: ["train", _project_file(d), "--device", "tpu"], 2,
+         ("argument --device: invalid choice: 'tpu'", "'auto', 'cpu', 'cuda', 'mps'")),
 ], ids=str)
 def test_the_cli_refuses_what_this_machine_cannot_run(case, tmp_path, capsys):
     if torch.cuda.is_available():

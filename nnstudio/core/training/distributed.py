@@ -11,6 +11,8 @@ here is called, and a plain run is unchanged.
 
 from __future__ import annotations
 
+import atexit
+import gc
 import logging
 import os
 import signal
@@ -217,7 +219,14 @@ def join(device_name: str) -> Group | None:
         device = torch.device("cuda", launch.local_rank)
         torch.cuda.set_device(device)
     backend = "nccl" if device.type == "cuda" else "gloo"
-    dist.init_process_group(backend, timeout=TIMEOUT, device_id=device if device.type == "cuda" else None)
+    # The store torchrun's agent serves outlives a restart (--max-restarts), holding the failed attempt's gloo
+    # addresses: each attempt's keys get their own prefix, or a restarted rank dials a dead peer.
+    store, _, _ = next(dist.rendezvous("env://", timeout=TIMEOUT))
+    store.set_timeout(TIMEOUT)
+    attempt = os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")
+    store = dist.PrefixStore(f"nnstudio/attempt-{attempt}/default_pg", store)
+    dist.init_process_group(backend, store=store, rank=launch.rank, world_size=launch.world_size, timeout=TIMEOUT,
+                            device_id=device if device.type == "cuda" else None)
     notes = logging.getLogger("nnstudio")
     _LEVEL = notes.level
     if launch.rank != 0:
@@ -237,6 +246,9 @@ def leave() -> None:
     logging.getLogger("nnstudio").setLevel(_LEVEL)
     if dist.is_initialized():
         dist.destroy_process_group()
+    # A DistributedDataParallel model still alive keeps the group's gloo threads; freed during interpreter
+    # teardown they abort the process (SIGABRT). Collecting before teardown frees them while all is alive.
+    atexit.register(gc.collect)
 
 
 @contextmanager
