@@ -344,8 +344,8 @@ class PlaygroundPanel(QWidget):
         self.top.epoch.setText(f"Epoch {frame.epoch:,}")
         # A frame counts once painted: the graph now, the output view when it has painted (_output_painted);
         # only then does the training thread go on (it waits meanwhile, see core/playground/frames.py).
+        self.unpainted = frame  # before the repaint: the window's repaint may paint the output view too
         self.graph_view.repaint()
-        self.unpainted = frame
         if not self.output.view.isVisible():
             self._output_painted()
 
