@@ -235,3 +235,13 @@ def test_the_playground_is_the_first_tab_for_two_column_data_and_offers_the_toys
     assert (project.training.lr, project.training.batch_size) == (0.03, 10)
     open_playground(main_window, qtbot)  # a project whose data has two columns opens with the Playground first
     assert tabs.tabText(0) == "Playground"
+
+
+def test_step_trains_one_batch_and_pauses(main_window, qtbot):
+    panel = open_playground(main_window, qtbot)
+    qtbot.waitUntil(lambda: panel.runner.control.parked, timeout=WAIT_MS)
+    before = panel.frame.steps
+    qtbot.mouseClick(panel.top.step, Qt.MouseButton.LeftButton)
+    frame = wait_frame(qtbot, panel, lambda f: f.steps > before)
+    qtbot.waitUntil(lambda: panel.runner.control.parked, timeout=WAIT_MS)
+    assert frame.steps == before + 1 and panel.frame.steps == before + 1 and not panel.playing
