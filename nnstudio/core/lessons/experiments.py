@@ -34,6 +34,12 @@ class Check:
     high: float | None
     met: bool
 
+    @classmethod
+    def of(cls, outcome: Outcome, figures: dict[str, float]) -> Check:
+        """The outcome checked against the figures (``figure@run`` -> value) of the runs so far."""
+        low, high = outcome.bounds(figures)
+        return cls(outcome, figures[str(outcome.figure)], low, high, outcome.met(figures))
+
     def sentence(self) -> str:
         """What the check found, in words: "as expected", or the why-it-can-differ sentence."""
         value = "not reached" if math.isnan(self.value) else f"{self.value:.4g}"
@@ -92,8 +98,4 @@ def run_lesson(lesson: Lesson, *, control: TrainingControl | None = None,
                 if on_run is not None:
                     on_run(action.run, values)
     ordered = {str(ref): figures[str(ref)] for ref in lesson.reported()}
-    checks = []
-    for outcome in lesson.outcomes():
-        low, high = outcome.bounds(ordered)
-        checks.append(Check(outcome, ordered[str(outcome.figure)], low, high, outcome.met(ordered)))
-    return LessonResult(lesson.name, ordered, checks)
+    return LessonResult(lesson.name, ordered, [Check.of(outcome, ordered) for outcome in lesson.outcomes()])
