@@ -38,7 +38,7 @@ class _NoteHandler(logging.Handler):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line and exit 2, like every other bad input
-        print(f"nnstudio: {message} (see nnstudio {self.prog.split()[-1] if ' ' in self.prog else ''} --help)".replace("  ", " "), file=sys.stderr)
+        print(f"nnstudio: {message} (see nnstudio {self.prog.split(' ', 1)[1] if ' ' in self.prog else ''} --help)".replace("  ", " "), file=sys.stderr)
         raise SystemExit(USAGE_ERROR)
 
 

@@ -62,7 +62,7 @@ CASES = [
     Case("missing lesson file", lambda t: ["lesson", "run", str(t / "gone.json")], 2, ("no lesson file at",)),
     Case("malformed lesson file", _bad_lesson, 2, ("bad.json: steps[0].question.answer", "numbered 0 to 1")),
     Case("no action", lambda t: ["lesson"], 2, ("nnstudio lesson list", "nnstudio lesson run NAME")),
-    Case("run without a name", lambda t: ["lesson", "run"], 2, ("name",)),
+    Case("run without a name", lambda t: ["lesson", "run"], 2, ("required: name", "see nnstudio lesson run --help")),
 ]
 
 
