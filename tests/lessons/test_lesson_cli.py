@@ -80,3 +80,16 @@ def test_a_run_that_cannot_train_names_the_step_and_the_reason(tmp_path, capsys)
     assert code == 2
     assert err.startswith("nnstudio lesson: big_batch.json: steps[0].actions[3]: the run 'short' cannot train: ")
     assert "batch" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_figure_never_reached_is_null_in_the_json_and_meets_no_range(tmp_path, capsys):
+    data = json.loads(json.dumps(TINY))
+    data["figures"] = ["epochs_to_90@short"]  # two epochs at a crawling learning rate: never 90%
+    data["steps"][0]["actions"].insert(0, {"do": "set", "field": "training.lr", "value": 1e-6})
+    data["steps"][0]["outcome"] = {"figure": "epochs_to_90@short", "min": 0, "why_it_can_differ": "Too short."}
+    (tmp_path / "never.json").write_text(json.dumps(data))
+    code, out, _ = run_cli(["lesson", "run", str(tmp_path / "never.json"), "--json"], capsys)
+    assert code == 0
+    assert "run short: epochs_to_90 not reached" in out
+    last = json.loads(out.splitlines()[-1])
+    assert last["figures"] == {"epochs_to_90@short": None} and last["outcome_met"] is False
