@@ -99,7 +99,9 @@ def run_app(argv: list[str]) -> int:
     configure_app(app)
     window = create_main_window()
     window.show()
-    for arg in argv:
-        if arg.endswith((".nnstudio", ".json")):
-            window.open_path(Path(arg), confirmed=True)
+    opened = [arg for arg in argv if arg.endswith((".nnstudio", ".json"))]
+    for arg in opened:
+        window.open_path(Path(arg), confirmed=True)
+    if not opened:
+        window.lessons.start_page_at_first_launch()  # once: the settings remember it was shown
     return app.exec()

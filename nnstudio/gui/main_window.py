@@ -21,6 +21,7 @@ from nnstudio.core.workspace.document import ProjectDocument
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.file_actions import FileActions, SaveProjectDialog, read_project_file, show_notes
+from nnstudio.gui.lessons.actions import LessonActions
 from nnstudio.gui.network_follows_data import NetworkFollowsData
 from nnstudio.gui.panels.protocol import Panel
 from nnstudio.gui.presentation import PresentationMode
@@ -216,6 +217,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self.file_actions = FileActions(self)  # import/export, preferences, autosave and recovery
         self.file_actions.populate(file_menu)
+        self.lessons = LessonActions(self)  # File > Open lesson, Help > Start page / Concepts / Keyboard shortcuts
+        self.lessons.populate_file(file_menu)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         self.file_menu = file_menu
@@ -245,6 +248,7 @@ class MainWindow(QMainWindow):
         self.view_menu.addMenu(self.presentation.scale_menu)
 
         help_menu = bar.addMenu("&Help")
+        self.lessons.populate_help(help_menu)
         self.about_action = self._action("&About nnstudio", self.show_about, None, "Versions and credits")
         help_menu.addAction(self.about_action)
         self.help_menu = help_menu

@@ -1,0 +1,166 @@
+"""The window's lesson entries: File > Open lesson…, Help > Start page / Concepts / Keyboard shortcuts, the
+start page at first launch, and the lesson dock (one lesson open at a time)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, Slot
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMenu
+
+from nnstudio.core.base.errors import NNStudioError
+from nnstudio.core.lessons.format import Lesson, load_lesson
+from nnstudio.gui.dialogs import show_error
+from nnstudio.gui.lessons.panel import LessonPanel
+from nnstudio.gui.lessons.runner import LessonRunner
+
+if TYPE_CHECKING:
+    from nnstudio.gui.main_window import MainWindow
+
+START_PAGE_SHOWN_KEY = "start_page/shown"
+LESSON_FILTER = "Lessons (*.json);;All files (*)"
+
+
+class LessonActions(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.runner: LessonRunner | None = None
+        self.panel: LessonPanel | None = None
+        self.dock: QDockWidget | None = None
+        self.start_page = None
+        self.concepts = None
+        self.shortcuts = None
+
+        def action(text: str, slot, tip: str, name: str) -> QAction:
+            a = QAction(text, window)
+            a.setObjectName(name)
+            a.setStatusTip(tip)
+            a.setToolTip(tip)
+            a.triggered.connect(slot)
+            return a
+
+        self.open_lesson_action = action("Open &lesson\u2026", self.open_lesson_dialog,
+                                         "Open a lesson file a teacher wrote (.json)", "openLessonAction")
+        self.start_page_action = action("&Start page", self.show_start_page,
+                                        "Lessons, templates, recent projects and your own data", "startPageAction")
+        self.concepts_action = action("&Concepts", self.show_concepts,
+                                      "A glossary of every layer, loss, optimizer and idea, with a lesson to try it",
+                                      "conceptsAction")
+        self.shortcuts_action = action("&Keyboard shortcuts", self.show_shortcuts, "Every key the window knows",
+                                       "shortcutsAction")
+
+    def populate_file(self, menu: QMenu) -> None:
+        menu.addAction(self.open_lesson_action)
+
+    def populate_help(self, menu: QMenu) -> None:
+        menu.addActions([self.start_page_action, self.concepts_action, self.shortcuts_action])
+        menu.addSeparator()
+
+    # ------------------------------------------------------------------ lessons
+    @Slot()
+    def open_lesson_dialog(self) -> None:
+        settings = self.window.settings
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open lesson", settings.last_folder(), LESSON_FILTER)
+        if path:
+            self.open_lesson_file(Path(path))
+
+    def open_lesson_file(self, path: Path) -> bool:
+        """A teacher's lesson file: a malformed one is refused naming the field and the reason; the project the
+        user has open stays as it is."""
+        try:
+            lesson = load_lesson(path)
+        except NNStudioError as exc:
+            show_error(self.window, "Cannot open the lesson", exc)
+            return False
+        return self.open_lesson(lesson)
+
+    def open_lesson(self, lesson: Lesson) -> bool:
+        """Open ``lesson``'s starting project and its panel beside the tabs (closing a lesson already open)."""
+        runner = LessonRunner(self.window, lesson)
+        try:
+            opened = runner.open_project()
+        except NNStudioError as exc:
+            opened = False
+            show_error(self.window, "Cannot open the lesson", exc)
+        if not opened:  # unsaved changes kept, a run in progress, or the project refused
+            runner.close()
+            runner.deleteLater()
+            return False
+        self.close_lesson()
+        self.runner = runner
+        self.panel = LessonPanel(runner)
+        self.panel.closed.connect(self.close_lesson)
+        if self.dock is None:
+            self.dock = QDockWidget("Lesson", self.window)
+            self.dock.setObjectName("lessonDock")
+            self.dock.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea)
+            self.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        self.dock.setWidget(self.panel)
+        self.dock.setMinimumWidth(self.panel.fontMetrics().averageCharWidth() * 36)
+        self.dock.show()
+        # a third of the window: the step's text reads in full lines, the tab keeps the rest
+        self.window.resizeDocks([self.dock], [max(self.dock.minimumWidth(), self.window.width() // 3)],
+                                Qt.Orientation.Horizontal)
+        runner.go(0)
+        self.window.statusBar().showMessage(f"Lesson: {lesson.title}", 4000)
+        return True
+
+    @Slot()
+    def close_lesson(self) -> None:
+        if self.runner is not None:
+            self.runner.close()
+            self.runner.deleteLater()
+            self.runner = None
+        if self.panel is not None:
+            self.panel.deleteLater()
+            self.panel = None
+        if self.dock is not None:
+            self.dock.hide()
+
+    # ------------------------------------------------------------------ help
+    def start_page_at_first_launch(self) -> bool:
+        """The start page, once: the first launch remembers that it was shown."""
+        settings = self.window.settings
+        if settings.value(START_PAGE_SHOWN_KEY, False) in (True, "true"):
+            return False
+        settings.set_value(START_PAGE_SHOWN_KEY, True)
+        self.show_start_page()
+        return True
+
+    @Slot()
+    def show_start_page(self) -> None:
+        from nnstudio.gui.start_page import StartPage
+
+        if self.start_page is not None:  # built afresh: the lessons, recent files and text size of now
+            self.start_page.close()
+            self.start_page.deleteLater()
+        self.start_page = StartPage(self.window)
+        self.start_page.lesson_chosen.connect(self.open_lesson)
+        self.start_page.refresh()
+        self.start_page.show_over_window()
+
+    @Slot()
+    def show_concepts(self, entry: str = "") -> None:
+        from nnstudio.gui.lessons.concepts import ConceptsDialog
+
+        if self.concepts is None:
+            self.concepts = ConceptsDialog(self.window)
+            self.concepts.try_lesson.connect(self.open_lesson)
+            self.concepts.try_template.connect(self.window.new_from_template)
+        if entry:
+            self.concepts.select(entry)
+        self.concepts.show()
+        self.concepts.raise_()
+
+    @Slot()
+    def show_shortcuts(self) -> None:
+        from nnstudio.gui.lessons.shortcuts_dialog import ShortcutsDialog
+
+        if self.shortcuts is None:
+            self.shortcuts = ShortcutsDialog(self.window)
+        self.shortcuts.refresh()
+        self.shortcuts.show()
+        self.shortcuts.raise_()

@@ -1,0 +1,48 @@
+"""The start page: shown at the first launch only (the settings remember it), from Help > Start page, and one
+click on a lesson's card opens that lesson (its project and the lesson panel)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QPushButton
+
+from nnstudio.core.lessons.format import builtin_lessons
+from nnstudio.core.project.templates import TEMPLATES
+from nnstudio.gui.settings_store import SettingsStore
+
+
+def test_first_launch_only(qtbot, main_window, settings_path):
+    lessons = main_window.lessons
+    assert lessons.start_page_at_first_launch()
+    page = lessons.start_page
+    assert page.isVisible()
+    page.close()
+    assert not lessons.start_page_at_first_launch()  # not again ...
+    main_window.settings.sync()
+    assert SettingsStore(settings_path).value("start_page/shown") in (True, "true")  # ... nor at the next launch
+    assert not page.isVisible()
+
+
+def test_gallery_and_one_click_lesson(qtbot, main_window):
+    window = main_window
+    window.settings.add_recent_file("/tmp/somewhere/earlier.nnstudio")
+    window.lessons.start_page_action.trigger()  # Help > Start page
+    page = window.lessons.start_page
+    assert page.isVisible()
+    shipped = builtin_lessons()
+    cards = {card.objectName(): card for card in page.lessons.cards}
+    assert sorted(cards) == sorted(f"lesson_{lesson.name}" for lesson in shipped)
+    neurons = next(lesson for lesson in shipped if lesson.name == "neurons_and_activations")
+    card = cards["lesson_neurons_and_activations"]
+    texts = [label.text() for label in card.findChildren(QLabel)]
+    assert texts == [neurons.title, neurons.summary, f"about {neurons.minutes} minutes \u00b7 {len(neurons.steps)} steps"]
+    assert [c.objectName() for c in page.templates.cards] == [f"template_{name}" for name in TEMPLATES]
+    recent = [b for b in page.findChildren(QPushButton) if b.objectName() == "startRecent"]
+    assert [b.text() for b in recent] == ["earlier.nnstudio"]
+
+    qtbot.mouseClick(card, Qt.MouseButton.LeftButton)  # one click
+    assert not page.isVisible()
+    assert window.lessons.runner is not None and window.lessons.runner.lesson.name == "neurons_and_activations"
+    assert window.lessons.dock.isVisible()
+    assert window.lessons.panel.title.text() == "Neurons and activations"
+    assert window.document.project.name == "Moons, one hidden layer of 8"
