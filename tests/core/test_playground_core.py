@@ -128,3 +128,34 @@ def test_frames_come_from_the_engine_s_own_loop():
     with torch.no_grad():
         expected = float(trainer.loss_fn(model.eval()(prepared.bundle.test.x), prepared.bundle.test.y))
     assert frames[-1].test_loss == pytest.approx(expected)
+
+
+def test_a_stop_ends_a_run_s_wait_for_its_frame_s_paint(monkeypatch):
+    """A reset that comes while the run waits for a paint (the view is busy resetting, it never paints that
+    frame) must not hold the run, and so the reset, until the wait times out."""
+    import threading
+
+    from nnstudio.core.playground import frames
+    from nnstudio.core.training.control import TrainingControl
+
+    monkeypatch.setattr(frames, "PAINT_TIMEOUT", 60.0)
+    prepared = spiral()
+    arch = pgraph.starter_architecture(2, 2)
+    control = TrainingControl()
+
+    def sink(frame) -> None:
+        if frame.steps:  # a batch's frame: the reset arrives now and the paint never comes
+            control.request_stop()
+        else:
+            callback.shown.set()
+
+    callback = FrameCallback(pgraph.read_graph(arch), surface_for(prepared, 8), sink, period=0.0)
+    trainer = Trainer(new_model(build(arch, (2,)).module, 0), prepared.bundle, pdata.run_spec(TrainSpec(batch_size=10)))
+    run = threading.Thread(target=trainer.fit, args=(50, [callback], control), daemon=True)
+    run.start()
+    run.join(20)
+    stuck = run.is_alive()
+    callback.shown.set()  # a stuck run is let go, so the test ends either way
+    run.join(20)
+    assert not stuck
+    assert callback.steps == 1
