@@ -8,7 +8,6 @@ reads from the back of the room in presentation mode as well.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent, QMouseEvent, QResizeEvent
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QMainWindow,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -32,8 +32,8 @@ from nnstudio.gui import palette
 from nnstudio.gui.panels.data.source import FILE_CATEGORY  # the Data tab's own-file sources
 from nnstudio.gui.widgets.wrapped_label import WrappedLabel
 
-if TYPE_CHECKING:
-    from nnstudio.gui.main_window import MainWindow
+# ``window`` is nnstudio's MainWindow, typed as its Qt base: the window imports this module, not back.
+MainWindow = QMainWindow
 
 CARD_CHARS = 34  # a card's width in average characters: the gallery's columns follow the font
 

@@ -4,11 +4,10 @@ start page at first launch, and the lesson dock (one lesson open at a time)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMenu
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMenu
 
 from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.lessons.format import Lesson, load_lesson
@@ -16,8 +15,8 @@ from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.lessons.panel import LessonPanel
 from nnstudio.gui.lessons.runner import LessonRunner
 
-if TYPE_CHECKING:
-    from nnstudio.gui.main_window import MainWindow
+# ``window`` is nnstudio's MainWindow, typed as its Qt base: the window imports this module, not back.
+MainWindow = QMainWindow
 
 START_PAGE_SHOWN_KEY = "start_page/shown"
 LESSON_FILTER = "Lessons (*.json);;All files (*)"

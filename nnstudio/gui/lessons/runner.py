@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QMainWindow, QWidget
 
 from nnstudio.core.arch.commands import ReplaceArchitecture
 from nnstudio.core.base.errors import NNStudioError
@@ -36,8 +35,8 @@ from nnstudio.core.training.engine import Trainer
 from nnstudio.gui import palette
 from nnstudio.gui.dialogs import show_error
 
-if TYPE_CHECKING:
-    from nnstudio.gui.main_window import MainWindow
+# ``window`` is nnstudio's MainWindow, typed as its Qt base: the window imports this module, not back.
+MainWindow = QMainWindow
 
 HIGHLIGHT_PROPERTY = "lessonHighlight"
 
@@ -109,8 +108,7 @@ class LessonRunner(QObject):
         outcome = self.step.outcome
         if outcome is None or any(str(r) not in self.figures for r in outcome.refs()):
             return None
-        low, high = outcome.bounds(self.figures)
-        return Check(outcome, self.figures[str(outcome.figure)], low, high, outcome.met(self.figures))
+        return Check.of(outcome, self.figures)
 
     # ------------------------------------------------------------------ do it for me
     @property
