@@ -31,15 +31,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _list() -> int:
-    broken = 0
+    lessons, broken = [], 0
     for path in lesson_files():
         try:
-            lesson = load_lesson(path)
+            lessons.append(load_lesson(path))
         except LessonError as exc:  # the others still list; the broken one says why on stderr
             print(f"nnstudio lesson: {exc}", file=sys.stderr)
             broken += 1
-            continue
-        print(f"{lesson.name:<28} {lesson.minutes:>3} min  {lesson.title} - {lesson.summary}")
+    width = max((len(lesson.name) for lesson in lessons), default=0)
+    for lesson in lessons:
+        print(f"{lesson.name:<{width}}  {lesson.minutes:>3} min  {lesson.title} - {lesson.summary}")
     return 2 if broken else 0
 
 

@@ -26,6 +26,7 @@ def test_lesson_list_prints_one_lesson_a_line_its_name_first(capsys):
     assert [line.split()[0] for line in lines] == [p.stem for p in lesson_files()]
     vanishing = next(line for line in lines if line.startswith("vanishing_gradients "))
     assert "12 min" in vanishing and "Vanishing gradients" in vanishing
+    assert len({line.index(" min ") for line in lines}) == 1  # the columns line up, the longest name too
 
 
 def test_lesson_run_json_ends_with_the_outcome_and_figures(tmp_path, capsys):
