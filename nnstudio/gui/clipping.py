@@ -1,14 +1,16 @@
 """Find visible text that does not fit: a projector at 1280x720 with large fonts cuts what 1600x1000 showed whole.
 
 Each visible label, button, check box, combo box (its current text, and its widest item against the room its
-open list can have), group-box title, tab title and table column title is measured in its own font (``QFontMetrics.horizontalAdvance``;
-a word-wrapped label by the height it needs at its width) and compared with the room it has: its own contents
-rectangle, less whatever an ancestor cuts off (a splitter pane, a frame), except where a scroll area can scroll
-to it. A combo made to elide (``widgets.elide_combo``) may shorten its current text: its open list shows it whole.
+open list can have), group-box title, tab title, table column title and plot (its title, axes and side legend)
+is measured in its own font (``QFontMetrics.horizontalAdvance``; a word-wrapped label by the height it needs
+at its width) and compared with the room it has: its own contents rectangle, less whatever an ancestor cuts
+off (a splitter pane, a frame), except where a scroll area can scroll to it. A combo made to elide
+(``widgets.elide_combo``) may shorten its current text: its open list shows it whole.
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
@@ -68,6 +70,8 @@ def clipped_texts(root: QWidget) -> list[Clip]:
             found += _tabs(widget)
         elif isinstance(widget, QHeaderView):
             found += _header(widget)
+        elif _is_plot(widget):
+            found += _plot(widget)
     return found
 
 
@@ -79,19 +83,20 @@ def describe(clips: list[Clip]) -> str:
 def visible_width(widget: QWidget) -> int:
     """How much of ``widget``'s width shows: ancestors cut it, except a scroll area that can scroll to the rest.
     (Only across: what a vertical scroll bar hides is reachable.)"""
-    left, right = 0, widget.width()
+    # QWidget's own x()/width(): a view may name an attribute x (its data) and hide the method
+    left, right = 0, QWidget.width(widget)
     child, parent = widget, widget.parentWidget()
     x = 0
     while parent is not None and not child.isWindow():
-        x += child.x()
+        x += QWidget.x(child)
         area = parent.parentWidget()
         if (isinstance(area, QAbstractScrollArea) and area.viewport() is parent
                 and area.horizontalScrollBarPolicy() != Qt.ScrollBarPolicy.ScrollBarAlwaysOff):
             break  # the user can scroll to the cut part
-        left, right = max(left, -x), min(right, parent.width() - x)
+        left, right = max(left, -x), min(right, QWidget.width(parent) - x)
         if isinstance(parent, QSplitter) and parent.orientation() == Qt.Orientation.Horizontal:
             # squeezed below its minimum, a pane keeps its width and the next pane covers the rest
-            right = min(right, child.x() + parent.sizes()[parent.indexOf(child)] - x)
+            right = min(right, QWidget.x(child) + parent.sizes()[parent.indexOf(child)] - x)
         child, parent = parent, parent.parentWidget()
     return max(right - left, 0)
 
@@ -259,3 +264,19 @@ def _header(header: QHeaderView) -> list[Clip]:
             title = str(header.model().headerData(i, Qt.Orientation.Horizontal) or "")
             out.append(Clip(f"{_where(header)} (column {i})", title, need, header.sectionSize(i)))
     return out
+
+
+def _is_plot(widget: QWidget) -> bool:
+    pg = sys.modules.get("pyqtgraph")  # no plot was ever built if pyqtgraph was never imported
+    return pg is not None and isinstance(widget, pg.PlotWidget)
+
+
+def _plot(view) -> list[Clip]:
+    """A plot whose title, axes and legend beside it need more width than the view: pyqtgraph lays the plot out
+    wider than its widget, and the legend or the title's end falls outside."""
+    item = view.getPlotItem()
+    need = int(item.effectiveSizeHint(Qt.SizeHint.MinimumSize).width())
+    room = view.viewport().width()
+    if need <= room + SLACK:
+        return []
+    return [Clip(f"{_where(view)} (plot)", item.titleLabel.text or "its axes and legend", need, room)]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import sys
 import weakref
 from collections.abc import Callable
 
@@ -93,11 +94,18 @@ def set_presentation(on: bool) -> None:
     if on == _presenting:
         return
     _presenting = on
-    alive = [(ref, ref()) for ref in _listeners]
-    _listeners[:] = [ref for ref, cb in alive if cb is not None]
+    alive = [(ref, cb) for ref in _listeners if (cb := ref()) is not None and not _deleted(cb)]
+    _listeners[:] = [ref for ref, _cb in alive]
     for _ref, callback in alive:
-        if callback is not None:
-            callback()
+        callback()
+
+
+def _deleted(callback: Callable[[], None]) -> bool:
+    """A method of a Qt object whose C++ side is gone (its window closed; the Python wrapper can outlive it):
+    calling it would reach freed memory."""
+    shiboken = sys.modules.get("shiboken6")  # loaded whenever there is a Qt object at all
+    owner = getattr(callback, "__self__", None)
+    return shiboken is not None and owner is not None and isinstance(owner, shiboken.Object) and not shiboken.isValid(owner)
 
 
 def subscribe(callback: Callable[[], None]) -> None:

@@ -26,6 +26,8 @@ DEFAULT_SCALE = 1.5
 SCALE_KEY = "view/presentation_scale"
 RESIZE_WAIT_MS = 500  # how long after leaving full screen a resize still counts as the window going back
 SIDE_PANEL = "presentation_side_panel"  # splitter property: the index of the pane presentation mode collapses
+TITLE_OVER_TEXT = 1.1  # a presenting plot title is at most this much larger than the body text
+LEGEND_SCALE = 1.25  # and legend entries grow at most this much
 FONT_SIZE = re.compile(r"(font-size:\s*)(\d+(?:\.\d+)?)(px|pt)")  # in a style sheet
 
 
@@ -130,6 +132,7 @@ class PresentationMode(QObject):
         self._before = before
         restyle_plots(window, True, self.scale)  # what is drawn now; then views that redraw themselves hear the palette
         palette.set_presentation(True)
+        restyle_plots(window, True, self.scale, text_only=True)  # and the titles they set again
         window.showFullScreen()
 
     @Slot(str, QWidget)
@@ -220,7 +223,7 @@ def restyle_plots(root: QWidget, on: bool, text_scale: float = DEFAULT_SCALE, te
         if scene is None:
             continue
         for item in scene.items():
-            if isinstance(item, (pg.LabelItem, pg.AxisItem)):
+            if isinstance(item, (pg.LabelItem, pg.AxisItem, pg.LegendItem)):
                 _restyle_text(item, on, text_scale)
             if text_only:
                 continue
@@ -234,16 +237,36 @@ _text_originals: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # titl
 
 
 def _restyle_text(item, on: bool, scale: float) -> None:
-    """A plot's title or legend entry (sized in points by its owner) or an axis's label and tick font."""
+    """A plot's title or legend entry (sized in points by its owner), a legend's size for entries to come, or
+    an axis's label and tick font. Titles grow only to a little above the new body text: at 1.5x their 11pt
+    ran past a half-window plot ("mean AP 0")."""
     import pyqtgraph as pg
 
-    if isinstance(item, pg.LabelItem):
-        size = item.opts.get("size")
+    if isinstance(item, pg.LegendItem):
+        size = item.opts.get("labelTextSize")
         if on and isinstance(size, str) and size.endswith("pt") and item not in _text_originals:
             _text_originals[item] = size
-            item.setText(item.text, size=f"{float(size[:-2]) * scale:.1f}pt")
+            item.opts["labelTextSize"] = f"{_legend_pt(float(size[:-2]), scale):.1f}pt"
+        elif not on and item in _text_originals:
+            item.opts["labelTextSize"] = _text_originals.pop(item)
+        return
+    if isinstance(item, pg.LabelItem):
+        size = item.opts.get("size")
+        legend = _legend_of(item)
+        if on and legend is not None and legend in _text_originals and size == legend.opts.get("labelTextSize"):
+            return  # an entry added while presenting: made at the presenting size already
+        # (a title its view set again while presenting, as it redrew for the new palette, is scaled again)
+        if on and isinstance(size, str) and size.endswith("pt") and _text_originals.get(item, size) == size:
+            _text_originals[item] = size
+            new = float(size[:-2]) * scale
+            if isinstance(item.parentItem(), pg.PlotItem):  # a title
+                new = min(new, QApplication.font().pointSizeF() * TITLE_OVER_TEXT)
+            elif legend is not None:
+                new = _legend_pt(float(size[:-2]), scale)
+            item.setText(item.text, size=f"{new:.1f}pt")
         elif not on and item in _text_originals:
             item.setText(item.text, size=_text_originals.pop(item))
+        _remeasure_legend(item)
         return
     if on and item not in _text_originals:
         tick = item.style.get("tickFont")
@@ -258,6 +281,33 @@ def _restyle_text(item, on: bool, scale: float) -> None:
         if tick is not None:
             item.setStyle(tickFont=tick)
         item._updateLabel()
+
+
+def _legend_of(label):
+    import pyqtgraph as pg
+
+    parent = label.parentItem()
+    while parent is not None and not isinstance(parent, pg.LegendItem):
+        parent = parent.parentItem()
+    return parent
+
+
+def _legend_pt(size: float, scale: float) -> float:
+    """Legend entries grow less than the text: ten class names beside a half-window plot must still fit."""
+    return size * min(scale, LEGEND_SCALE)
+
+
+def _remeasure_legend(label) -> None:
+    """A legend entry changed size: its legend's box follows (pyqtgraph sizes it when an entry is added)."""
+    legend = _legend_of(label)
+    if legend is not None:
+        legend.updateSize()
+        import pyqtgraph as pg
+
+        plot = legend.parentItem()
+        if isinstance(plot, pg.PlotItem):  # a legend beside the plot, in its layout: the row shares out again
+            plot.layout.invalidate()
+            plot.layout.activate()
 
 
 def _scaled(font: QFont, scale: float) -> QFont:

@@ -211,3 +211,33 @@ def test_a_table_column_narrower_than_its_title(qtbot):
     assert clip.where.endswith("plantedTable (column 0)") and clip.text == "a long column title"
     table.resizeColumnToContents(0)
     assert clipped_texts(host) == []
+
+
+def test_ten_class_roc_and_pr_curves_with_their_legends_while_presenting(main_window, qtbot):
+    """At 1.5x text the long titles ('Precision-recall, each class vs the rest · mean AP 0.984') made each plot
+    wider than its half of the window: the PR legend fell outside and the ROC legend was cut."""
+    import numpy as np
+
+    from nnstudio.core.evaluate.report import SplitEvaluation, classification_metrics
+
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(10), 30)
+    logits = rng.normal(size=(300, 10))
+    logits[np.arange(300), y] += rng.uniform(0.5, 3.5, 300)
+    proba = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    split = SplitEvaluation("test", y, logits, proba.argmax(1), proba, classification_metrics(y, proba, 10))
+    panel = main_window.evaluation_panel
+    main_window.show_tab("evaluation")
+    panel.pages.setCurrentIndex(panel.curves_index)
+    panel.curves_page.show_split(split, [f"digit {i}" for i in range(10)])
+    main_window.presentation.set_active(True)
+    main_window.setWindowState(Qt.WindowState.WindowNoState)
+    main_window.resize(1280, 720)
+    qtbot.waitUntil(lambda: main_window.width() == 1280 and main_window.height() == 720)
+    qtbot.wait(50)
+    assert describe(clipped_texts(main_window)) == ""
+    for plot in (panel.curves_page.roc_plot, panel.curves_page.pr_plot):
+        legend = plot.getPlotItem().legend
+        assert len(legend.items) == 10
+        right = plot.mapFromScene(legend.mapToScene(legend.boundingRect().topRight())).x()
+        assert right <= plot.width()  # the whole legend inside the plot's widget

@@ -84,3 +84,24 @@ def test_each_palette_colour_has_one_counterpart_and_back():
     colours = [c.upper() for c in (*palette.PALETTE, *palette.PRESENTATION_PALETTE, *palette.ROLES.values(),
                                     *palette.PRESENTATION_ROLES.values()) if c != "#000000"]
     assert len(colours) == len(set(colours))  # no colour means two things
+
+
+def test_a_view_whose_qt_object_is_gone_is_not_called(qtbot):
+    """A closed window's plot can outlive its C++ side in Python (the test suite freezes the collector): calling
+    its redraw reached freed memory and crashed the next window's F11."""
+    import shiboken6
+    from PySide6.QtWidgets import QWidget
+
+    heard = []
+
+    class View(QWidget):
+        def redraw(self) -> None:
+            heard.append(self.width())
+
+    gone, alive = View(), View()
+    palette.subscribe(gone.redraw)
+    palette.subscribe(alive.redraw)
+    shiboken6.delete(gone)  # the C++ widget deleted, the Python wrapper still referenced here
+    palette.set_presentation(True)
+    assert len(heard) == 1
+    alive.deleteLater()

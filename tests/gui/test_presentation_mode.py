@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QSplitter
+from PySide6.QtWidgets import QApplication, QLabel, QSplitter
 
 from nnstudio.gui import palette
 from nnstudio.gui.presentation import DEFAULT_SCALE, SCALE_KEY, SIDE_PANEL, PresentationMode
@@ -56,7 +56,10 @@ def test_f11_scales_every_font_thickens_the_curves_and_toggling_back_restores_ev
     assert _look(curve) == (palette.PRESENTATION_PALETTE[0].upper(), 4.0, pytest.approx(7.0 * palette.MARKER_SCALE))
     assert splitter.sizes()[0] == 0  # the settings pane folded, the curves got its room
     title = panel.loss_plot.getPlotItem().titleLabel
-    assert title.opts["size"] == "16.5pt"  # the plot titles too (11pt)
+    # the plot titles too (11pt), to a little above the body text (at 1.5x, 16.5pt ran past half-window plots)
+    body = QApplication.font().pointSizeF()
+    assert body == pytest.approx(sizes[0] * DEFAULT_SCALE)
+    assert title.opts["size"] == f"{min(11 * DEFAULT_SCALE, body * 1.1):.1f}pt"
 
     qtbot.keyClick(main_window, Qt.Key.Key_F11)
     qtbot.waitUntil(lambda: not main_window.isFullScreen())

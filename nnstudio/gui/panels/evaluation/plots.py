@@ -199,9 +199,15 @@ class CurvesPage(QWidget):
         self.marker = pg.ScatterPlotItem(size=palette.marker_size(12), brush=pg.mkBrush(palette.role("highlight")),
                                          pen=pg.mkPen("w", width=palette.line_width(1.5)))
         self.split: SplitEvaluation | None = None
+        self.class_names: list[str] = []
+        palette.subscribe(self._redraw)  # presentation mode: every class in its own projector colour
+
+    def _redraw(self) -> None:
+        if self.split is not None:
+            self.show_split(self.split, self.class_names)
 
     def show_split(self, split: SplitEvaluation, class_names: list[str]) -> None:
-        self.split = split
+        self.split, self.class_names = split, list(class_names)
         m = split.metrics
         binary = len(class_names) == 2
         for plot in (self.roc_plot, self.pr_plot):
@@ -225,8 +231,10 @@ class CurvesPage(QWidget):
             self.roc_plot.addItem(self.marker)
             self.note.setText("The red dot is the decision threshold chosen on the Confusion matrix page. The dashed line is guessing.")
         else:
-            self.roc_plot.setTitle(f"ROC, each class vs the rest · macro AUC {m.roc_auc:.3f}", color="#333", size="11pt")
-            self.pr_plot.setTitle(f"Precision-recall, each class vs the rest · mean AP {m.average_precision:.3f}", color="#333", size="11pt")
+            # Short titles (the note below says each curve is one class against the rest): at 1.5x text the long
+            # ones made the plot wider than its half of the window and pushed the legend out.
+            self.roc_plot.setTitle(f"ROC · macro AUC {m.roc_auc:.3f}", color="#333", size="11pt")
+            self.pr_plot.setTitle(f"Precision-recall · mean AP {m.average_precision:.3f}", color="#333", size="11pt")
             missing = [class_names[i] for i, c in enumerate(m.roc) if c is None]
             extra = f" No curve for {', '.join(missing)}: the split holds no examples of it (or only those)." if missing else ""
             self.note.setText(f"One curve per class against all the others on the {split.name} split. The dashed line is guessing.{extra}")
