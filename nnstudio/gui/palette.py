@@ -227,7 +227,11 @@ def simulate_cvd(hex_color: str, kind: str) -> str:
     return "#" + "".join(f"{round(c * 255):02X}" for c in srgb)
 
 
-def _linear(hex_color: str) -> list[float]:
+def rgb(hex_color: str) -> tuple[int, int, int]:
+    """(red, green, blue), 0-255, of a "#RRGGBB" colour: for views that blend colours as numbers."""
     h = hex_color.lstrip("#")
-    rgb = [int(h[k : k + 2], 16) / 255 for k in (0, 2, 4)]
-    return [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
+def _linear(hex_color: str) -> list[float]:
+    return [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (v / 255 for v in rgb(hex_color))]

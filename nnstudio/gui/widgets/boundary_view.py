@@ -15,22 +15,17 @@ from nnstudio.gui import palette
 WHITE = np.array([255, 255, 255], float)
 
 
-def _rgb(hex_color: str) -> np.ndarray:
-    h = hex_color.lstrip("#")
-    return np.array([int(h[i : i + 2], 16) for i in (0, 2, 4)], float)
-
-
 def negative() -> np.ndarray:
-    return _rgb(palette.role("negative"))
+    return np.array(palette.rgb(palette.role("negative")), float)
 
 
 def positive() -> np.ndarray:
-    return _rgb(palette.role("positive"))
+    return np.array(palette.rgb(palette.role("positive")), float)
 
 
 def class_rgb(k: int) -> np.ndarray:
     """Class ``k``'s colour: the palette's, as every other plot of classes."""
-    return _rgb(palette.color(k))
+    return np.array(palette.rgb(palette.color(k)), float)
 
 
 def diverging(t: np.ndarray, strength: float = 0.85, low: np.ndarray | None = None, high: np.ndarray | None = None) -> np.ndarray:
