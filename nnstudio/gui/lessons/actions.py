@@ -7,13 +7,14 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMenu
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMenu, QWidget
 
 from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.lessons.format import Lesson, load_lesson
 from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.lessons.panel import LessonPanel
 from nnstudio.gui.lessons.runner import LessonRunner
+from nnstudio.gui.widgets.help_link import HELP_REQUESTS
 
 # ``window`` is nnstudio's MainWindow, typed as its Qt base: the window imports this module, not back.
 MainWindow = QMainWindow
@@ -50,6 +51,16 @@ class LessonActions(QObject):
                                       "conceptsAction")
         self.shortcuts_action = action("&Keyboard shortcuts", self.show_shortcuts, "Every key the window knows",
                                        "shortcutsAction")
+
+        HELP_REQUESTS.requested.connect(self._help_requested)  # the forms' "?" buttons
+
+    @Slot(str, str, QWidget)
+    def _help_requested(self, name: str, title: str, window: QWidget) -> None:
+        from nnstudio.gui.lessons.glossary import entry_for
+
+        entry = entry_for(name, title) if window is self.window else None
+        if entry is not None:
+            self.show_concepts(entry.key)
 
     def populate_file(self, menu: QMenu) -> None:
         menu.addAction(self.open_lesson_action)
@@ -149,10 +160,10 @@ class LessonActions(QObject):
             self.concepts = ConceptsDialog(self.window)
             self.concepts.try_lesson.connect(self.open_lesson)
             self.concepts.try_template.connect(self.window.new_from_template)
+            self.concepts.tab_requested.connect(self.window.show_tab)
         if entry:
             self.concepts.select(entry)
-        self.concepts.show()
-        self.concepts.raise_()
+        self.concepts.show_over(self.window)
 
     @Slot()
     def show_shortcuts(self) -> None:
@@ -161,5 +172,7 @@ class LessonActions(QObject):
         if self.shortcuts is None:
             self.shortcuts = ShortcutsDialog(self.window)
         self.shortcuts.refresh()
+        frame = self.window.geometry()
+        self.shortcuts.resize(int(frame.width() * 0.6), int(frame.height() * 0.8))
         self.shortcuts.show()
         self.shortcuts.raise_()

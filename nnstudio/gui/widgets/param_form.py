@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.base.registry import Entry, Param
+from nnstudio.gui.widgets.help_link import HelpButton
 
 INT_LIMIT = 2_147_483_647
 # On the box's text field only: a style sheet on the spin box itself would redraw its arrows without a style.
@@ -248,6 +249,7 @@ class ParamForm(QWidget):
         if not entry.params:
             self._layout.addRow(self._empty)
         self.note = RefusalNote()
+        self._layout.addRow(HelpButton(entry.name, entry.title))  # "?": this choice's entry in Help > Concepts
         for p in entry.params:
             editor = self._make_editor(p)
             self.note.watch(editor)
