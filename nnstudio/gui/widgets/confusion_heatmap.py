@@ -8,9 +8,7 @@ from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-# Right answers in blue, mistakes in orange, so the eye finds the errors off the diagonal.
-RIGHT = QColor("#1f77b4")
-WRONG = QColor("#e4572e")
+from nnstudio.gui import palette
 
 
 def _mix(color: QColor, amount: float) -> QColor:
@@ -102,6 +100,7 @@ class ConfusionHeatmap(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        right, wrong = QColor(palette.role("accent")), QColor(palette.role("highlight"))
         painter.fillRect(self.rect(), QColor("white"))
         if not self.labels:
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No confusion matrix yet")
@@ -114,14 +113,15 @@ class ConfusionHeatmap(QWidget):
         off_max = max(float(off.max(initial=0)), 1e-12)
         n = len(self.labels)
         font = QFont(self.font())
-        font.setPointSizeF(max(7.0, min(13.0, cell * 0.28)))
+        font.setPointSizeF(max(7.0, min(self.font().pointSizeF() * 1.45, cell * 0.28)))  # 13pt at 9pt text
         painter.setFont(font)
         for r in range(n):
             for c in range(n):
                 v = values[r, c]
                 rect = QRectF(grid.left() + c * cell, grid.top() + r * cell, cell, cell)
                 amount = v / diag_max if r == c else v / off_max
-                fill = _mix(RIGHT if r == c else WRONG, 0.08 + 0.92 * amount if v > 0 else 0.0)
+                # right answers in the accent blue, mistakes in the highlight, so the eye finds the errors
+                fill = _mix(right if r == c else wrong, 0.08 + 0.92 * amount if v > 0 else 0.0)
                 painter.fillRect(rect, fill)
                 painter.setPen(QPen(QColor("#d0d0d0"), 1))
                 painter.drawRect(rect)
