@@ -119,3 +119,27 @@ def test_malformed_lesson_refused_with_field_and_reason(qtbot, main_window, tmp_
     assert window.document.project is project and window.document.modified  # nothing replaced
     assert window.lessons.runner is None and window.lessons.dock is None
     box.close()
+
+
+def test_closing_the_dock_ends_the_lesson_and_gives_controls_back(qtbot, main_window, tmp_path):
+    window = main_window
+    assert window.lessons.open_lesson_file(short_lesson(tmp_path))
+    reset = window.training_panel.reset_button
+    assert reset.isHidden()
+    window.lessons.dock.close()  # its title bar's X
+    assert not reset.isHidden()
+    assert window.lessons.runner is None
+    factories = window.ctx.run_callback_factories
+    assert not any(getattr(f, "__self__", None).__class__.__name__ == "LessonRunner" for f in factories)
+
+
+def test_do_it_for_me_says_why_train_cannot_start(qtbot, main_window, tmp_path, monkeypatch):
+    window = main_window
+    assert window.lessons.open_lesson_file(short_lesson(tmp_path))
+    panel = window.lessons.panel
+    panel.runner.go(1)
+    problem = "The network's output (2) does not match the 3 classes"
+    monkeypatch.setattr(type(window.training_panel), "settings_problem", lambda self: problem)
+    qtbot.mouseClick(panel.do_button, Qt.MouseButton.LeftButton)
+    assert panel.status.text() == f"Train could not start the run 'quick': {problem}"
+    assert panel.do_button.isEnabled() and not window.lessons.runner.busy

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Slot
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMenu, QWidget
 
 from nnstudio.core.base.errors import NNStudioError
@@ -21,6 +21,16 @@ MainWindow = QMainWindow
 
 START_PAGE_SHOWN_KEY = "start_page/shown"
 LESSON_FILTER = "Lessons (*.json);;All files (*)"
+
+
+class LessonDock(QDockWidget):
+    """The dock's own close button ends the lesson (its hidden controls come back)."""
+
+    closed = Signal()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        super().closeEvent(event)
+        self.closed.emit()
 
 
 class LessonActions(QObject):
@@ -104,7 +114,8 @@ class LessonActions(QObject):
         self.panel = LessonPanel(runner)
         self.panel.closed.connect(self.close_lesson)
         if self.dock is None:
-            self.dock = QDockWidget("Lesson", self.window)
+            self.dock = LessonDock("Lesson", self.window)
+            self.dock.closed.connect(self.close_lesson)
             self.dock.setObjectName("lessonDock")
             self.dock.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea)
             self.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
@@ -127,7 +138,7 @@ class LessonActions(QObject):
         if self.panel is not None:
             self.panel.deleteLater()
             self.panel = None
-        if self.dock is not None:
+        if self.dock is not None and self.dock.isVisible():
             self.dock.hide()
 
     # ------------------------------------------------------------------ help

@@ -151,6 +151,7 @@ class LessonPanel(QWidget):
         runner.step_changed.connect(self.show_step)
         runner.run_done.connect(self._run_done)
         runner.busy_changed.connect(self._update_buttons)
+        runner.stopped.connect(self._stopped)
         self.show_step(runner.index)
 
     # ------------------------------------------------------------------ showing
@@ -252,8 +253,15 @@ class LessonPanel(QWidget):
         self.back_button.setEnabled(not busy and runner.index > 0)
         self.next_button.setEnabled(not busy and runner.index < len(runner.lesson.steps) - 1)
         self.do_button.setEnabled(not busy and bool(runner.step.actions))
-        self.status.setText("Working through the step\u2026" if busy else self.status.text()
-                            if self.status.text() != "Working through the step\u2026" else "")
+        if busy:
+            self.status.setText("Working through the step\u2026")
+        elif self.status.text() == "Working through the step\u2026":
+            self.status.setText("")
+
+    @Slot(str)
+    def _stopped(self, message: str) -> None:
+        self.status.setText(message)
+        self.status.setStyleSheet(f"color: {palette.role('negative')};")
 
     # ------------------------------------------------------------------ answering
     @Slot(int)
@@ -276,3 +284,4 @@ class LessonPanel(QWidget):
                 self._show_reveal()
             self._show_results()
             self.status.setText(f"The run {run!r} has finished.")
+            self.status.setStyleSheet("")

@@ -48,6 +48,7 @@ class LessonRunner(QObject):
     step_changed = Signal(int)
     run_done = Signal(str)
     busy_changed = Signal(bool)
+    stopped = Signal(str)  # "Do it for me" could not go on: why, in words
 
     def __init__(self, window: MainWindow, lesson: Lesson) -> None:
         super().__init__(window)
@@ -130,6 +131,7 @@ class LessonRunner(QObject):
                 self.perform(action)
             except NNStudioError as exc:
                 self._queue.clear()
+                self.stopped.emit(f"This step cannot be done: {exc}")
                 show_error(self.window, "The lesson's step cannot be done", exc)
         if not self.busy:
             self.busy_changed.emit(False)
@@ -158,9 +160,11 @@ class LessonRunner(QObject):
             self._waiting = True
             window.show_tab("training")
             panel.train_button.click()
-            if not panel.runner.running:  # refused (the panel said why): the step stops here
+            if not panel.runner.running:  # refused: the step stops here, saying why
                 self._waiting, self._pending_run = False, None
                 self._queue.clear()
+                reason = panel.settings_problem() or panel.status.text() or "see the Training tab"
+                self.stopped.emit(f"Train could not start the run {action.run!r}: {reason}")
         elif isinstance(action, WaitForRun):
             self._waiting = self.window.ctx.training_active
 
@@ -189,6 +193,7 @@ class LessonRunner(QObject):
             self._waiting = False
             if outcome.result is None:
                 self._queue.clear()
+                self.stopped.emit(f"The run {run!r} failed: {outcome.error}")
             QTimer.singleShot(0, self, self._continue)  # after every tab has shown the finished run
 
     # ------------------------------------------------------------------ controls
