@@ -17,6 +17,7 @@ import torch
 from nnstudio.core.base.registry import LAYERS
 from nnstudio.core.data.bundle import Split
 from nnstudio.core.insight.stats import layer_grad_norms
+from nnstudio.core.lessons import model_figures as mf
 from nnstudio.core.training.callbacks import Callback
 from nnstudio.core.training.engine import Trainer
 from nnstudio.core.training.state import RunResult, TrainingState
@@ -118,6 +119,15 @@ FIGURES: dict[str, Figure] = {f.name: f for f in (
            "averaged over the first epoch's batches.", _grad(0)),
     Figure("last_layer_grad_norm", "Last layer's gradient", "Size of the gradient reaching the output layer, "
            "averaged over the first epoch's batches.", _grad(-1)),
+    Figure("gradient_error", "Hand-worked vs autograd", "The largest difference between a weight's gradient "
+           "worked out by the chain rule and the one torch.autograd computes, for the run's first sample.",
+           lambda run: mf.gradient_error(run.trainer)),
+    Figure("loss_before_step", "Loss before the step", "The first training sample's loss under the untrained "
+           "network.", lambda run: mf.loss_before_step(run.trainer)),
+    Figure("loss_after_step", "Loss after the step", "The same sample's loss under the network the run left.",
+           lambda run: mf.loss_after_step(run.trainer)),
+    Figure("loss_drop", "Loss drop", "Loss before the step minus loss after it: positive when the step helped.",
+           lambda run: mf.loss_before_step(run.trainer) - mf.loss_after_step(run.trainer)),
 )}
 
 
