@@ -16,11 +16,18 @@ from nnstudio.core.data.assemble import build as build_data
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="show a project's layers and data, or list what nnstudio offers")
     add_project_argument(p)
-    p.add_argument("--list", choices=["layers", "datasets", "losses", "optimizers"], help="list a registry instead")
+    p.add_argument("--list", choices=["layers", "datasets", "losses", "optimizers", "templates"],
+                   help="list a registry, or the templates and example projects, instead")
     return p
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.list == "templates":
+        from nnstudio.core.project.templates import catalogue
+
+        for template in catalogue().values():
+            print(f"{template.name:<20} {template.title}")
+        return 0
     if args.list:
         registry = {"layers": LAYERS, "datasets": DATASETS, "losses": LOSSES, "optimizers": OPTIMIZERS}[args.list]
         for entry in registry:
@@ -37,7 +44,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"  note: {note}")
     for info in built.layers:
         print(f"  {'  ' * info.depth}{info.index:<5} {info.title:<14} {info.summary:<22} -> {format_shape(info.out_shape):<10} {info.params:>9,} params")
-    print(f"  total {built.total_params:,} parameters, {built.size_kb:.1f} KB, {built.macs:,} multiply-accumulates per example")
+    frozen = f" ({built.trainable_params:,} trainable, {built.frozen_params:,} frozen)" if built.frozen_params else ""
+    print(f"  total {built.total_params:,} parameters{frozen}, {built.size_kb:.1f} KB, {built.macs:,} multiply-accumulates per example")
     batch = project.training.batch_size
     need = estimate(built, batch)
     free = memory.available_bytes()

@@ -293,9 +293,9 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("New project", 3000)
 
     def _fill_template_menu(self) -> None:
-        from nnstudio.core.project.templates import TEMPLATES
+        from nnstudio.core.project.templates import catalogue
 
-        for template in TEMPLATES.values():
+        for template in catalogue().values():  # the templates, then the examples that ship weights
             action = self.template_menu.addAction(template.title, lambda _=False, n=template.name: self.new_from_template(n))
             action.setStatusTip(template.description)
             action.setToolTip(template.description)
@@ -303,9 +303,9 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def new_from_template(self, name: str) -> None:
         """A new project from a template: its network, its dataset and its training settings."""
-        from nnstudio.core.project.templates import TEMPLATES
+        from nnstudio.core.project.templates import catalogue
 
-        self.new_from_ready_project(TEMPLATES[name].project())
+        self.new_from_ready_project(catalogue()[name].project())
 
     @Slot(object)
     def new_from_ready_project(self, project) -> None:

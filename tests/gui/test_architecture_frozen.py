@@ -89,3 +89,15 @@ def test_load_weights_from_project_reports_each_layer(qtbot, main_window, tmp_pa
     assert window.statusBar().currentMessage() == "other2.nnstudio: Copied 1 of 2 layers with weights."
     shoot(window, "transfer_report")
     box.done(QMessageBox.StandardButton.Ok)
+
+
+def test_transfer_example_opens_with_its_frozen_body_and_weights(qtbot, main_window):
+    window = main_window
+    action = next(a for a in window.template_menu.actions() if a.text().startswith("Transfer learning"))
+    action.trigger()
+    panel = window.architecture_panel
+    window.tabs.setCurrentWidget(panel)
+    assert window.document.project.weights is not None  # pretrained on digits 0-4, shipped in the example
+    assert rows(panel)[0].text(COL_PARAMS) == "320 frozen" and rows(panel)[7].text(COL_PARAMS) == "2,885"
+    assert "<b>2,885</b> trainable / <b>18,816</b> frozen" in panel.totals.text()
+    shoot(window, "transfer_example")

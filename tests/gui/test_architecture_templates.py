@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
 from nnstudio.core.arch.spec_file import save_architecture
-from nnstudio.core.project.templates import TEMPLATES
+from nnstudio.core.project.templates import TEMPLATES, catalogue
 from nnstudio.gui.panels.architecture.stack import COL_KIND, COL_SHAPE
 
 
 def test_file_menu_template_replaces_project(main_window, qtbot):
     titles = [a.text() for a in main_window.template_menu.actions()]
-    assert titles == [t.title for t in TEMPLATES.values()]
+    assert titles == [t.title for t in catalogue().values()]  # the templates, then the examples with weights
     main_window.template_menu.actions()[2].trigger()  # small CNN
     panel = main_window.architecture_panel
     tree = panel.stack

@@ -174,7 +174,8 @@ LAYERS: Registry[Any] = Registry(
     "layer", "nnstudio.core.arch.layers", "nnstudio.core.arch.layers_attention", "nnstudio.core.arch.layers_sequence"
 )
 DATASETS: Registry[Any] = Registry(
-    "dataset", "nnstudio.core.data.sources", "nnstudio.core.data.drawn", "nnstudio.core.data.reconstruct"
+    "dataset", "nnstudio.core.data.sources", "nnstudio.core.data.drawn", "nnstudio.core.data.reconstruct",
+    "nnstudio.core.data.digit_subsets",
 )
 PREPROCESSING: Registry[Any] = Registry("preprocessing step", "nnstudio.core.data.preprocess")
 LOSSES: Registry[Any] = Registry("loss", "nnstudio.core.training.losses")

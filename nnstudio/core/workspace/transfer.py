@@ -50,3 +50,22 @@ def weights_from(path: str | Path, built: BuiltModel, current: Tensors) -> Trans
     nothing is changed yet (the caller stores ``report.weights``: ProjectDocument.set_trained in the window).
     ``current`` holds the network's weights now (the project's, or fresh ones)."""
     return transfer(built, current, source_weights(path))
+
+
+def write_transfer_example(folder: Path) -> Path:
+    """Pretrain the example's CNN on digits 0-4 and save the fine-tuning project holding those weights."""
+    from nnstudio.core.project.file_format import save_project
+    from nnstudio.core.project.transfer_example import example_file, fine_tuning, pretraining
+    from nnstudio.core.workspace.session import train_project
+
+    pre = pretraining()
+    train_project(pre)
+    path = example_file(folder)
+    save_project(fine_tuning(pre.weights), path)
+    return path
+
+
+if __name__ == "__main__":  # python -m nnstudio.core.workspace.transfer regenerates the shipped example
+    from nnstudio.core.project.templates import EXAMPLES_DIR
+
+    print(write_transfer_example(EXAMPLES_DIR))

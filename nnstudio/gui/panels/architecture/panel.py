@@ -251,11 +251,11 @@ class ArchitecturePanel(QWidget):
 
     def _fill_templates_menu(self) -> None:
         try:
-            from nnstudio.core.project.templates import TEMPLATES
+            from nnstudio.core.project.templates import catalogue
         except ImportError:  # templates arrive with their own module
             self.templates_button.setEnabled(False)
             return
-        for template in TEMPLATES.values():
+        for template in catalogue().values():  # the templates, then the examples that ship weights
             action = self.templates_menu.addAction(template.title, lambda name=template.name: self.template_requested.emit(name))
             action.setToolTip(template.description)
             action.setStatusTip(template.description)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QAction
@@ -16,9 +16,6 @@ from nnstudio.core.arch.transfer import TransferReport
 from nnstudio.core.base.errors import NNStudioError
 from nnstudio.gui.dialogs import show_error
 
-if TYPE_CHECKING:
-    from nnstudio.gui.panels.architecture.panel import ArchitecturePanel
-
 WEIGHTS_FILTER = "nnstudio project (*.nnstudio);;PyTorch state dict (*.pt *.pth *.bin);;All files (*)"
 FREEZE_TIP = ("Keep this layer's weights while the rest of the network trains (transfer learning): no optimizer "
               "changes them, a fresh Train keeps the weights the project holds for them, and a frozen BatchNorm "
@@ -26,7 +23,10 @@ FREEZE_TIP = ("Keep this layer's weights while the rest of the network trains (t
 
 
 class TransferControls(QObject):
-    def __init__(self, panel: ArchitecturePanel) -> None:
+    """Owned by the Architecture panel (typed loosely: the panel imports this module, and a type-only import back
+    would make a circle); it uses the panel's spec, stack, push, document and ctx."""
+
+    def __init__(self, panel: Any) -> None:
         super().__init__(panel)
         self.panel = panel
         self.last_report: TransferReport | None = None
