@@ -51,6 +51,7 @@ _FORMATS = {
 }
 POOL_MIN_FILES = 2000  # about 0.1 s of decoding: less than starting a worker process costs the machine
 CHUNK_FILES = 400  # files per task: about 20 ms of decoding, so Cancel stops within a chunk's time
+IN_FLIGHT = 4  # chunks given to each worker process ahead
 CACHE_DIR = ".nnstudio-cache"
 CACHE_VERSION = 1
 SHOWN_BAD = 5  # unreadable files named in a note or an error; the rest are counted
@@ -201,7 +202,9 @@ def decode_files(
     try:
         while chunks or in_flight:
             token.raise_if_cancelled(LoadCancelled)
-            while pool is not None and chunks and len(in_flight) < 2 * (workers - 1):
+            # a few chunks queued per worker, so it never waits for this process to hand it the next (a
+            # cancelled load waits only for those already started: shutdown cancels the rest)
+            while pool is not None and chunks and len(in_flight) < IN_FLIGHT * (workers - 1):
                 start, part = chunks.pop()
                 in_flight[pool.submit(decode_chunk, part, size, rgb)] = (start, part)
             if chunks:
