@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import pytest
 import torch
+from helpers_training import blobs_bundle, trainer_for
 
-from nnstudio.core.training.distributed import batch_problem, detect, is_main, local_order, shard_sizes
+from nnstudio.core.base.errors import TrainingError
+from nnstudio.core.training import distributed
+from nnstudio.core.training.distributed import (
+    Group,
+    Launch,
+    batch_problem,
+    detect,
+    is_main,
+    local_order,
+    shard_sizes,
+)
 
 CASES = [(1257, 64, 2), (1257, 32, 4), (100, 10, 2), (65, 64, 2), (7, 4, 2), (96, 96, 3), (10, 2, 2)]
 
@@ -54,3 +65,13 @@ def test_torchrun_environment(monkeypatch):
     launch = detect()
     assert (launch.rank, launch.local_rank, launch.world_size) == (1, 1, 2)
     assert not is_main()
+
+
+def test_every_rank_refuses_such_a_batch_before_any_collective(monkeypatch):
+    """The Trainer checks the batch against the world before it wraps the model (DDP's first collective), so
+    each rank refuses on its own and none waits for a peer: exit 2 everywhere, no hang."""
+    monkeypatch.setattr(distributed, "_ACTIVE", Group(Launch(rank=1, local_rank=1, world_size=2), torch.device("cpu")))
+    with pytest.raises(TrainingError) as caught:
+        trainer_for(blobs_bundle(), batch_size=15)
+    assert str(caught.value) == batch_problem(15, 2)
+    assert "multiple of 2 (such as 14 or 16)" in str(caught.value)
