@@ -171,14 +171,15 @@ class Registry(Generic[T]):
 
 
 LAYERS: Registry[Any] = Registry(
-    "layer", "nnstudio.core.arch.layers", "nnstudio.core.arch.layers_attention", "nnstudio.core.arch.layers_sequence"
+    "layer", "nnstudio.core.arch.layers", "nnstudio.core.arch.layers_attention", "nnstudio.core.arch.layers_sequence",
+    "nnstudio.core.arch.layers_vae",
 )
 DATASETS: Registry[Any] = Registry(
     "dataset", "nnstudio.core.data.sources", "nnstudio.core.data.drawn", "nnstudio.core.data.reconstruct",
     "nnstudio.core.data.digit_subsets",
 )
 PREPROCESSING: Registry[Any] = Registry("preprocessing step", "nnstudio.core.data.preprocess")
-LOSSES: Registry[Any] = Registry("loss", "nnstudio.core.training.losses")
+LOSSES: Registry[Any] = Registry("loss", "nnstudio.core.training.losses", "nnstudio.core.training.vae_loss")
 OPTIMIZERS: Registry[Any] = Registry("optimizer", "nnstudio.core.training.optimizers")
 METRICS: Registry[Any] = Registry("metric", "nnstudio.core.evaluate.metrics")
 ATTRIBUTIONS: Registry[Any] = Registry("attribution method", "nnstudio.core.interpret.methods")

@@ -164,6 +164,40 @@ def autoencoder() -> Project:
     )
 
 
+def _vae(name: str, n_in: int, hidden: int, out_activation: list) -> ArchitectureSpec:
+    """Encoder to a 2-D Gaussian latent (4 numbers: mean and log-variance of each), decoder back to ``n_in``."""
+    encoder = [layer("flatten")] if n_in == 64 else []
+    return ArchitectureSpec([
+        *encoder,
+        layer("linear", out_features=hidden),
+        layer("relu"),
+        layer("linear", out_features=4),
+        layer("gaussian_latent"),
+        layer("linear", out_features=hidden),
+        layer("relu"),
+        layer("linear", out_features=n_in),
+        *out_activation,
+    ], name=name)
+
+
+def vae_digits() -> Project:
+    return Project(
+        "VAE on digits (2-D latent)",
+        _vae("DigitsVAE", 64, 128, [layer("sigmoid")]),
+        DataSpec("digits_reconstruct"),
+        _train(loss="vae", loss_params={"beta": 1.0, "reconstruction": "bce"}, optimizer="adam", lr=3e-3, batch_size=32, epochs=20),
+    )
+
+
+def vae_moons() -> Project:
+    return Project(
+        "VAE on two moons (2-D toy)",
+        _vae("MoonsVAE", 2, 64, []),
+        DataSpec("moons_reconstruct"),
+        _train(loss="vae", loss_params={"beta": 0.05}, optimizer="adam", lr=3e-3, batch_size=32, epochs=40),
+    )
+
+
 TEMPLATES: dict[str, Template] = {t.name: t for t in (
     Template("simple_nn", "SimpleNN (lecture): 784 → 128 → classes",
              "The lecture's SimpleNN on digits resized to 28x28 (784 inputs). With EMNIST balanced from a local "
@@ -185,6 +219,12 @@ TEMPLATES: dict[str, Template] = {t.name: t for t in (
              "The same eight layers with ReLU: the gradient gets through and the moons are separated.", deep_relu),
     Template("autoencoder", "Autoencoder (64 → 8 → 64)",
              "Squeezes each digit through 8 numbers and rebuilds it; trained on the reconstruction error.", autoencoder),
+    Template("vae_digits", "VAE on digits (2-D latent)",
+             "A variational autoencoder: each digit becomes a Gaussian in a 2-D latent plane; the decoder turns any "
+             "point of the plane into a digit. Loss: reconstruction + β·KL (both plotted).", vae_digits),
+    Template("vae_moons", "VAE on two moons (2-D toy)",
+             "The same on points of two moons: sample the latent plane, decode, and see where the points land.",
+             vae_moons),
 )}
 
 

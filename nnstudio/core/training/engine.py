@@ -121,6 +121,8 @@ class Trainer:
         self.metric_name = task_metric(bundle.task)
         self.metric_fn = METRICS.get(self.metric_name).obj
         self.model = model.to(self.device)
+        if hasattr(self.loss_fn, "bind"):  # a loss that reads the model's own terms (the VAE's KL)
+            self.loss_fn.bind(self.model)
         self._net = self.dist.wrap(self.model) if self.dist is not None else self.model  # what training steps call
         torch.manual_seed(spec.seed)
         optimizer_entry = OPTIMIZERS.get(self.spec.optimizer)
@@ -294,6 +296,8 @@ class Trainer:
                     elif squared is not None:
                         metrics["train_rmse"] = math.sqrt(float(squared) / max(1, ys.numel()))
                     metrics.update(self.evaluate_split(self._data["validation"], "val"))
+                    if hasattr(self.loss_fn, "epoch_terms"):  # the loss's parts (VAE: recon, KL), each a curve
+                        metrics.update(self.loss_fn.epoch_terms())
                 metrics["lr"] = self._current_lr()
                 metrics["seconds"] = time.perf_counter() - epoch_started
                 for key, value in metrics.items():
