@@ -55,6 +55,7 @@ class _Before:
     fonts: list[tuple[QWidget, QFont | None]] = field(default_factory=list)  # scaled one by one (None: inherited)
     splitters: list[tuple[QSplitter, list[int]]] = field(default_factory=list)
     sheets: list[tuple[QWidget, str]] = field(default_factory=list)  # style sheets with a font size, as they were
+    collapsible: list[tuple[QSplitter, int, bool]] = field(default_factory=list)
 
 
 class PresentationMode(QObject):
@@ -158,6 +159,10 @@ class PresentationMode(QObject):
             index = splitter.property(SIDE_PANEL)
             if isinstance(index, int) and 0 <= index < splitter.count():
                 before.splitters.append((splitter, splitter.sizes()))
+                # isCollapsible says True for a pane left at the splitter's default: the default decides
+                folds = splitter.isCollapsible(index) and splitter.childrenCollapsible()
+                before.collapsible.append((splitter, index, folds))
+                splitter.setCollapsible(index, True)  # a pane the user may not fold away, folded while presenting
                 sizes = splitter.sizes()
                 freed, sizes[index] = sizes[index], 0
                 sizes[index + 1 if index + 1 < len(sizes) else index - 1] += freed
@@ -180,6 +185,9 @@ class PresentationMode(QObject):
         for splitter, sizes in before.splitters:
             if shiboken6.isValid(splitter):
                 splitter.setSizes(sizes)
+        for splitter, index, collapsible in before.collapsible:
+            if shiboken6.isValid(splitter):
+                splitter.setCollapsible(index, collapsible)
         if before.state & (Qt.WindowState.WindowFullScreen | Qt.WindowState.WindowMaximized):
             window.setWindowState(before.state)
         else:

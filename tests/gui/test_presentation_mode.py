@@ -135,3 +135,17 @@ def test_f11_three_times_quickly_keeps_the_side_panel_folded(main_window, qtbot)
         main_window.presentation.set_active(on)
     qtbot.wait(700)  # past the late pane restore of the leave in between
     assert splitter.sizes()[0] == 0
+
+
+def test_the_layer_palette_folds_though_the_user_cannot_fold_it_and_stays_unfoldable_after(main_window, qtbot):
+    main_window.resize(1280, 800)
+    main_window.show_tab("architecture")
+    splitter = main_window.architecture_panel.findChild(QSplitter, "architectureSplitter")
+    qtbot.waitUntil(lambda: splitter.sizes()[0] > 0)
+    main_window.presentation.set_active(True)
+    assert splitter.sizes()[0] == 0
+    main_window.presentation.set_active(False)
+    qtbot.waitUntil(lambda: splitter.sizes()[0] > 0)
+    qtbot.wait(600)  # past the late pane restore
+    splitter.setSizes([0, 900, 300])  # as a drag to the edge: the palette stays, as before presenting
+    assert splitter.sizes()[0] > 0
