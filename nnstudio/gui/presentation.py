@@ -2,9 +2,9 @@
 
 On: every font scaled (1.5x unless the View menu says otherwise; remembered), the projector palette with
 thicker lines and larger markers in every plot (``palette.set_presentation``: views that draw later read
-it, plots already drawn are restyled here), full screen, the side panels collapsed. Off: exactly what was
-there before: window geometry and state, fonts, splitter sizes, and every restyled plot item's pens,
-brushes and sizes.
+it, plots already drawn are restyled here), full screen, the side panels and docks folded away. Off: exactly
+what was there before: window geometry and state, docks, fonts, splitter sizes, and every restyled plot
+item's pens, brushes and sizes.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import weakref
 from dataclasses import dataclass, field
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup, QColor, QFont
-from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QSplitter, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu, QSplitter, QWidget
 
 from nnstudio.gui import palette
 from nnstudio.gui.settings_store import SettingsStore
@@ -25,6 +25,7 @@ SCALES = (1.25, 1.5, 1.75, 2.0)
 DEFAULT_SCALE = 1.5
 SCALE_KEY = "view/presentation_scale"
 RESIZE_WAIT_MS = 500  # how long after leaving full screen a resize still counts as the window going back
+KEEP_DOCK = "presentation_keep"  # dock property: stays open while presenting (the others are folded away)
 SIDE_PANEL = "presentation_side_panel"  # splitter property: the index of the pane presentation mode collapses
 TITLE_OVER_TEXT = 1.1  # a presenting plot title is at most this much larger than the body text
 LEGEND_SCALE = 1.25  # and legend entries grow at most this much
@@ -56,6 +57,7 @@ class _Before:
     splitters: list[tuple[QSplitter, list[int]]] = field(default_factory=list)
     sheets: list[tuple[QWidget, str]] = field(default_factory=list)  # style sheets with a font size, as they were
     collapsible: list[tuple[QSplitter, int, bool]] = field(default_factory=list)
+    docks: QByteArray = field(default_factory=QByteArray)
 
 
 class PresentationMode(QObject):
@@ -130,6 +132,10 @@ class PresentationMode(QObject):
             widget.setFont(_scaled(old, self.scale))
         self._scale_sheets(window, before)
         self._fold(window, before)
+        before.docks = window.saveState()  # docks and their sizes, put back whole on leaving
+        for dock in window.findChildren(QDockWidget):
+            if dock.isVisible() and not dock.property(KEEP_DOCK):
+                dock.hide()
         self._before = before
         restyle_plots(window, True, self.scale)  # what is drawn now; then views that redraw themselves hear the palette
         palette.set_presentation(True)
@@ -188,6 +194,7 @@ class PresentationMode(QObject):
         for splitter, index, collapsible in before.collapsible:
             if shiboken6.isValid(splitter):
                 splitter.setCollapsible(index, collapsible)
+        window.restoreState(before.docks)
         if before.state & (Qt.WindowState.WindowFullScreen | Qt.WindowState.WindowMaximized):
             window.setWindowState(before.state)
         else:

@@ -149,3 +149,23 @@ def test_the_layer_palette_folds_though_the_user_cannot_fold_it_and_stays_unfold
     qtbot.wait(600)  # past the late pane restore
     splitter.setSizes([0, 900, 300])  # as a drag to the edge: the palette stays, as before presenting
     assert splitter.sizes()[0] > 0
+
+
+def test_docks_fold_away_while_presenting_unless_marked_to_stay(main_window, qtbot):
+    from PySide6.QtWidgets import QDockWidget
+
+    from nnstudio.gui.presentation import KEEP_DOCK
+
+    side, kept = QDockWidget("Side notes", main_window), QDockWidget("Lesson", main_window)
+    side.setObjectName("sideDock")
+    kept.setObjectName("keptDock")
+    kept.setProperty(KEEP_DOCK, True)
+    for dock in (side, kept):
+        dock.setWidget(QLabel(dock.windowTitle()))
+        main_window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    qtbot.waitUntil(lambda: side.isVisible() and kept.isVisible())
+    main_window.presentation.set_active(True)
+    assert not side.isVisible() and kept.isVisible()
+    main_window.presentation.set_active(False)
+    qtbot.waitUntil(side.isVisible)
+    assert kept.isVisible()
