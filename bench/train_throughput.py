@@ -18,9 +18,9 @@ thread during (d) (p50 and p99). Targets: d/b >= 0.95, d/a >= 1.2, d/e >= 0.90, 
 
 With a CUDA GPU present, (b) and (c) then run again on it, interleaved (data already on the GPU for both),
 with (c) also in bf16 mixed precision; the script prints their medians and c/b on CUDA. Without a GPU it
-says so in one line and skips them.
+says so in one line and skips them. ``--cuda-only`` runs just that part (no window, no Qt needed).
 
-    python bench/train_throughput.py [--rounds 5] [--threads 1] [--samples 60000]
+    python bench/train_throughput.py [--rounds 5] [--threads 1] [--samples 60000] [--cuda-only]
 """
 
 from __future__ import annotations
@@ -241,11 +241,16 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1, help="torch threads for every variant")
     parser.add_argument("--samples", type=int, default=60_000)
+    parser.add_argument("--cuda-only", action="store_true",
+                        help="only (b) and (c) on the CUDA GPU: headless, no window (a GPU server without Qt)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     x, y = synthetic_data(args.samples)
     bundle = bundle_for(x, y)
     init = {k: v.clone() for k, v in nnstudio_model(bundle).state_dict().items()}
+    if args.cuda_only:
+        on_device(x, y, init, bundle, args.rounds)
+        return 0
     window = WindowRun(bundle)
     rates: dict[str, list[float]] = {k: [] for k in "abcde"}
     print(f"SimpleNN 784-128-{CLASSES}, {args.samples:,} samples, batch {BATCH}, Adam lr {LR}, "
