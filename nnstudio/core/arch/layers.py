@@ -241,9 +241,12 @@ class Conv2d(LayerKind):
 def _pool_shape(p: dict[str, Any], shape: Shape) -> Shape:
     _need_image(shape, "pooling")
     c, h, w = shape
-    k = p["kernel_size"]
+    k, pad = p["kernel_size"], p.get("padding", 0)
     s = p["stride"] or k
-    oh, ow = (h - k) // s + 1, (w - k) // s + 1
+    if pad > k // 2:
+        raise LayerProblem(f"pads {pad} pixels around a {k}x{k} window; padding can be at most half the window ({k // 2})",
+                           {"padding": k // 2})
+    oh, ow = (h + 2 * pad - k) // s + 1, (w + 2 * pad - k) // s + 1
     if oh < 1 or ow < 1:
         raise LayerProblem(f"receives {format_shape(shape)}, smaller than its {k}x{k} window; use a smaller kernel_size or remove this layer")
     return (c, oh, ow)
@@ -259,7 +262,8 @@ _POOL_PARAMS = (
     "maxpool2d",
     title="MaxPool2d",
     category="Convolution",
-    params=_POOL_PARAMS,
+    params=(*_POOL_PARAMS, Param("padding", int, 0, "Border added around the image (ResNet's stem pools 3x3 with "
+                                 "stride 2 and padding 1); at most half the window.", 0, 8)),
     help="""
 Keeps the largest value in each small window, halving height and width with the default 2x2. Strengths: no
 weights, makes features tolerant to small shifts, cuts computation for later layers. Weakness: throws away
@@ -270,11 +274,12 @@ class MaxPool2d(LayerKind):
 
     @staticmethod
     def build(p: dict[str, Any], shape: Shape) -> nn.Module:
-        return nn.MaxPool2d(p["kernel_size"], p["stride"] or None)
+        return nn.MaxPool2d(p["kernel_size"], p["stride"] or None, p["padding"])
 
     @staticmethod
     def summary(p: dict[str, Any]) -> str:
-        return f"{p['kernel_size']}x{p['kernel_size']}"
+        s = f"{p['kernel_size']}x{p['kernel_size']}"
+        return s + (f" /{p['stride']}" if p["stride"] else "") + (f" pad {p['padding']}" if p["padding"] else "")
 
 
 @LAYERS.register(

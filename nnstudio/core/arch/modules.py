@@ -124,4 +124,31 @@ class ReshapeTo(nn.Module):
         return repr(self.shape)
 
 
-HELPER_MODULES = (Recurrent, GlobalAveragePool, PositionalEncoding, SelfAttention, TransformerEncoderBlock, ReshapeTo)
+class BasicBlock(nn.Module):
+    """A ResNet basic block: two 3x3 convolutions with batch norm, added to a shortcut (a 1x1 convolution with
+    batch norm when the size changes), then ReLU. Its weights are named as in torchvision's ResNet-18."""
+
+    def __init__(self, in_channels: int, out_channels: int, stride: int) -> None:
+        super().__init__()
+        self.args = (in_channels, out_channels, stride)
+        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(out_channels)
+        self.relu = nn.ReLU()
+        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(out_channels)
+        self.downsample = None
+        if stride != 1 or in_channels != out_channels:
+            self.downsample = nn.Sequential(nn.Conv2d(in_channels, out_channels, 1, stride, bias=False),
+                                            nn.BatchNorm2d(out_channels))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        shortcut = x if self.downsample is None else self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        return self.relu(self.bn2(self.conv2(out)) + shortcut)
+
+    def constructor_args(self) -> str:
+        return ", ".join(repr(a) for a in self.args)
+
+
+HELPER_MODULES = (Recurrent, GlobalAveragePool, PositionalEncoding, SelfAttention, TransformerEncoderBlock, ReshapeTo,
+                  BasicBlock)

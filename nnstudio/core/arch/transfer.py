@@ -83,7 +83,8 @@ def transfer(built: BuiltModel, current: Tensors, source: Tensors) -> TransferRe
             weights[k] = source[k].detach().to(own[k].dtype).clone()
             taken.add(k)
         report.copied.append(entry)
-    report.unused = sorted({_layer_of(k) for k in source if k not in taken} - {c.name for c in report.copied})
+    here = tuple(f"{info.name}." for info, _ in _leaf_layers(built, own))
+    report.unused = sorted({_layer_of(k) for k in source if not k.startswith(here)})
     if not report.copied:
         raise NothingTransferred(
             "No layer of the source fits this network (names and shapes must match); nothing was changed. "

@@ -172,6 +172,7 @@ class Registry(Generic[T]):
 
 LAYERS: Registry[Any] = Registry(
     "layer", "nnstudio.core.arch.layers", "nnstudio.core.arch.layers_attention", "nnstudio.core.arch.layers_sequence",
+    "nnstudio.core.arch.layers_resnet",
     "nnstudio.core.arch.layers_vae",
 )
 DATASETS: Registry[Any] = Registry(

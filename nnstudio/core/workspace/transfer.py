@@ -11,6 +11,7 @@ import torch
 from nnstudio.core.arch.builder import BuiltModel
 from nnstudio.core.arch.transfer import Tensors, TransferReport, transfer
 from nnstudio.core.base.errors import ProjectFileError
+from nnstudio.core.project import resnet
 from nnstudio.core.project.file_format import load_project
 
 STATE_DICT_SUFFIXES = (".pt", ".pth", ".bin")
@@ -35,10 +36,13 @@ def read_state_dict(path: Path) -> Tensors:
 
 
 def source_weights(path: str | Path) -> Tensors:
-    """The trained weights of the project file at ``path``, or the tensors of a state dict file."""
+    """The trained weights of the project file at ``path``, or the tensors of a state dict file (a torchvision
+    ResNet-18's renamed for the ResNet-18 template)."""
     path = Path(path)
     if path.suffix.lower() in STATE_DICT_SUFFIXES:
-        return read_state_dict(path)
+        state = read_state_dict(path)
+        # torchvision's ResNet-18 names its layers conv1, layer1.0 ...: under the ResNet-18 template's names
+        return resnet.from_torchvision(state) if resnet.looks_like_torchvision_resnet(state) else state
     source = load_project(path)
     if not source.weights:
         raise ProjectFileError(f"{path.name} holds no trained weights; train it and save it first, then load from it")
