@@ -10,6 +10,7 @@ from pathlib import Path
 from nnstudio.commands.common import add_project_argument, open_project
 from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.evaluate.report import ClassificationMetrics, EvaluationReport, evaluate
+from nnstudio.core.evaluate.vae_figures import vae_figures
 from nnstudio.core.workspace.document import load_model
 
 
@@ -35,10 +36,14 @@ def run(args: argparse.Namespace) -> int:
     report = evaluate(prepared.built.module, prepared.bundle, splits=args.split)
     if args.csv:
         report.write_csv(Path(args.csv))
+    vae = vae_figures(prepared.built.module, prepared.bundle)  # empty unless the network is a VAE
     if args.json:
-        print(json.dumps(report.to_dict(curves=args.curves)), flush=True)
+        print(json.dumps({**report.to_dict(curves=args.curves), **({"vae": vae} if vae else {})}), flush=True)
     else:
         print(format_report(report))
+        for split, figures in vae.items():
+            print(f"VAE {split}: reconstruction error {figures['reconstruction_error']:.4f} per example "
+                  f"(MSE {figures['reconstruction_mse']:.4f}), KL {figures['kl']:.4f}")
     return 0
 
 

@@ -55,7 +55,7 @@ class GaussianLatent(nn.Module):
         """KL(N(mean, exp(logvar)) || N(0, 1)) per example, in closed form, summed over the latent numbers."""
         return 0.5 * torch.sum(mean**2 + torch.exp(logvar) - 1.0 - logvar, dim=1)
 
-    def __getstate__(self) -> dict[str, Any]:
+    def __getstate__(self) -> dict:
         # A copied model starts with nothing pending (tensors inside a graph cannot be deep-copied).
         state = dict(self.__dict__)
         state["pending"] = []

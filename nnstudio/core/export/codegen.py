@@ -23,6 +23,7 @@ from torch import nn
 from nnstudio.core.arch import modules as helper_modules
 from nnstudio.core.arch.builder import build
 from nnstudio.core.arch.freeze import has_frozen
+from nnstudio.core.arch.layers_vae import GaussianLatent
 from nnstudio.core.arch.spec import ArchitectureSpec, LayerSpec
 from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.data.assemble import build as build_data
@@ -44,6 +45,7 @@ from nnstudio.core.export.codegen_train import (
     optimizer_code_exact,
     schedule_code,
 )
+from nnstudio.core.export.codegen_vae import with_latents
 from nnstudio.core.project.spec import Project
 
 __all__ = ["class_name_for", "export_project", "generate", "model_code", "sidecar_arrays", "_doc"]
@@ -94,7 +96,7 @@ def model_code(spec: ArchitectureSpec, input_shape: tuple[int, ...]) -> tuple[st
         else:
             out.append(line)
     class_name = class_name_for(spec.name)
-    ordered = [c for c in helper_modules.HELPER_MODULES if c in helpers]
+    ordered = [c for c in (*helper_modules.HELPER_MODULES, GaussianLatent) if c in helpers]
     helper_src = "\n\n".join(inspect.getsource(c) for c in ordered)
     frozen_init, frozen_train = codegen_frozen.class_code(spec)
     body = "\n".join(init) + ("\n" + frozen_init.rstrip("\n") if frozen_init else "") if init else "        pass"
@@ -182,6 +184,7 @@ CLASSIFICATION = {bundle.task == CLASSIFICATION}
 '''
     loop = LOOP_EXACT.replace("MODEL_CLASS", class_name).replace("OPTIMIZER", optimizer_code_exact(project))
     loop, frozen = _frozen(project, class_name, loop, frozen_file)
+    loop = with_latents(loop) if project.training.loss == "vae" else loop
     parts = [header, *_helpers_part(helpers), "\n" + model, *frozen, "\n" + data, "\n" + loss_code_exact(project, bundle), loop]
     return _join(parts), arrays
 
@@ -227,6 +230,7 @@ def _generate_idiomatic(project: Project, bundle: DataBundle, sidecar_name: str,
         settings.append(f"GRAD_CLIP = {t.grad_clip!r}  # the longest gradient allowed")
     loop = loop_code_idiomatic(project, bundle, class_name, schedule or ("", ""), has_val, has_test, ddp)
     loop, frozen = _frozen(project, class_name, loop, frozen_file)
+    loop = with_latents(loop) if project.training.loss == "vae" else loop
     body = [
         *_helpers_part(helpers),
         "\n# ----------------------------------------------------------------------------- the network\n" + model, *frozen,

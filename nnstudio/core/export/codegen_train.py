@@ -11,6 +11,7 @@ from __future__ import annotations
 from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.base.registry import LOSSES, OPTIMIZERS
 from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle
+from nnstudio.core.export.codegen_vae import vae_loss_code
 from nnstudio.core.project.spec import Project
 
 
@@ -38,6 +39,8 @@ def loss_code_exact(project: Project, bundle: DataBundle) -> str:
         body = elementwise(f"F.huber_loss({{o}}, {{y}}, delta={p.get('delta', 1.0)!r})")
     elif t.loss == "hinge":
         body = f"    return F.multi_margin_loss(out, y, margin={p.get('margin', 1.0)!r})"
+    elif t.loss == "vae":
+        return vae_loss_code(p)
     else:
         raise NNStudioError(f"The {t.loss} loss cannot be exported as code yet; choose cross-entropy, MSE, MAE or Huber")
     return f"def loss_fn(out, y):\n{body}\n"
