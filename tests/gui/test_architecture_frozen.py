@@ -101,3 +101,32 @@ def test_transfer_example_opens_with_its_frozen_body_and_weights(qtbot, main_win
     assert rows(panel)[0].text(COL_PARAMS) == "320 frozen" and rows(panel)[7].text(COL_PARAMS) == "2,885"
     assert "<b>2,885</b> trainable / <b>18,816</b> frozen" in panel.totals.text()
     shoot(window, "transfer_example")
+
+
+def test_resnet18_template_takes_a_torchvision_state_dict(qtbot, main_window, tmp_path):
+    import numpy as np
+    import pytest
+    from PIL import Image
+
+    torchvision = pytest.importorskip("torchvision")
+    rng = np.random.default_rng(0)
+    for cls in ("cat", "dog"):
+        (tmp_path / "photos" / cls).mkdir(parents=True)
+        for i in range(6):
+            Image.fromarray(rng.integers(0, 255, (16, 16, 3), dtype=np.uint8)).save(tmp_path / "photos" / cls / f"{i}.png")
+    window = main_window
+    panel = window.architecture_panel
+    window.tabs.setCurrentWidget(panel)
+    assert panel.transfer.resnet_action in panel.templates_menu.actions()
+    assert panel.transfer.open_resnet_template(str(tmp_path / "photos"))
+    qtbot.waitUntil(lambda: window.document.project.architecture.name == "ResNet18", timeout=5000)
+    assert len(rows(panel)) == 14 and rows(panel)[4].text(1) == "ResNet basic block"
+    assert window.document.project.architecture.layers[-1].params["out_features"] == 2
+
+    torch.save(torchvision.models.resnet18(weights=None).state_dict(), tmp_path / "resnet18.pth")  # 1000 classes
+    report = panel.transfer.load_weights(tmp_path / "resnet18.pth")
+    assert report is not None
+    box = next(w for w in QApplication.topLevelWidgets() if w.objectName() == "transferReport" and w.isVisible())
+    assert "Copied 10 of 11 layers with weights." in box.text()
+    assert "not copied: layer 14 Linear (linear14): its weight is 2x512 here but 1000x512 in the source" in box.text()
+    box.done(QMessageBox.StandardButton.Ok)

@@ -262,6 +262,7 @@ class ArchitecturePanel(QWidget):
         self.templates_menu.addSeparator()
         self.emnist_action = self.templates_menu.addAction("SimpleNN on my EMNIST folder (784 → 128 → 47)…", self.emnist_template_dialog)
         self.emnist_action.setStatusTip("The lecture's network on EMNIST balanced, read from a folder you already have (nothing is downloaded)")
+        self.transfer.add_template_action(self.templates_menu, self.emnist_action)
 
     @Slot()
     def emnist_template_dialog(self) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QCheckBox, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QCheckBox, QFileDialog, QMenu, QMessageBox
 
 from nnstudio.core.arch.commands import LayerPath, SetFrozen, layer_at
 from nnstudio.core.arch.transfer import TransferReport
@@ -55,6 +55,37 @@ class TransferControls(QObject):
         path = self.panel.stack.selected_path()
         if path is not None and layer_at(self.panel.spec, path).frozen != frozen:
             self.panel.push(SetFrozen(path, frozen))
+
+    # ------------------------------------------------------------------ the ResNet-18 template
+    def add_template_action(self, menu: QMenu, before: QAction) -> None:
+        self.resnet_action = QAction("ResNet-18 on my image folder…", menu)
+        self.resnet_action.setStatusTip("torchvision's ResNet-18, layer for layer, on a folder of colour photos (one "
+                                        "sub-folder per class); then Load weights from project… takes a saved "
+                                        "torchvision state dict (.pth)")
+        self.resnet_action.triggered.connect(self.resnet_template_dialog)
+        menu.insertAction(before, self.resnet_action)
+
+    @Slot()
+    def resnet_template_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self.panel, "Folder of photos, one sub-folder per class",
+                                                  self.panel.ctx.settings.last_folder())
+        if folder:
+            self.open_resnet_template(folder)
+
+    def open_resnet_template(self, folder: str) -> bool:
+        """Switch to ResNet-18 on the photos in ``folder``; on a folder that cannot be read, explain and keep the project."""
+        from nnstudio.core.data.assemble import build as build_data
+        from nnstudio.core.project.resnet import resnet18_project
+
+        project = resnet18_project(folder)
+        try:
+            bundle = build_data(project.data)  # checks the folder before the project is replaced
+        except NNStudioError as exc:
+            show_error(self.panel, "Cannot use this image folder", exc)
+            return False
+        project.architecture.layers[-1].params["out_features"] = bundle.num_classes  # the head: one output per class
+        self.panel.project_requested.emit(project)
+        return True
 
     # ------------------------------------------------------------------ load weights from another project
     @Slot()
