@@ -18,6 +18,7 @@ from nnstudio.core.base.registry import LAYERS
 from nnstudio.core.data.bundle import Split
 from nnstudio.core.insight.stats import layer_grad_norms
 from nnstudio.core.lessons import model_figures as mf
+from nnstudio.core.lessons import story_figures as story
 from nnstudio.core.training.callbacks import Callback
 from nnstudio.core.training.engine import Trainer
 from nnstudio.core.training.state import RunResult, TrainingState
@@ -119,6 +120,16 @@ FIGURES: dict[str, Figure] = {f.name: f for f in (
            "averaged over the first epoch's batches.", _grad(0)),
     Figure("last_layer_grad_norm", "Last layer's gradient", "Size of the gradient reaching the output layer, "
            "averaged over the first epoch's batches.", _grad(-1)),
+    Figure("slope_error", "Slope error", "How far the fitted line's slope is from the true one (in the data's "
+           "units).", story.slope_error),
+    Figure("vault_accuracy", "Vault accuracy", "Accuracy on the vault: held-back photos taken like the training "
+           "ones.", story.vault_accuracy),
+    Figure("new_photos_accuracy", "New photos accuracy", "Accuracy on the new photos, where the weather says "
+           "nothing about the tank.", story.new_photos_accuracy),
+    Figure("gradcam_tank_share", "Grad-CAM inside the tank", "Share of Grad-CAM's positive mass inside the tank's "
+           "box, over the vault's tank photos.", story.gradcam_tank_share),
+    Figure("tank_area_share", "Tank's share of the photo", "The tank box's share of the image: what Grad-CAM "
+           "would put there by looking everywhere alike.", story.tank_area_share),
     Figure("gradient_error", "Hand-worked vs autograd", "The largest difference between a weight's gradient "
            "worked out by the chain rule and the one torch.autograd computes, for the run's first sample.",
            lambda run: mf.gradient_error(run.trainer)),

@@ -27,6 +27,7 @@ MAX_LESSON_BYTES = 1024 * 1024
 # The window's tab names (gui/main_window.TABS); the core cannot import the GUI, a GUI test keeps them equal.
 TABS = ("architecture", "data", "training", "inside", "runs", "evaluation", "interpret", "playground")
 PROJECT_SUFFIXES = (".json", ".nnstudio")
+RELATIVE = ("times", "plus")  # an outcome's bounds are multiples of relative_to, or amounts added to it
 _CONTROL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SEGMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)((?:\[\d+\])*)$")
 # Setting one of these fields resets the parameters beside it (a layer's kind, the data's source ...).
@@ -102,18 +103,22 @@ class Question:
 @dataclass(frozen=True)
 class Outcome:
     """A figure and the range it should fall in. With ``relative_to``, the bounds are multiples of that figure
-    (``max: 0.2, relative_to: test_mse@narrow`` reads "at most 0.2 times the narrow network's test MSE")."""
+    (``max: 0.2, relative_to: test_mse@narrow`` reads "at most 0.2 times the narrow network's test MSE"), or
+    with ``relative: plus`` amounts added to it (``min: 0.05`` reads "at least 0.05 above it")."""
     figure: FigureRef
     min: float | None
     max: float | None
     relative_to: FigureRef | None
     why_it_can_differ: str
+    relative: str = "times"  # how the bounds combine with relative_to: one of RELATIVE
 
     def refs(self) -> list[FigureRef]:
         return [self.figure] + ([self.relative_to] if self.relative_to else [])
 
     def bounds(self, figures: dict[str, float]) -> tuple[float | None, float | None]:
         scale = figures[str(self.relative_to)] if self.relative_to else 1.0
+        if self.relative == "plus" and self.relative_to:
+            return (None if self.min is None else scale + self.min, None if self.max is None else scale + self.max)
         return (None if self.min is None else self.min * scale, None if self.max is None else self.max * scale)
 
     def met(self, figures: dict[str, float]) -> bool:
@@ -124,7 +129,8 @@ class Outcome:
         return (low is None or value >= low) and (high is None or value <= high)
 
     def describe(self) -> str:
-        scale = f" x {self.relative_to}" if self.relative_to else ""
+        join = " + " if self.relative == "plus" else " x "
+        scale = f"{join}{self.relative_to}" if self.relative_to else ""
         parts = ([f">= {self.min:g}{scale}"] if self.min is not None else []) + (
             [f"<= {self.max:g}{scale}"] if self.max is not None else [])
         return f"{self.figure} {' and '.join(parts)}"
@@ -374,7 +380,7 @@ class _Reader:
         return FigureRef(figure, run)
 
     def outcome(self, data: Any, where: str) -> Outcome:
-        obj = _object(data, where, {"figure", "why_it_can_differ"}, {"min", "max", "relative_to"})
+        obj = _object(data, where, {"figure", "why_it_can_differ"}, {"min", "max", "relative_to", "relative"})
         bounds = {}
         for key in ("min", "max"):
             value = obj.get(key)
@@ -385,10 +391,15 @@ class _Reader:
             raise LessonError(where, "needs a range: give min, max or both")
         if bounds["min"] is not None and bounds["max"] is not None and bounds["min"] > bounds["max"]:
             raise LessonError(f"{where}.min", f"is {bounds['min']:g}, above max {bounds['max']:g}: no value can fall in")
+        relative = obj.get("relative", "times")
+        if relative not in RELATIVE:
+            raise LessonError(f"{where}.relative", f"must be one of {', '.join(RELATIVE)} (got {relative!r})")
+        if "relative" in obj and "relative_to" not in obj:
+            raise LessonError(f"{where}.relative", "says how the bounds combine with relative_to; give relative_to too")
         return Outcome(
             self.ref(obj["figure"], f"{where}.figure"), bounds["min"], bounds["max"],
             self.ref(obj["relative_to"], f"{where}.relative_to") if "relative_to" in obj else None,
-            _text(obj["why_it_can_differ"], f"{where}.why_it_can_differ"),
+            _text(obj["why_it_can_differ"], f"{where}.why_it_can_differ"), relative,
         )
 
 
