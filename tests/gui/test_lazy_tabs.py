@@ -56,7 +56,7 @@ def test_background_building_waits_while_a_job_runs(qtbot, settings_path):
     runner = ThreadRunner(window)
     done = []
     try:
-        runner.start_job(lambda report: release.wait(60))
+        runner.start_job(lambda token, report: release.wait(60))
         assert ThreadRunner.active == 1
         window.build_remaining_panels(then=lambda: done.append(True))
         for _ in range(5):  # several retry periods of the idle builder pass with the job still running
