@@ -55,3 +55,16 @@ def test_project_without_frozen_layers_exports_as_before(tmp_path):
     assert [w.name for w in written] == ["net.py"]
     text = written[0].read_text()
     assert "requires_grad" not in text and "frozen" not in text
+
+
+def test_the_transfer_example_exports_and_keeps_its_pretrained_body(tmp_path):
+    from nnstudio.core.project.file_format import load_project
+    from nnstudio.core.project.templates import EXAMPLES_DIR
+    from nnstudio.core.project.transfer_example import example_file
+
+    p = load_project(example_file(EXAMPLES_DIR))
+    written = export_project(p, tmp_path / "tuned.py")
+    assert [w.name for w in written] == ["tuned.py", "tuned_data.npz", "tuned_frozen.npz"]  # its data: a sidecar
+    model, test = runpy.run_path(str(written[0]), run_name="exported")["main"](2)
+    assert torch.equal(model.state_dict()["conv2d4.weight"], p.weights["conv2d4.weight"])
+    assert 0.0 <= test["accuracy"] <= 1.0
