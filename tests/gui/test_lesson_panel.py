@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QRadioButton, QWidget
 
 from nnstudio.core.lessons.format import LESSONS_DIR
 
@@ -94,6 +94,11 @@ def test_walk_a_short_lesson(qtbot, main_window, tmp_path):
     qtbot.mouseClick(panel.back_button, Qt.MouseButton.LeftButton)
     assert panel.counter.text() == "Step 2 of 3"
     assert panel.reveal_label.text().startswith("You predicted \u201cPerfectly\u201d")  # remembered
+    def shown():
+        return [b.accessibleName() for b in panel.findChildren(QRadioButton) if b.isVisibleTo(panel)]
+
+    qtbot.waitUntil(lambda: len(shown()) >= 3)
+    assert shown() == ["No", "Mostly", "Perfectly"]  # this step's answers only, not the last visit's too
 
 
 @pytest.mark.parametrize("change, field, reason", [
@@ -143,3 +148,25 @@ def test_do_it_for_me_says_why_train_cannot_start(qtbot, main_window, tmp_path, 
     qtbot.mouseClick(panel.do_button, Qt.MouseButton.LeftButton)
     assert panel.status.text() == f"Train could not start the run 'quick': {problem}"
     assert panel.do_button.isEnabled() and not window.lessons.runner.busy
+
+
+def test_lesson_stays_and_reads_whole_while_presenting(qtbot, main_window, tmp_path):
+    from nnstudio.core.lessons.format import find_lesson
+    from nnstudio.gui.clipping import clipped_texts, describe
+
+    window = main_window
+    assert window.lessons.open_lesson(find_lesson("neurons_and_activations"))
+    window.lessons.runner.go(1)  # text, notice and a three-answer question
+    window.presentation.set_active(True)
+    try:
+        window.setWindowState(Qt.WindowState.WindowNoState)  # a 1280x720 projector, not the test screen
+        window.resize(1280, 720)
+        qtbot.waitUntil(lambda: window.width() == 1280 and window.height() == 720)
+        dock = window.lessons.dock
+        assert dock.isVisible()  # presenting folds docks away, not the lesson
+        qtbot.wait(50)
+        clips = clipped_texts(dock)
+        assert not clips, describe(clips)
+    finally:
+        window.presentation.set_active(False)
+    assert window.lessons.dock.isVisible()

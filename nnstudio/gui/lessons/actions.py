@@ -14,6 +14,7 @@ from nnstudio.core.lessons.format import Lesson, load_lesson
 from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.lessons.panel import LessonPanel
 from nnstudio.gui.lessons.runner import LessonRunner
+from nnstudio.gui.presentation import KEEP_DOCK
 from nnstudio.gui.widgets.help_link import HELP_REQUESTS
 
 # ``window`` is nnstudio's MainWindow, typed as its Qt base: the window imports this module, not back.
@@ -116,6 +117,7 @@ class LessonActions(QObject):
         if self.dock is None:
             self.dock = LessonDock("Lesson", self.window)
             self.dock.closed.connect(self.close_lesson)
+            self.dock.setProperty(KEEP_DOCK, True)  # presenting folds docks away, but the lesson is what is projected
             self.dock.setObjectName("lessonDock")
             self.dock.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea)
             self.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)

@@ -53,6 +53,15 @@ def wanted_text(outcome: Outcome) -> str:
     return f"{figure_name(str(outcome.figure))} {' and '.join(parts)}"
 
 
+class StepLabel(WrappedLabel):
+    """A WrappedLabel whose height also shrinks for a shorter text: Qt's height-for-width of a label never
+    goes below its minimum height, which WrappedLabel raised for a longer text or a narrower dock."""
+
+    def _fit(self) -> None:
+        self.setMinimumHeight(0)
+        super()._fit()
+
+
 class ChoiceLabel(WrappedLabel):
     """An answer's text beside its radio button; a click on the text picks it."""
 
@@ -82,15 +91,15 @@ class LessonPanel(QWidget):
         self.title.setFont(_scaled_font(self.title, 1.35, bold=True))
         self.counter = QLabel()
         self.counter.setObjectName("lessonStepCounter")
-        self.text = WrappedLabel()
+        self.text = StepLabel()
         self.text.setObjectName("lessonText")
         self.text.setFont(_scaled_font(self.text, 1.1))
-        self.notice = WrappedLabel()
+        self.notice = StepLabel()
         self.notice.setObjectName("lessonNotice")
 
         self.question_box = QGroupBox("Predict before you run")
         self.question_box.setObjectName("lessonQuestion")
-        self.prompt = WrappedLabel()
+        self.prompt = StepLabel()
         self.prompt.setObjectName("lessonPrompt")
         self.choices = QVBoxLayout()
         self.choice_group = QButtonGroup(self)
@@ -98,7 +107,7 @@ class LessonPanel(QWidget):
         self.reveal_button = QPushButton("Show the answer")
         self.reveal_button.setObjectName("lessonRevealButton")
         self.reveal_button.clicked.connect(self.reveal)
-        self.reveal_label = WrappedLabel()
+        self.reveal_label = StepLabel()
         self.reveal_label.setObjectName("lessonReveal")
         q = QVBoxLayout(self.question_box)
         q.addWidget(self.prompt)
@@ -106,11 +115,11 @@ class LessonPanel(QWidget):
         q.addWidget(self.reveal_button, 0, Qt.AlignmentFlag.AlignLeft)
         q.addWidget(self.reveal_label)
 
-        self.figures = WrappedLabel()
+        self.figures = StepLabel()
         self.figures.setObjectName("lessonFigures")
-        self.outcome = WrappedLabel()
+        self.outcome = StepLabel()
         self.outcome.setObjectName("lessonOutcome")
-        self.status = WrappedLabel()
+        self.status = StepLabel()
         self.status.setObjectName("lessonStatus")
 
         body = QWidget()
@@ -172,7 +181,10 @@ class LessonPanel(QWidget):
         self.question_box.setVisible(question is not None)
         for button in self.choice_group.buttons():
             self.choice_group.removeButton(button)
-        for row in self._choice_rows:
+        for row in self._choice_rows:  # gone now, not at the next event-loop turn (deleteLater alone)
+            self.choices.removeWidget(row)
+            row.hide()
+            row.setParent(None)
             row.deleteLater()
         self._choice_rows = []
         if question is None:
