@@ -22,6 +22,7 @@ from nnstudio.core.project.spec import Project, default_project
 from nnstudio.core.training.config import TrainSpec
 from nnstudio.core.workspace.document import load_model
 from nnstudio.core.workspace.session import train_project
+from nnstudio.gui import palette
 
 # Strokes on the 8x8 grid in (row, column) units, shaped like the dataset's digits.
 STROKES = {
@@ -110,7 +111,9 @@ def test_drawn_digits_show_the_networks_softmax_and_are_read_correctly(qtbot, ma
         best = int(np.argmax(expected))
         assert f"The network says <b>{best}</b> ({expected[best]:.0%} sure)" in sentence
         assert best == digit, (digit, expected.round(3))
-        assert page.bars.opts["brushes"][best] == "#e4572e"  # the answer's bar is the highlighted one
+        brushes = page.bars.opts["brushes"]  # the answer's bar is the highlighted one, every other the accent
+        assert brushes[best] == palette.role("highlight") != palette.role("accent")
+        assert [b for i, b in enumerate(brushes) if i != best] == [palette.role("accent")] * (len(brushes) - 1)
 
 
 FLOWERS = {(5.0, 3.4, 1.5, 0.2): "setosa", (5.9, 2.8, 4.3, 1.3): "versicolor", (6.8, 3.1, 5.8, 2.2): "virginica"}
