@@ -139,6 +139,11 @@ FIGURES: dict[str, Figure] = {f.name: f for f in (
            lambda run: mf.loss_after_step(run.trainer)),
     Figure("loss_drop", "Loss drop", "Loss before the step minus loss after it: positive when the step helped.",
            lambda run: mf.loss_before_step(run.trainer) - mf.loss_after_step(run.trainer)),
+    Figure("untrained_test_mse", "Untrained test MSE", "Mean squared error on the test examples of the run's "
+           "network before it trained (the same seed's starting weights).", lambda run: mf.untrained_test_mse(run.trainer)),
+    Figure("latent_knn_accuracy", "5-nearest-neighbour accuracy in the code", "Share of test digits whose class is "
+           "the majority of the 5 training digits nearest to them at the network's bottleneck.",
+           lambda run: mf.latent_knn_accuracy(run.trainer)),
 )}
 
 

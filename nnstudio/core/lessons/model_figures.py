@@ -43,3 +43,67 @@ def loss_after_step(trainer: Trainer) -> float:
     x, y = first_sample(trainer)
     model = copy.deepcopy(trainer.model).eval()
     return one_step(model, x, y, trainer.spec.loss, trainer.spec.lr).loss
+
+
+# ---------------------------------------------------------------------------------------------- latent space
+def _mse(model: nn.Module, trainer: Trainer) -> float:
+    test = trainer.bundle.test
+    with torch.no_grad():
+        out = model(test.x.to(trainer.device))
+        return float(torch.mean((out.reshape(test.y.shape) - test.y.to(trainer.device)) ** 2))
+
+
+def untrained_test_mse(trainer: Trainer) -> float:
+    """The test set's mean squared error under the run's network before it trained: what learning improved on."""
+    return _mse(untrained(trainer), trainer)
+
+
+def latent_layer(model: nn.Module, x: torch.Tensor) -> int:
+    """The position of the network's bottleneck: the narrowest layer output (the last of equals, so an
+    activation right after the narrow linear layer counts as the code)."""
+    widths, h = [], x
+    with torch.no_grad():
+        for layer in model.children():
+            h = layer(h)
+            widths.append(h[0].numel())
+    narrowest = min(widths)
+    return max(i for i, w in enumerate(widths) if w == narrowest)
+
+
+def encode(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """Each example's code at the bottleneck (the encoder half of the network)."""
+    stop = latent_layer(model, x[:1])
+    h = x
+    with torch.no_grad():
+        for layer in list(model.children())[:stop + 1]:
+            h = layer(h)
+    return h.reshape(len(x), -1)
+
+
+def digit_classes(images: torch.Tensor) -> torch.Tensor:
+    """The digit each 8x8 image shows, looked up in scikit-learn's digits (the reconstruction dataset's target
+    is the image itself, so its split carries no class)."""
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    lookup = {row.tobytes(): int(label) for row, label in zip((d.images / 16.0).astype("float32").reshape(len(d.images), -1),
+                                                               d.target, strict=True)}
+    flat = images.detach().cpu().float().reshape(len(images), -1).numpy()
+    return torch.tensor([lookup.get(row.tobytes(), -1) for row in flat])
+
+
+def latent_knn_accuracy(trainer: Trainer, k: int = 5) -> float:
+    """Share of test digits whose class is the majority of the ``k`` training digits nearest to them in the
+    latent plane: how well the code keeps the classes apart, though the network never saw a label."""
+    model = copy.deepcopy(trainer.model).eval()
+    train, test = trainer.bundle.train, trainer.bundle.test
+    codes_train, codes_test = encode(model, train.x.to(trainer.device)), encode(model, test.x.to(trainer.device))
+    return knn_accuracy(codes_train, digit_classes(train.x), codes_test, digit_classes(test.x), k)
+
+
+def knn_accuracy(points: torch.Tensor, labels: torch.Tensor, queries: torch.Tensor, truth: torch.Tensor,
+                 k: int = 5) -> float:
+    """Share of ``queries`` whose ``k`` nearest ``points`` have ``truth`` as their most common label."""
+    nearest = torch.cdist(queries.float(), points.float()).topk(k, largest=False).indices.cpu()
+    votes = labels[nearest].mode(dim=1).values
+    return float((votes == truth).float().mean())
