@@ -170,3 +170,18 @@ def test_lesson_stays_and_reads_whole_while_presenting(qtbot, main_window, tmp_p
     finally:
         window.presentation.set_active(False)
     assert window.lessons.dock.isVisible()
+
+
+@pytest.mark.parametrize("bounds, relative, words", [
+    ({"min": 0.9}, None, "Test accuracy (relu) at least 0.9"),
+    ({"max": 0.2}, "times", "Test accuracy (relu) at most 0.2 times Test accuracy (two)"),
+    ({"max": 1.0}, "times", "Test accuracy (relu) at most Test accuracy (two)"),
+    ({"min": 0.05}, "plus", "Test accuracy (relu) at least 0.05 more than Test accuracy (two)"),
+])
+def test_outcome_range_in_words(bounds, relative, words):
+    from nnstudio.core.lessons.format import FigureRef, Outcome
+    from nnstudio.gui.lessons.panel import wanted_text
+
+    outcome = Outcome(FigureRef("test_accuracy", "relu"), bounds.get("min"), bounds.get("max"),
+                      FigureRef("test_accuracy", "two") if relative else None, "why", relative or "times")
+    assert wanted_text(outcome) == words

@@ -46,10 +46,20 @@ def figure_text(key: str, value: float) -> str:
 
 
 def wanted_text(outcome: Outcome) -> str:
-    """The range in words: 'Test MSE (wide) at most 0.2 times Test MSE (narrow)'."""
-    times = f" times {figure_name(str(outcome.relative_to))}" if outcome.relative_to else ""
-    parts = ([f"at least {outcome.min:g}{times}"] if outcome.min is not None else []) + (
-        [f"at most {outcome.max:g}{times}"] if outcome.max is not None else [])
+    """The range in words: 'Test MSE (wide) at most 0.2 times Test MSE (narrow)', or with ``relative: plus``
+    'Test accuracy (scaled) at least 0.05 more than Test accuracy (unscaled)'."""
+    other = figure_name(str(outcome.relative_to)) if outcome.relative_to else ""
+    plus = outcome.relative == "plus"
+
+    def bound(word: str, value: float) -> str:
+        if not other:
+            return f"{word} {value:g}"
+        if not plus and value == 1:
+            return f"{word} {other}"
+        return f"{word} {value:g} {'more than' if plus else 'times'} {other}"
+
+    parts = ([bound("at least", outcome.min)] if outcome.min is not None else []) + (
+        [bound("at most", outcome.max)] if outcome.max is not None else [])
     return f"{figure_name(str(outcome.figure))} {' and '.join(parts)}"
 
 
