@@ -157,6 +157,16 @@ def _feature_names(raw: RawDataset, pipeline: FittedPipeline, shape: tuple[int, 
     return list(raw.feature_names) if shape == tuple(raw.x.shape[1:]) else []
 
 
+def _split_meta(meta: dict, train_idx: np.ndarray, val_idx: np.ndarray, test_idx: np.ndarray | None) -> dict:
+    """The reader's meta; its per-example ``classes`` (the digit a reconstruction target shows) split like the data."""
+    meta = dict(meta)
+    classes = meta.get("classes")
+    if classes is not None:
+        pick = {"train": train_idx, "validation": val_idx} | ({"test": test_idx} if test_idx is not None else {})
+        meta["split_classes"] = {name: np.asarray(classes)[idx] for name, idx in pick.items()}
+    return meta
+
+
 def _bundle(raw: RawDataset, train_idx: np.ndarray, val_idx: np.ndarray, test_idx: np.ndarray,
             pipeline: FittedPipeline) -> DataBundle:
     """Apply the fitted preprocessing to every split."""
@@ -183,6 +193,6 @@ def _bundle(raw: RawDataset, train_idx: np.ndarray, val_idx: np.ndarray, test_id
         extra=extra,
         pipeline=pipeline,
         raw_shape=tuple(raw.x.shape[1:]),
-        meta=dict(raw.meta),
+        meta=_split_meta(raw.meta, train_idx, val_idx, test_idx if raw.fixed_test is None else None),
         problem=not_finite({"training": train, "validation": validation, "test": test, **extra}, names),
     )

@@ -1,7 +1,8 @@
 """The latent space: the test set as the network sees it at one layer, squashed to 2-D, one dot per example.
 
 Colour is the true class; a dot with a dark ring is one the network gets wrong. Hovering a dot shows the
-example it stands for (its picture, or its values).
+example it stands for (its picture, or its values). A VAE (a network with a GaussianLatent layer) shows its
+own latent plane and decoder instead (vae_view.VaePane).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from nnstudio.core.interpret import internals
 from nnstudio.core.interpret.internals import Latent
 from nnstudio.gui.palette import color  # the app's one palette
 from nnstudio.gui.panels.interpret.jobs import Job, JobView
+from nnstudio.gui.panels.interpret.vae_view import VaePane
 from nnstudio.gui.widgets.image_grid import to_pixmap
 
 MAX_POINTS = 2000  # t-SNE on more takes minutes; the first ones are a fair sample of the shuffled test split
@@ -75,10 +77,18 @@ class LatentView(JobView):
         body = QHBoxLayout()
         body.addWidget(self.plot, 1)
         body.addWidget(side_widget)
-        self.layout_.addLayout(form)
-        self.layout_.addLayout(self.run_row)
-        self.layout_.addWidget(self.status)
-        self.layout_.addLayout(body, 1)
+        # The generic map (any layer, projected to 2-D) or, for a VAE, its own latent plane and decoder.
+        self.generic = QWidget()
+        generic = QVBoxLayout(self.generic)
+        generic.setContentsMargins(0, 0, 0, 0)
+        generic.addLayout(form)
+        generic.addLayout(self.run_row)
+        generic.addWidget(self.status)
+        generic.addLayout(body, 1)
+        self.vae = VaePane()
+        self.vae.hide()
+        self.layout_.addWidget(self.generic, 1)
+        self.layout_.addWidget(self.vae, 1)
         self.result: Latent | None = None
         self.xs: np.ndarray = np.zeros((0,))
         self.hovered: int | None = None
@@ -98,6 +108,9 @@ class LatentView(JobView):
         self.scatter.clear()
         self.marker.clear()
         self.result = None
+        is_vae = self.vae.set_source(self.source)
+        self.vae.setVisible(is_vae)
+        self.generic.setVisible(not is_vae)
 
     def extra_reason(self) -> str:
         subject = self.source.subject

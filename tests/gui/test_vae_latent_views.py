@@ -1,0 +1,77 @@
+"""The VAE's latent views in the window (Interpret > Latent space): the decoder grid shows exactly the
+decoder's outputs at the grid's latent points, the codes are coloured by digit, Sample and Interpolate
+fill the strip, and the 2-D toy shows the density of the decoder's samples over the data plane."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PySide6.QtCore import Qt
+
+from nnstudio.core.arch.layers_vae import split_vae
+from nnstudio.core.interpret.vae_views import grid_points
+from nnstudio.core.project.templates import TEMPLATES
+from nnstudio.core.workspace.session import train_project
+from nnstudio.gui.palette import color
+from nnstudio.gui.panels.interpret.vae_view import GRID, SPAN, STRIP, mosaic
+
+
+def _open(window, qtbot, name: str, epochs: int):
+    project = TEMPLATES[name].project()
+    train_project(project, epochs=epochs)
+    window.document.replace(project)
+    panel = window.interpret_panel
+    window.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: panel.isVisible() and not panel.watch.stale)
+    panel.modes.setCurrentWidget(panel.latent_view)
+    qtbot.waitUntil(panel.latent_view.isVisible)
+    pane = panel.latent_view.vae
+    qtbot.waitUntil(pane.isVisible)
+    return panel, pane
+
+
+@pytest.fixture
+def window(main_window):
+    yield main_window
+    main_window.interpret_panel.shutdown()
+
+
+def test_the_decoder_grid_shows_the_decoders_outputs_at_the_grid_points(window, qtbot):
+    panel, pane = _open(window, qtbot, "vae_digits", 2)
+    assert not panel.latent_view.generic.isVisible()  # the VAE's own plane replaces the generic map
+    qtbot.mouseClick(pane.grid_button, Qt.MouseButton.LeftButton)
+    _, decoder = split_vae(pane.model)
+    z = grid_points(GRID, SPAN)
+    with torch.no_grad():
+        expected = decoder.eval()(torch.as_tensor(z)).numpy().reshape(GRID * GRID, 8, 8)
+    np.testing.assert_allclose(pane.grid_images, expected, atol=1e-6)
+    # the tile at the top-left is the point (-SPAN, +SPAN); the picture shown is the mosaic, row 0 at the bottom
+    assert tuple(z[0]) == (-SPAN, SPAN) and tuple(z[-1]) == (SPAN, -SPAN)
+    np.testing.assert_allclose(mosaic(expected, GRID)[:8, 8:16], expected[1])  # tile (row 0, column 1)
+    np.testing.assert_allclose(mosaic(expected, GRID)[8:16, :8], expected[GRID])  # tile (row 1, column 0)
+    np.testing.assert_allclose(pane.image.image, mosaic(expected, GRID)[::-1], atol=1e-6)
+    rect = pane.image.mapRectToParent(pane.image.boundingRect())
+    assert (rect.left(), rect.top(), rect.width()) == pytest.approx((-SPAN, -SPAN, 2 * SPAN))
+    # codes coloured by the digit each test image shows
+    classes = pane.source.bundle.meta["split_classes"]["test"]
+    brushes = [s.brush().color().name() for s in pane.codes.points()[:20]]
+    assert brushes == [color(int(c)).lower() for c in classes[:20]]
+    assert len(set(classes[:20])) > 3
+    # Sample: new digits in the strip; Interpolate: A, six steps, B
+    qtbot.mouseClick(pane.sample_button, Qt.MouseButton.LeftButton)
+    assert len(pane.strip.captions) == STRIP
+    pane.pick(0)
+    pane.pick(5)
+    qtbot.mouseClick(pane.interpolate_button, Qt.MouseButton.LeftButton)
+    assert pane.strip.captions[0] == "A" and pane.strip.captions[-1] == "B" and len(pane.strip.captions) == STRIP
+    assert "from test example 0's code (A) to example 5's (B)" in pane.status.text()
+
+
+def test_the_moons_vae_shows_its_output_density_over_the_plane(window, qtbot):
+    _, pane = _open(window, qtbot, "vae_moons", 3)
+    density = pane.image.image
+    assert density.shape == (60, 60) and density.sum() == pytest.approx(1.0)
+    assert "Density of the decoder's samples" in pane.output_plot.plotItem.titleLabel.text
+    qtbot.mouseClick(pane.sample_button, Qt.MouseButton.LeftButton)
+    assert len(pane.drawn.data) == 200
