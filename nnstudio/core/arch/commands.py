@@ -218,50 +218,55 @@ class SetParams(EditCommand):
         return self.path
 
 
+class _SetLayerFlag(EditCommand):
+    """Set one of a layer's on/off flags (``flag``, named by ``verbs`` in the undo history)."""
+
+    flag = ""
+    verbs = ("Set", "Unset")
+    path: LayerPath
+    old: bool
+
+    @property
+    def value(self) -> bool:
+        return getattr(self, self.flag)
+
+    def __post_init__(self) -> None:
+        self.text = f"{self.verbs[0] if self.value else self.verbs[1]} layer"
+
+    def apply(self, spec: ArchitectureSpec) -> None:
+        layer = layer_at(spec, self.path)
+        self.old = getattr(layer, self.flag)
+        setattr(layer, self.flag, self.value)
+        verb = self.verbs[0] if self.value else self.verbs[1]
+        self.text = f"{verb} {LAYERS.get(layer.kind).title} (layer {index_from_path(self.path)})"
+
+    def revert(self, spec: ArchitectureSpec) -> None:
+        setattr(layer_at(spec, self.path), self.flag, self.old)
+
+    def selection_after(self) -> LayerPath | None:
+        return self.path
+
+
 @dataclass
-class SetPinned(EditCommand):
+class SetPinned(_SetLayerFlag):
     """Pin or unpin a layer: a pinned layer keeps its sizes when the data changes."""
 
     path: LayerPath
     pinned: bool
     old: bool = False
-
-    def __post_init__(self) -> None:
-        self.text = "Pin layer" if self.pinned else "Unpin layer"
-
-    def apply(self, spec: ArchitectureSpec) -> None:
-        layer = layer_at(spec, self.path)
-        self.old, layer.pinned = layer.pinned, self.pinned
-        self.text = f"{'Pin' if self.pinned else 'Unpin'} {LAYERS.get(layer.kind).title} (layer {index_from_path(self.path)})"
-
-    def revert(self, spec: ArchitectureSpec) -> None:
-        layer_at(spec, self.path).pinned = self.old
-
-    def selection_after(self) -> LayerPath | None:
-        return self.path
+    flag = "pinned"
+    verbs = ("Pin", "Unpin")
 
 
 @dataclass
-class SetFrozen(EditCommand):
+class SetFrozen(_SetLayerFlag):
     """Freeze or unfreeze a layer: a frozen layer keeps its weights while the rest of the network trains."""
 
     path: LayerPath
     frozen: bool
     old: bool = False
-
-    def __post_init__(self) -> None:
-        self.text = "Freeze layer" if self.frozen else "Unfreeze layer"
-
-    def apply(self, spec: ArchitectureSpec) -> None:
-        layer = layer_at(spec, self.path)
-        self.old, layer.frozen = layer.frozen, self.frozen
-        self.text = f"{'Freeze' if self.frozen else 'Unfreeze'} {LAYERS.get(layer.kind).title} (layer {index_from_path(self.path)})"
-
-    def revert(self, spec: ArchitectureSpec) -> None:
-        layer_at(spec, self.path).frozen = self.old
-
-    def selection_after(self) -> LayerPath | None:
-        return self.path
+    flag = "frozen"
+    verbs = ("Freeze", "Unfreeze")
 
 
 @dataclass

@@ -36,51 +36,52 @@ ERROR_BACKGROUND = QColor("#ffd7d7")
 ERROR_FOREGROUND = QColor("#8b0000")
 UNREACHED = QColor("#8a8a8a")
 PINNED_TIP = "Pinned: its sizes stay as you set them when the dataset changes (right-click → Unpin sizes)"
-_PIN_ICON: QIcon | None = None
 FROZEN_TIP = ("Frozen: training leaves these weights as they are (a fresh run keeps the project's weights for them); "
               "right-click → Unfreeze weights")
 FROZEN_COLOUR = QColor("#1f5fa8")
-_FROZEN_ICON: QIcon | None = None
+_ICONS: dict[str, QIcon] = {}
 
 
-def frozen_icon() -> QIcon:
-    """A drawn snowflake (three crossed blue strokes): emoji fonts are missing on many lab machines."""
-    global _FROZEN_ICON
-    if _FROZEN_ICON is None:
+def _drawn_icon(name: str, draw) -> QIcon:
+    """A 32-pixel icon drawn once by ``draw(painter)``: emoji fonts are missing on many lab machines."""
+    if name not in _ICONS:
         pixmap = QPixmap(32, 32)
         pixmap.fill(Qt.GlobalColor.transparent)
         p = QPainter(pixmap)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.setPen(QPen(FROZEN_COLOUR, 3, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
-        p.translate(16, 16)
-        for _ in range(3):
-            p.drawLine(0, -13, 0, 13)
-            p.drawLine(-4, -10, 0, -6)
-            p.drawLine(4, -10, 0, -6)
-            p.drawLine(-4, 10, 0, 6)
-            p.drawLine(4, 10, 0, 6)
-            p.rotate(60)
+        draw(p)
         p.end()
-        _FROZEN_ICON = QIcon(pixmap)
-    return _FROZEN_ICON
+        _ICONS[name] = QIcon(pixmap)
+    return _ICONS[name]
+
+
+def _draw_pin(p: QPainter) -> None:
+    p.setPen(QPen(QColor("#555555"), 3, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+    p.drawLine(14, 16, 5, 28)  # the needle
+    p.setPen(QPen(QColor("#8b0000"), 1.5))
+    p.setBrush(QColor("#d62728"))
+    p.drawEllipse(12, 3, 16, 16)  # the head
+
+
+def _draw_snowflake(p: QPainter) -> None:
+    p.setPen(QPen(FROZEN_COLOUR, 3, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+    p.translate(16, 16)
+    for _ in range(3):  # three crossed strokes, each with a V at both ends
+        p.drawLine(0, -13, 0, 13)
+        for sign in (-1, 1):
+            p.drawLine(-4, sign * 10, 0, sign * 6)
+            p.drawLine(4, sign * 10, 0, sign * 6)
+        p.rotate(60)
 
 
 def pin_icon() -> QIcon:
-    """A drawn push-pin (a red head on a grey needle): emoji fonts are missing on many lab machines."""
-    global _PIN_ICON
-    if _PIN_ICON is None:
-        pixmap = QPixmap(32, 32)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        p = QPainter(pixmap)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.setPen(QPen(QColor("#555555"), 3, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
-        p.drawLine(14, 16, 5, 28)  # the needle
-        p.setPen(QPen(QColor("#8b0000"), 1.5))
-        p.setBrush(QColor("#d62728"))
-        p.drawEllipse(12, 3, 16, 16)  # the head
-        p.end()
-        _PIN_ICON = QIcon(pixmap)
-    return _PIN_ICON
+    """A drawn push-pin (a red head on a grey needle)."""
+    return _drawn_icon("pin", _draw_pin)
+
+
+def frozen_icon() -> QIcon:
+    """A drawn blue snowflake."""
+    return _drawn_icon("frozen", _draw_snowflake)
 
 
 def _path_text(path: LayerPath) -> str:
