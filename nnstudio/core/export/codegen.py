@@ -252,9 +252,6 @@ def generate(
 
     ``exact`` writes the app's run line for line (bit-for-bit parity); the default reads like the lecture.
     ``ddp``: the lecture's script, able to run under torchrun as well as under plain python."""
-    if exact and ddp:
-        raise NNStudioError("--ddp writes the lecture's script (DataLoader, DistributedSampler), not the app's exact "
-                            "loop; drop --exact or --ddp")
     text, arrays, _ = _generate(project, base_dir, sidecar_name, script_name, exact, ddp)
     return text, arrays
 
@@ -262,6 +259,9 @@ def generate(
 def _generate(project: Project, base_dir: Path | None, sidecar_name: str, script_name: str, exact: bool, ddp: bool
               ) -> tuple[str, dict[str, np.ndarray] | None, dict[str, np.ndarray] | None]:
     """The script, its data sidecar's arrays and its frozen layers' weights (``{stem}_frozen.npz``), or Nones."""
+    if exact and ddp:  # before the data is built: refused at once
+        raise NNStudioError("--ddp writes the lecture's script (DataLoader, DistributedSampler), not the app's exact "
+                            "loop; drop --exact or --ddp")
     bundle = build_data(project.data, base_dir)
     frozen = codegen_frozen.frozen_arrays(project, bundle.input_shape) if has_frozen(project.architecture.layers) else None
     frozen_file = f"{Path(script_name).stem}_frozen.npz" if frozen else None
