@@ -35,6 +35,10 @@ from nnstudio.gui.widgets.wrapped_label import WrappedLabel
 # ``window`` is nnstudio's MainWindow, typed as its Qt base: the window imports this module, not back.
 MainWindow = QMainWindow
 
+# The lecture's order (issue 23's list); lessons not named here (a teacher's own) follow by name
+COURSE_ORDER = ("neurons_and_activations", "universal_approximation", "why_nonlinearity", "backpropagation_one_step",
+                "vanishing_gradients", "overfitting_and_regularization", "tank_or_not_a_tank", "pigeons_as_art_experts",
+                "cost_functions", "optimizers", "input_preparation", "architectures_for_data_types", "latent_space")
 CARD_CHARS = 34  # a card's width in average characters: the gallery's columns follow the font
 
 
@@ -204,6 +208,8 @@ class StartPage(QDialog):
             lessons = []
             self.problems.setText(f"The lessons could not be read: {exc}")
         self.problems.setVisible(bool(self.problems.text()))
+        lessons.sort(key=lambda lesson: (COURSE_ORDER.index(lesson.name) if lesson.name in COURSE_ORDER
+                                         else len(COURSE_ORDER), lesson.name))
         self.lessons.set_cards([self._lesson_card(lesson) for lesson in lessons])
         self.templates.set_cards([self._template_card(name) for name in TEMPLATES])
         self._fill(self.recent, self._recent_buttons())

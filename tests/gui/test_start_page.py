@@ -32,6 +32,7 @@ def test_gallery_and_one_click_lesson(qtbot, main_window):
     shipped = builtin_lessons()
     cards = {card.objectName(): card for card in page.lessons.cards}
     assert sorted(cards) == sorted(f"lesson_{lesson.name}" for lesson in shipped)
+    assert page.lessons.cards[0].objectName() == "lesson_neurons_and_activations"  # the lecture's order
     neurons = next(lesson for lesson in shipped if lesson.name == "neurons_and_activations")
     card = cards["lesson_neurons_and_activations"]
     texts = [label.text() for label in card.findChildren(QLabel)]
