@@ -140,13 +140,20 @@ class Group:
 
     def epoch_totals(self, values: list[float]) -> list[float]:
         """The ranks' per-epoch sums (loss, correct predictions, examples ...) added up, the same on every rank."""
-        import torch.distributed as dist
-
         self.epochs_reduced += 1
         self._injected_failure()
+        return self._all_reduce(values)
+
+    def _all_reduce(self, values: list[float]) -> list[float]:
+        import torch.distributed as dist
+
         totals = torch.tensor(values, dtype=torch.float64, device=self._collective_device())
         dist.all_reduce(totals)
         return totals.tolist()
+
+    def mean(self, values: list[float]) -> list[float]:
+        """The ranks' values averaged (means over equal shares of the examples), the same on every rank."""
+        return [total / self.world_size for total in self._all_reduce(values)]
 
     def from_main(self, values: list[float]) -> list[float]:
         """Rank 0's numbers on every rank (validation metrics), so every rank's history is the printed one."""

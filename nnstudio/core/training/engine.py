@@ -394,6 +394,9 @@ class Trainer:
             metrics["train_rmse"] = math.sqrt(hits_total / max(1.0, values))
         val = self.evaluate_split(self._data["validation"], "val")
         metrics.update(zip(val, self.dist.from_main(list(val.values())), strict=True))
+        if hasattr(self.loss_fn, "epoch_terms"):  # the loss's parts (VAE: recon, KL), averaged over the ranks
+            terms = self.loss_fn.epoch_terms()
+            metrics.update(zip(terms, self.dist.mean(list(terms.values())), strict=True))
         return metrics
 
     def _current_lr(self) -> float:
