@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QKeyEvent, QMouseEvent, QResizeEvent
+from PySide6.QtGui import QKeyEvent, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QDialog,
     QFrame,
@@ -29,6 +29,7 @@ from nnstudio.core.base.registry import DATASETS
 from nnstudio.core.lessons.format import Lesson, builtin_lessons
 from nnstudio.core.project.templates import TEMPLATES
 from nnstudio.gui import palette
+from nnstudio.gui.lessons.text import scaled_font
 from nnstudio.gui.panels.data.source import FILE_CATEGORY  # the Data tab's own-file sources
 from nnstudio.gui.widgets.wrapped_label import WrappedLabel
 
@@ -40,13 +41,6 @@ COURSE_ORDER = ("neurons_and_activations", "universal_approximation", "why_nonli
                 "vanishing_gradients", "overfitting_and_regularization", "tank_or_not_a_tank", "pigeons_as_art_experts",
                 "cost_functions", "optimizers", "input_preparation", "architectures_for_data_types", "latent_space")
 CARD_CHARS = 34  # a card's width in average characters: the gallery's columns follow the font
-
-
-def _font(widget: QWidget, factor: float, bold: bool = False) -> QFont:
-    font = QFont(widget.font())
-    font.setPointSizeF(font.pointSizeF() * factor)
-    font.setBold(bold)
-    return font
 
 
 class Card(QFrame):
@@ -66,7 +60,7 @@ class Card(QFrame):
                            f"Card:hover, Card:focus {{ border: 2px solid {accent}; }}")
         layout = QVBoxLayout(self)
         self.title = WrappedLabel(title)
-        self.title.setFont(_font(self, 1.15, bold=True))
+        self.title.setFont(scaled_font(self, 1.15, bold=True))
         self.text = WrappedLabel(text)
         layout.addWidget(self.title)
         layout.addWidget(self.text)
@@ -132,10 +126,10 @@ class StartPage(QDialog):
         self.setModal(False)
 
         heading = QLabel("Welcome to nnstudio")
-        heading.setFont(_font(self, 1.8, bold=True))
+        heading.setFont(scaled_font(self, 1.8, bold=True))
         lead = WrappedLabel("Pick a lesson to walk through with the class, start from a template, reopen a "
                             "project, or bring your own data.")
-        lead.setFont(_font(self, 1.1))
+        lead.setFont(scaled_font(self, 1.1))
         self.lessons = Gallery()
         self.lessons.setObjectName("startLessons")
         self.templates = Gallery()
@@ -196,7 +190,7 @@ class StartPage(QDialog):
 
     def _section(self, text: str) -> QLabel:
         label = QLabel(text)
-        label.setFont(_font(self, 1.35, bold=True))
+        label.setFont(scaled_font(self, 1.35, bold=True))
         return label
 
     # ------------------------------------------------------------------ contents

@@ -4,18 +4,21 @@ start page at first launch, and the lesson dock (one lesson open at a time)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMenu, QWidget
 
 from nnstudio.core.base.errors import NNStudioError
-from nnstudio.core.lessons.format import Lesson, load_lesson
 from nnstudio.gui.dialogs import show_error
-from nnstudio.gui.lessons.panel import LessonPanel
-from nnstudio.gui.lessons.runner import LessonRunner
 from nnstudio.gui.presentation import KEEP_DOCK
 from nnstudio.gui.widgets.help_link import HELP_REQUESTS
+
+if TYPE_CHECKING:  # the lesson code (figures, run sessions) loads with the first lesson, not at start-up
+    from nnstudio.core.lessons.format import Lesson
+    from nnstudio.gui.lessons.panel import LessonPanel
+    from nnstudio.gui.lessons.runner import LessonRunner
 
 # ``window`` is nnstudio's MainWindow, typed as its Qt base: the window imports this module, not back.
 MainWindow = QMainWindow
@@ -91,6 +94,8 @@ class LessonActions(QObject):
     def open_lesson_file(self, path: Path) -> bool:
         """A teacher's lesson file: a malformed one is refused naming the field and the reason; the project the
         user has open stays as it is."""
+        from nnstudio.core.lessons.format import load_lesson
+
         try:
             lesson = load_lesson(path)
         except NNStudioError as exc:
@@ -100,6 +105,9 @@ class LessonActions(QObject):
 
     def open_lesson(self, lesson: Lesson) -> bool:
         """Open ``lesson``'s starting project and its panel beside the tabs (closing a lesson already open)."""
+        from nnstudio.gui.lessons.panel import LessonPanel
+        from nnstudio.gui.lessons.runner import LessonRunner
+
         runner = LessonRunner(self.window, lesson)
         try:
             opened = runner.open_project()

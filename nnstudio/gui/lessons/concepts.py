@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.gui.lessons.glossary import GlossaryEntry, find_lesson_entry, glossary
+from nnstudio.gui.lessons.text import scaled_font
 from nnstudio.gui.widgets.wrapped_label import WrappedLabel
 
 KEY_ROLE = Qt.ItemDataRole.UserRole
@@ -61,10 +62,7 @@ class ConceptsDialog(QDialog):
 
         self.title = WrappedLabel()
         self.title.setObjectName("conceptTitle")
-        font = QFont(self.title.font())
-        font.setPointSizeF(font.pointSizeF() * 1.4)
-        font.setBold(True)
-        self.title.setFont(font)
+        self.title.setFont(scaled_font(self.title, 1.4, bold=True))
         self.group = WrappedLabel()
         self.group.setObjectName("conceptGroup")
         self.text = QTextBrowser()

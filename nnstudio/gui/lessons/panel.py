@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -24,14 +23,8 @@ from nnstudio.core.lessons.figures import FIGURES
 from nnstudio.core.lessons.format import Outcome
 from nnstudio.gui import palette
 from nnstudio.gui.lessons.runner import LessonRunner
+from nnstudio.gui.lessons.text import scaled_font
 from nnstudio.gui.widgets.wrapped_label import WrappedLabel
-
-
-def _scaled_font(widget: QWidget, factor: float, bold: bool = False) -> QFont:
-    font = QFont(widget.font())
-    font.setPointSizeF(font.pointSizeF() * factor)
-    font.setBold(bold)
-    return font
 
 
 def figure_name(key: str) -> str:
@@ -98,12 +91,12 @@ class LessonPanel(QWidget):
 
         self.title = WrappedLabel(runner.lesson.title)
         self.title.setObjectName("lessonTitle")
-        self.title.setFont(_scaled_font(self.title, 1.35, bold=True))
+        self.title.setFont(scaled_font(self.title, 1.35, bold=True))
         self.counter = QLabel()
         self.counter.setObjectName("lessonStepCounter")
         self.text = StepLabel()
         self.text.setObjectName("lessonText")
-        self.text.setFont(_scaled_font(self.text, 1.1))
+        self.text.setFont(scaled_font(self.text, 1.1))
         self.notice = StepLabel()
         self.notice.setObjectName("lessonNotice")
 
