@@ -13,15 +13,15 @@ import logging
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal, Slot
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
     QLabel,
     QMenu,
+    QMenuBar,
     QMessageBox,
     QProgressDialog,
     QWidget,
@@ -48,9 +48,7 @@ from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.preferences import PreferencesDialog, apply_appearance
 from nnstudio.gui.save_dialog import OptionsSaveDialog
 from nnstudio.gui.threads import Report, ThreadRunner
-
-if TYPE_CHECKING:
-    from nnstudio.gui.main_window import MainWindow
+from nnstudio.gui.window_host import WindowHost, make_action
 
 log = logging.getLogger("nnstudio")
 
@@ -148,8 +146,8 @@ class _ExportRunner(ThreadRunner):
 class FileActions(QObject):
     export_finished = Signal(str)  # '' when the file was written, else the message shown
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: WindowHost) -> None:
+        super().__init__(window)  # the host is the main window, a QObject too: this lives as long as it
         self.window = window
         self.settings = window.settings
         self.document = window.document
@@ -163,7 +161,14 @@ class FileActions(QObject):
         self._pending: list = []
         self.recovery_box: QMessageBox | None = None
 
-        act = window._action
+        def act(text: str, slot, shortcut=None, tip: str = "") -> QAction:
+            return make_action(window, text, slot, shortcut, tip)
+
+        self.new_action = act("&New", window.new_project, QKeySequence.StandardKey.New, "Start again from the default project")
+        self.open_action = act("&Open…", window.open_dialog, QKeySequence.StandardKey.Open, "Open a .nnstudio or .json project")
+        self.save_action = act("&Save", window.save, QKeySequence.StandardKey.Save, "Save the project")
+        self.save_as_action = act("Save &As…", window.save_as, QKeySequence.StandardKey.SaveAs, "Save the project under a new name")
+        self.quit_action = act("&Quit", window.close, QKeySequence.StandardKey.Quit, "Close nnstudio")
         self.import_weights_action = act("&Import Weights…", self.import_weights_dialog, None,
                                          "Load weights from a .safetensors file or a PyTorch state_dict (.pt/.pth)")
         # Named apart from the Training tab's Resume (which ends a pause): this one carries on a run that was cut off.
@@ -184,7 +189,18 @@ class FileActions(QObject):
         self.autosave_timer.setObjectName("autosaveTimer")
         self.autosave_timer.timeout.connect(self.autosave)
 
-    def populate(self, menu: QMenu) -> None:
+    def build_menu(self, bar: QMenuBar, more: Callable[[QMenu], None] | None = None) -> QMenu:
+        """The whole File menu: projects, templates and recent files, import, resume, export, preferences
+        (``more`` adds its own entries before Quit)."""
+        menu = bar.addMenu("&File")
+        menu.addActions([self.new_action, self.open_action])
+        self.template_menu = menu.addMenu("New from &template")
+        self.fill_template_menu()
+        self.recent_menu = menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self.fill_recent_menu)
+        menu.addSeparator()
+        menu.addActions([self.save_action, self.save_as_action])
+        menu.addSeparator()
         menu.addAction(self.import_weights_action)
         menu.addAction(self.resume_checkpoint_action)
         self.export_menu = menu.addMenu("&Export")
@@ -193,6 +209,29 @@ class FileActions(QObject):
             self._add_export_code(self.export_menu)
         menu.addSeparator()
         menu.addAction(self.preferences_action)
+        if more is not None:
+            more(menu)
+        menu.addSeparator()
+        menu.addAction(self.quit_action)
+        return menu
+
+    def fill_template_menu(self) -> None:
+        from nnstudio.core.project.templates import catalogue
+
+        for template in catalogue().values():  # the templates, then the examples that ship weights
+            action = self.template_menu.addAction(template.title, lambda _=False, n=template.name: self.window.new_from_template(n))
+            action.setStatusTip(template.description)
+            action.setToolTip(template.description)
+
+    def fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = self.settings.recent_files()
+        if not files:
+            empty = self.recent_menu.addAction("No recent projects")
+            empty.setEnabled(False)
+            return
+        for path in files:
+            self.recent_menu.addAction(Path(path).name, lambda p=path: self.window.open_path(Path(p))).setToolTip(path)
 
     def _add_export_code(self, menu: QMenu) -> None:
         """Export code is the architecture editor's feature; offered here when its module is present."""
@@ -200,7 +239,7 @@ class FileActions(QObject):
 
         if not hasattr(codegen, "export_project"):
             return
-        self.export_code_action = self.window._action("Export as PyTorch &Code…", self.export_code_dialog, None,
+        self.export_code_action = make_action(self.window, "Export as PyTorch &Code…", self.export_code_dialog, None,
                                                       "Save the network, data and training loop as a runnable PyTorch script")
         menu.addAction(self.export_code_action)
 
@@ -255,7 +294,7 @@ class FileActions(QObject):
 
     def import_weights_from(self, path: Path) -> bool:
         """Load weights into the current architecture; on any problem say why and change nothing."""
-        if self.window._busy_training():
+        if self.window.busy_training():
             return False
         notes: list[str] = []
         try:
@@ -266,7 +305,7 @@ class FileActions(QObject):
             return False
         self.document.set_trained(weights, {})
         said = f" ({'; '.join(notes)})" if notes else ""
-        self.window.statusBar().showMessage(f"Imported {len(weights)} tensors from {path.name}{said}", 10000 if notes else 5000)
+        self.window.show_status(f"Imported {len(weights)} tensors from {path.name}{said}", 10000 if notes else 5000)
         return True
 
     # ------------------------------------------------------------------ resume
@@ -280,10 +319,10 @@ class FileActions(QObject):
     def resume_checkpoint_from(self, path: Path) -> bool:
         """Open ``path`` (unless it is the open project) and let the Training tab resume its run's checkpoint."""
         same = self.document.path is not None and self.document.path.resolve() == path.resolve()
-        if self.window._busy_training() or (not same and not self.window.open_path(path)):
+        if self.window.busy_training() or (not same and not self.window.open_path(path)):
             return False
         self.window.ctx.show_tab_requested.emit("training")
-        return self.window.training_panel.resume_checkpoint()
+        return self.window.panel("training").resume_checkpoint()
 
     # ------------------------------------------------------------------ export
     def _ask_export_path(self, title: str, suffix: str, filter_text: str) -> Path | None:
@@ -329,7 +368,7 @@ class FileActions(QObject):
     @Slot()
     def export_code_dialog(self) -> None:
         """The architecture editor's own Export code dialog when it has one, else the same export here."""
-        panel_dialog = getattr(self.window.architecture_panel, "export_code_dialog", None)
+        panel_dialog = getattr(self.window.panel("architecture"), "export_code_dialog", None)
         if callable(panel_dialog):
             panel_dialog()
             return
@@ -379,7 +418,7 @@ class FileActions(QObject):
     def cancel_export(self) -> None:
         # An exporter cannot be interrupted midway; the result is thrown away when it returns.
         self._cancelled = True
-        self.window.statusBar().showMessage("Export cancelled; finishing the current step…", 4000)
+        self.window.show_status("Export cancelled; finishing the current step…", 4000)
 
     @Slot(str)
     def _on_export_done(self, error: str) -> None:
@@ -401,7 +440,7 @@ class FileActions(QObject):
 
     def _exported(self, path: Path) -> None:
         self.settings.set_last_folder(str(path.resolve().parent))
-        self.window.statusBar().showMessage(f"Exported {path.name}", 5000)
+        self.window.show_status(f"Exported {path.name}", 5000)
 
     # ------------------------------------------------------------------ runs and autosave
     @Slot(object)
@@ -429,7 +468,7 @@ class FileActions(QObject):
             self.recovery.save(self.document.project, self.document.path)
         except NNStudioError as exc:
             log.warning("autosave failed: %s", exc)
-            self.window.statusBar().showMessage(f"Autosave failed: {exc}", 6000)
+            self.window.show_status(f"Autosave failed: {exc}", 6000)
             return False
         return True
 
@@ -485,7 +524,7 @@ class FileActions(QObject):
         self.recovery.remove(entry)
         self.autosave(force=True)
         show_notes(self.window, project)
-        self.window.statusBar().showMessage(f"Restored {project.name} from the recovery copy; save it to keep it", 8000)
+        self.window.show_status(f"Restored {project.name} from the recovery copy; save it to keep it", 8000)
         return True
 
     def shutdown(self) -> None:

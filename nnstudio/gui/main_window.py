@@ -30,6 +30,7 @@ from nnstudio.gui.shortcuts import unique_shortcuts
 from nnstudio.gui.threads import ThreadRunner
 from nnstudio.gui.widgets.lazy_tabs import LazyTabWidget
 from nnstudio.gui.widgets.plot_defaults import configure_plots
+from nnstudio.gui.window_host import make_action
 
 if TYPE_CHECKING:  # the panels themselves are imported when their tab is first needed
     from nnstudio.gui.panels.architecture.panel import ArchitecturePanel
@@ -190,38 +191,13 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ menus
     def _action(self, text: str, slot, shortcut: QKeySequence | str | None = None, tip: str = "") -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(shortcut)
-        if tip:
-            action.setStatusTip(tip)
-            action.setToolTip(tip)
-        action.triggered.connect(slot)
-        return action
+        return make_action(self, text, slot, shortcut, tip)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        self.new_action = self._action("&New", self.new_project, QKeySequence.StandardKey.New, "Start again from the default project")
-        self.open_action = self._action("&Open…", self.open_dialog, QKeySequence.StandardKey.Open, "Open a .nnstudio or .json project")
-        self.save_action = self._action("&Save", self.save, QKeySequence.StandardKey.Save, "Save the project")
-        self.save_as_action = self._action("Save &As…", self.save_as, QKeySequence.StandardKey.SaveAs, "Save the project under a new name")
-        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, "Close nnstudio")
-        file_menu.addActions([self.new_action, self.open_action])
-        self.template_menu = file_menu.addMenu("New from &template")
-        self._fill_template_menu()
-        self.recent_menu = file_menu.addMenu("Open &Recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        file_menu.addSeparator()
-        file_menu.addActions([self.save_action, self.save_as_action])
-        file_menu.addSeparator()
-        self.file_actions = FileActions(self)  # import/export, preferences, autosave and recovery
-        self.file_actions.populate(file_menu)
+        self.file_actions = FileActions(self)  # the File menu: projects, import/export, preferences, autosave, recovery
         self.lessons = LessonActions(self)  # File > Open lesson, Help > Start page / Concepts / Keyboard shortcuts
-        self.lessons.populate_file(file_menu)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-        self.file_menu = file_menu
+        self.file_menu = self.file_actions.build_menu(bar, more=self.lessons.populate_file)
 
         edit_menu = bar.addMenu("&Edit")
         self.undo_action = self.ctx.undo_stack.createUndoAction(self, "&Undo")
@@ -253,17 +229,6 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self.about_action)
         self.help_menu = help_menu
 
-    def _fill_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        files = self.settings.recent_files()
-        if not files:
-            empty = self.recent_menu.addAction("No recent projects")
-            empty.setEnabled(False)
-            return
-        for path in files:
-            self.recent_menu.addAction(Path(path).name, lambda p=path: self.open_path(Path(p))).setToolTip(path)
-
-    # ------------------------------------------------------------------ files
     def _confirm_discard(self) -> bool:
         if not self.document.modified:
             return True
@@ -276,7 +241,7 @@ class MainWindow(QMainWindow):
             return self.save()
         return answer == QMessageBox.StandardButton.Discard
 
-    def _busy_training(self) -> bool:
+    def busy_training(self) -> bool:
         if self.ctx.training_active:
             show_error(self, "Training in progress", "Stop the current run on the Training tab before switching projects.")
             return True
@@ -284,21 +249,13 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def new_project(self) -> None:
-        if self._busy_training() or not self._confirm_discard():
+        if self.busy_training() or not self._confirm_discard():
             return
         self.ctx.undo_stack.clear()
         project = default_project()
         project.training.device = self.settings.default_device()
         self.document.replace(project)
         self.statusBar().showMessage("New project", 3000)
-
-    def _fill_template_menu(self) -> None:
-        from nnstudio.core.project.templates import catalogue
-
-        for template in catalogue().values():  # the templates, then the examples that ship weights
-            action = self.template_menu.addAction(template.title, lambda _=False, n=template.name: self.new_from_template(n))
-            action.setStatusTip(template.description)
-            action.setToolTip(template.description)
 
     @Slot(str)
     def new_from_template(self, name: str) -> None:
@@ -309,7 +266,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def new_from_ready_project(self, project) -> None:
-        if self._busy_training() or not self._confirm_discard():
+        if self.busy_training() or not self._confirm_discard():
             return
         self.ctx.undo_stack.clear()
         self.document.replace(project)
@@ -334,7 +291,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def open_dialog(self) -> None:
-        if self._busy_training() or not self._confirm_discard():
+        if self.busy_training() or not self._confirm_discard():
             return
         path, _ = QFileDialog.getOpenFileName(self, "Open project", self.settings.default_folder("projects"), PROJECT_FILTER)
         if path:
@@ -342,7 +299,7 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path: Path, confirmed: bool = False) -> bool:
         """Open ``path``; on a bad file, say why and keep the current project."""
-        if not confirmed and (self._busy_training() or not self._confirm_discard()):
+        if not confirmed and (self.busy_training() or not self._confirm_discard()):
             return False
         try:
             project = read_project_file(path)  # any failure arrives as a ProjectFileError
@@ -407,6 +364,9 @@ class MainWindow(QMainWindow):
         self.setWindowModified(self.document.modified)
 
     @Slot(str)
+    def show_status(self, text: str, timeout_ms: int = 5000) -> None:
+        self.statusBar().showMessage(text, timeout_ms)
+
     def show_tab(self, object_name: str) -> None:
         self.tabs.show_panel(object_name)
 

@@ -93,7 +93,7 @@ def test_load_weights_from_project_reports_each_layer(qtbot, main_window, tmp_pa
 
 def test_transfer_example_opens_with_its_frozen_body_and_weights(qtbot, main_window):
     window = main_window
-    action = next(a for a in window.template_menu.actions() if a.text().startswith("Transfer learning"))
+    action = next(a for a in window.file_actions.template_menu.actions() if a.text().startswith("Transfer learning"))
     action.trigger()
     panel = window.architecture_panel
     window.tabs.setCurrentWidget(panel)

@@ -9,9 +9,9 @@ from nnstudio.gui.panels.architecture.stack import COL_KIND, COL_SHAPE
 
 
 def test_file_menu_template_replaces_project(main_window, qtbot):
-    titles = [a.text() for a in main_window.template_menu.actions()]
+    titles = [a.text() for a in main_window.file_actions.template_menu.actions()]
     assert titles == [t.title for t in catalogue().values()]  # the templates, then the examples with weights
-    main_window.template_menu.actions()[2].trigger()  # small CNN
+    main_window.file_actions.template_menu.actions()[2].trigger()  # small CNN
     panel = main_window.architecture_panel
     tree = panel.stack
     assert tree.topLevelItem(0).text(COL_KIND) == "Conv2d"

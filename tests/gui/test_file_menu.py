@@ -106,14 +106,14 @@ def test_save_as_writes_the_file_and_title_tracks_name_and_modified_mark(main_wi
     main_window.document.project.training.epochs = 7
     main_window.document.set_modified(True)
     assert main_window.isWindowModified()
-    main_window.save_as_action.trigger()
+    main_window.file_actions.save_as_action.trigger()
     saved = tmp_path / "lesson1.nnstudio"
     assert load_project(saved).training.epochs == 7
     assert main_window.windowTitle().startswith("lesson1.nnstudio")
     assert not main_window.isWindowModified()
     main_window.document.set_training(main_window.document.project.training.copy())
     assert main_window.isWindowModified()
-    main_window.save_action.trigger()  # plain Save now writes to the same file without asking
+    main_window.file_actions.save_action.trigger()  # plain Save now writes to the same file without asking
     assert not main_window.isWindowModified()
     assert saved.name in main_window.settings.recent_files()[0]
 
@@ -143,29 +143,29 @@ def test_new_open_and_quit_ask_about_unsaved_changes(main_window, answer, monkey
     main_window.document.project.name = "my work"
     main_window.document.set_modified(True)
     asked = answer(Button.Cancel)
-    main_window.new_action.trigger()
+    main_window.file_actions.new_action.trigger()
     opened = []
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: opened.append(1) or ("", "")))
-    main_window.open_action.trigger()
+    main_window.file_actions.open_action.trigger()
     assert not main_window.close()
     assert [t for t, _ in asked] == ["Unsaved changes"] * 3
     assert main_window.document.project.name == "my work" and not opened and main_window.isVisible()
 
     answer(Button.Discard)
-    main_window.new_action.trigger()
+    main_window.file_actions.new_action.trigger()
     assert main_window.document.project.name != "my work" and not main_window.isWindowModified()
 
     main_window.document.set_modified(True)
     saved = tmp_path / "kept.nnstudio"
     answer(Button.Save)
     monkeypatch.setattr(main_window, "_ask_save_path", lambda: (saved, False))
-    main_window.new_action.trigger()  # Save first, then the new project
+    main_window.file_actions.new_action.trigger()  # Save first, then the new project
     assert saved.exists()
 
 
 def test_new_project_uses_the_default_device_preference(main_window):
     main_window.settings.set_default_device("cpu")
-    main_window.new_action.trigger()
+    main_window.file_actions.new_action.trigger()
     assert main_window.document.project.training.device == "cpu"
 
 
@@ -192,13 +192,13 @@ def test_malicious_pickle_never_runs_through_any_path(main_window, tmp_path, mon
     for path in files:
         # Open…
         monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, p=path, **k: (str(p), "")))
-        window.open_action.trigger()
+        window.file_actions.open_action.trigger()
         # drag and drop
         assert _drop(window, path)
         # Open Recent
         window.settings.add_recent_file(str(path))
-        window._fill_recent_menu()
-        recent = [a for a in window.recent_menu.actions() if a.toolTip() == str(path)]
+        window.file_actions.fill_recent_menu()
+        recent = [a for a in window.file_actions.recent_menu.actions() if a.toolTip() == str(path)]
         recent[0].trigger()
         # Import weights (the dialog and the drop of a weights file)
         window.file_actions.import_weights_action.trigger()
@@ -221,8 +221,8 @@ def test_malicious_pickle_never_runs_through_any_path(main_window, tmp_path, mon
 def test_missing_recent_file_is_explained_and_forgotten(main_window, tmp_path):
     gone = tmp_path / "gone.nnstudio"
     main_window.settings.add_recent_file(str(gone))
-    main_window._fill_recent_menu()
-    next(a for a in main_window.recent_menu.actions() if a.toolTip() == str(gone)).trigger()
+    main_window.file_actions.fill_recent_menu()
+    next(a for a in main_window.file_actions.recent_menu.actions() if a.toolTip() == str(gone)).trigger()
     (text,) = _errors(main_window)
     assert "does not exist" in text and str(gone) not in main_window.settings.recent_files()
 
@@ -424,9 +424,9 @@ def test_snapshot_choice_is_remembered_by_plain_save_and_autosave(main_window, t
     weights = _trained_weights()
     record_run(project, {"epoch": [1.0], "train_loss": [1.0]}, weights, snapshots={1: weights})
     monkeypatch.setattr(main_window, "_ask_save_path", lambda: (tmp_path / "s.nnstudio", True))
-    main_window.save_as_action.trigger()
+    main_window.file_actions.save_as_action.trigger()
     main_window.document.set_modified(True)
-    main_window.save_action.trigger()
+    main_window.file_actions.save_action.trigger()
     assert list(load_project(tmp_path / "s.nnstudio").runs[0].snapshots) == [1]
     main_window.file_actions.autosave(force=True)
     assert list(load_project(main_window.file_actions.recovery.path).runs[0].snapshots) == [1]

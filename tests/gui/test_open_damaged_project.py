@@ -28,7 +28,7 @@ def _visible(window, name: str) -> list[str]:
 
 def _open_with_the_menu(window, monkeypatch, path: Path) -> None:
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), "")))
-    window.open_action.trigger()
+    window.file_actions.open_action.trigger()
 
 
 def _current(window) -> tuple[str, list[str]]:
