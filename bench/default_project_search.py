@@ -1,4 +1,4 @@
-"""Choose the default project's training settings on the validation split (issue 18 item 11).
+"""Choose the default project's training settings on the validation split.
 
 The default project keeps the lecture's SimpleNN shape (Flatten, Linear 64-128, ReLU, Linear 128-10) and
 the 70/15/15 split of the 8x8 digits. This script trains each candidate configuration with training seeds
@@ -60,7 +60,7 @@ PRUNED_GRID: dict[str, tuple[Any, ...]] = {
     "batch_size": (32, 64),
 }
 
-# The default before issue 18: the digits as bundled ([0, 1]), Adam 1e-3, batch 32, 20 epochs.
+# The earlier default: the digits as bundled ([0, 1]), Adam 1e-3, batch 32, 20 epochs.
 PREVIOUS_DEFAULT: Config = {"scaling": "none", "lr": 1e-3, "weight_decay": 0.0, "length": "e20", "batch_size": 32}
 
 

@@ -49,7 +49,7 @@ class Mutation:
 
 
 MUTATIONS: tuple[Mutation, ...] = (
-    # The six that survived the audit of issue 17.
+    # The six that survived the first mutation audit.
     Mutation("cross-entropy summed instead of averaged", "nnstudio/core/training/losses.py",
              "F.cross_entropy(out, y, label_smoothing=smoothing)",
              'F.cross_entropy(out, y, label_smoothing=smoothing, reduction="sum")', (LOSSES,)),

@@ -9,7 +9,7 @@ One model, the lecture's SimpleNN (Flatten, Linear 784-128, ReLU, Linear 128-47)
   (d) nnstudio inside the real MainWindow (offscreen), started with the Train button, with the Training
       tab's live plots and whatever statistics the window attaches by default,
   (e) as (d) with the Inside tab's statistics switched off: d/e is what watching the network from inside
-      costs at its default rate (issue 7 asks for less than 10%, so d/e >= 0.90).
+      costs at its default rate (the budget is less than 10%, so d/e >= 0.90).
 
 Same initial weights, hyperparameters and torch thread count for all four. They run interleaved (a, b, c,
 d, e, a, b, ...) for ``--rounds`` rounds after one warm-up round; the script prints the median samples per

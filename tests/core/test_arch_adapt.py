@@ -1,4 +1,4 @@
-"""The network follows the data (issue 18 item 2): sizes adapt, pins hold, no layer is added or removed."""
+"""The network follows the data: sizes adapt, pins hold, no layer is added or removed."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The default project is as good as the obvious peer (issue 18 item 11).
+"""The default project is as good as the obvious peer.
 
 scikit-learn's ``MLPClassifier(hidden_layer_sizes=(128,), random_state=0)`` reaches 0.978 test accuracy on
 the default project's 70/15/15 split of the 8x8 digits. The default project (same 64-128-10 shape, settings

@@ -1,4 +1,4 @@
-"""Issue 16: nnstudio opens every project it saved, every read error is a ProjectFileError, unusable weights
+"""nnstudio opens every project it saved, every read error is a ProjectFileError, unusable weights
 are named (dropped or refused, never cast silently), and a killed save's temp file is cleaned up."""
 
 import io

@@ -64,7 +64,7 @@ def test_add_configure_reorder_remove_steps(data_tab, qtbot):
     assert len(rows) == 1 and rows[0][1].startswith("Resize images") and rows[0][2] == "1x8x8 → 1x28x28"
     assert window.document.bundle().input_shape == (1, 28, 28)
     assert "1x28x28" in architecture_input(window)  # the Architecture tab re-checked its shapes
-    # ... and the first Linear followed the data (issue 18 item 2) instead of being left stranded
+    # ... and the first Linear followed the data instead of being left stranded
     assert window.document.project.architecture.layers[1].params["in_features"] == 784
     assert architecture_error(window) == ""
 

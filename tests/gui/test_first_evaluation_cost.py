@@ -1,4 +1,4 @@
-"""The first Evaluation report pays nothing later ones reuse (issue 18 item 10): no module is imported lazily
+"""The first Evaluation report pays nothing later ones reuse: no module is imported lazily
 on the way (scikit-learn's metrics, scipy, captum, pyqtgraph items would cost seconds on a loaded classroom
 laptop), and no page is built then. Timings are in bench/first_evaluation.py; this test checks the mechanism."""
 

@@ -1,4 +1,4 @@
-"""Interpretability II views driven through their widgets: global importance, PDP/ICE, counterfactual,
+"""The whole-model interpretability views driven through their widgets: global importance, PDP/ICE, counterfactual,
 inside the network, latent space (hover shows the example), Cancel, and refusing what does not apply."""
 
 from __future__ import annotations

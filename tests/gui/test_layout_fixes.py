@@ -1,4 +1,4 @@
-"""Layout fixes of issue 18 item 9: every control of a pane in view, each view opening on the picture that fits
+"""Layout fixes: every control of a pane in view, each view opening on the picture that fits
 the data, text in the diagram laid out with the font's metrics, and controls that would do nothing hidden."""
 
 from __future__ import annotations

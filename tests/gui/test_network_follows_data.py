@@ -1,4 +1,4 @@
-"""Issue 18 item 2: after picking another dataset the network follows it (one undo step, a status note),
+"""After picking another dataset the network follows it (one undo step, a status note),
 except for a pinned layer, which keeps its size and shows its pin while the mismatch is reported."""
 
 from __future__ import annotations

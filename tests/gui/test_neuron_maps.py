@@ -1,4 +1,4 @@
-"""Inside tab, neuron maps (issue 18 items 7 and 8): a grid of big per-neuron maps that fills its space,
+"""Inside tab, neuron maps: a grid of big per-neuron maps that fills its space,
 redrawn with every boundary frame, each map the neuron's own output over the plane, hover enlarging one
 with its incoming weights; and a status and note that say what the data really is."""
 

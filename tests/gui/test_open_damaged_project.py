@@ -1,4 +1,4 @@
-"""File > Open answers every failure with a dialog that says why, and keeps the open project (issue 16 item 3);
+"""File > Open answers every failure with a dialog that says why, and keeps the open project;
 a project whose weights cannot be used opens without them and says so (item 5)."""
 
 from pathlib import Path

@@ -1,6 +1,6 @@
 """Bad data and networks too big for the machine, through the CLI: exit 2 and one line naming the data's problem.
 
-Before issue 16 these gave "the loss became nan ... try a lower learning rate", "unexpected error: Input
+Before the trust fixes these gave "the loss became nan ... try a lower learning rate", "unexpected error: Input
 contains NaN", a raw allocator error for 4 TB of weights, an endless read of /dev/zero, or int8 idx files read
 as pixels.
 """

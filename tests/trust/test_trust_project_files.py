@@ -1,4 +1,4 @@
-"""Bad project files through the CLI (issue 16 items 2, 3, 5, 8): each is refused with exit 2 and one line naming
+"""Bad project files through the CLI: each is refused with exit 2 and one line naming
 the file's problem, or, when only its weights are unusable, opened with a note that names the tensor."""
 
 from __future__ import annotations

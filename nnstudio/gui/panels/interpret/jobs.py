@@ -2,7 +2,7 @@
 
 The same runner as :mod:`runner` (progress and Cancel through an :class:`AttributionControl`), for any
 function ``job(control) -> result`` (Cancel raises Cancelled); and ``JobView``, the base of
-the Interpretability II sub-views: a Run / Cancel row, a progress bar and a status line.
+the whole-model views: a Run / Cancel row, a progress bar and a status line.
 """
 
 from __future__ import annotations

@@ -200,7 +200,7 @@ class InterpretPanel(QWidget):
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
-        # Interpretability II: views of the whole model, each a tab beside the one-prediction view.
+        # Views of the whole model, each a tab beside the one-prediction view.
         self.global_view = GlobalView()
         self.dependence_view = DependenceView(self.ctx.document)
         self.counterfactual_view = CounterfactualView()
@@ -294,7 +294,7 @@ class InterpretPanel(QWidget):
         self._update_actions()
 
     def _share_source(self, bundle: Any, titles: dict[str, str]) -> None:
-        """Hand the trained copy and the data to the Interpretability II views (each runs on its own copy)."""
+        """Hand the trained copy and the data to the whole-model views (each runs on its own copy)."""
         source = Source(self.model, self.subject, bundle if not self.problem else None, self.problem, self._busy_reason())
         self.internals_view.set_layer_titles(titles)
         self.latent_view.set_layer_titles(titles)
@@ -581,7 +581,7 @@ class InterpretPanel(QWidget):
         self.status.setText(f"Red bars speak for <b>{first.target_name}</b>, blue against it.<br>" + "<br>".join(lines))
 
     def shutdown(self, timeout_ms: int = 30_000) -> bool:
-        """Cancel a running attribution (and any Interpretability II computation) and join the threads."""
+        """Cancel a running attribution (and any whole-model computation) and join the threads."""
         done = [view.shutdown(timeout_ms) for view in self.job_views]
         return self.runner.shutdown(timeout_ms) and all(done)
 
