@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.base.registry import DATASETS
 from nnstudio.core.lessons.format import Lesson, builtin_lessons
-from nnstudio.core.project.templates import TEMPLATES
+from nnstudio.core.project.templates import catalogue
 from nnstudio.gui import palette
 from nnstudio.gui.lessons.text import scaled_font
 from nnstudio.gui.panels.data.source import FILE_CATEGORY  # the Data tab's own-file sources
@@ -205,7 +205,7 @@ class StartPage(QDialog):
         lessons.sort(key=lambda lesson: (COURSE_ORDER.index(lesson.name) if lesson.name in COURSE_ORDER
                                          else len(COURSE_ORDER), lesson.name))
         self.lessons.set_cards([self._lesson_card(lesson) for lesson in lessons])
-        self.templates.set_cards([self._template_card(name) for name in TEMPLATES])
+        self.templates.set_cards([self._template_card(name, template) for name, template in catalogue().items()])
         self._fill(self.recent, self._recent_buttons())
         self._fill(self.own_data, self._own_data_buttons())
 
@@ -215,8 +215,7 @@ class StartPage(QDialog):
         card.clicked.connect(lambda lesson=lesson: self._choose_lesson(lesson))
         return card
 
-    def _template_card(self, name: str) -> Card:
-        template = TEMPLATES[name]
+    def _template_card(self, name: str, template) -> Card:
         card = Card(template.title, template.description.split(". ")[0].rstrip(".") + ".", "", f"template_{name}")
         card.text.setToolTip(template.description)
         card.clicked.connect(lambda name=name: self._act(lambda: self.window_.new_from_template(name)))

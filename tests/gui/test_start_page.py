@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton
 
 from nnstudio.core.lessons.format import builtin_lessons
-from nnstudio.core.project.templates import TEMPLATES
+from nnstudio.core.project.templates import catalogue
 from nnstudio.gui.settings_store import SettingsStore
 
 
@@ -37,7 +37,7 @@ def test_gallery_and_one_click_lesson(qtbot, main_window):
     card = cards["lesson_neurons_and_activations"]
     texts = [label.text() for label in card.findChildren(QLabel)]
     assert texts == [neurons.title, neurons.summary, f"about {neurons.minutes} minutes \u00b7 {len(neurons.steps)} steps"]
-    assert [c.objectName() for c in page.templates.cards] == [f"template_{name}" for name in TEMPLATES]
+    assert [c.objectName() for c in page.templates.cards] == [f"template_{name}" for name in catalogue()]
     recent = [b for b in page.findChildren(QPushButton) if b.objectName() == "startRecent"]
     assert [b.text() for b in recent] == ["earlier.nnstudio"]
 
@@ -47,3 +47,15 @@ def test_gallery_and_one_click_lesson(qtbot, main_window):
     assert window.lessons.dock.isVisible()
     assert window.lessons.panel.title.text() == "Neurons and activations"
     assert window.document.project.name == "Moons, one hidden layer of 8"
+
+
+def test_template_card_opens_the_template(qtbot, main_window):
+    window = main_window
+    window.lessons.show_start_page()
+    page = window.lessons.start_page
+    card = next(c for c in page.templates.cards if c.objectName() == "template_small_cnn")
+    qtbot.mouseClick(card, Qt.MouseButton.LeftButton)
+    assert not page.isVisible()
+    expected = catalogue()["small_cnn"].project()
+    assert window.document.project.name == expected.name
+    assert window.document.project.architecture.to_dict() == expected.architecture.to_dict()
