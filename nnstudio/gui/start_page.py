@@ -149,9 +149,7 @@ class StartPage(QDialog):
         layout.addWidget(self._section("Lessons"))
         layout.addWidget(self.problems)
         layout.addWidget(self.lessons)
-        layout.addWidget(self._section("Templates"))
-        layout.addWidget(self.templates)
-        bottom = QHBoxLayout()
+        bottom = QHBoxLayout()  # before the templates: one's own work and data, in sight without scrolling
         recent_box, own_box = QVBoxLayout(), QVBoxLayout()
         recent_box.addWidget(self._section("Recent projects"))
         recent_box.addLayout(self.recent)
@@ -162,6 +160,8 @@ class StartPage(QDialog):
         bottom.addLayout(recent_box, 1)
         bottom.addLayout(own_box, 1)
         layout.addLayout(bottom)
+        layout.addWidget(self._section("Templates"))
+        layout.addWidget(self.templates)
         layout.addStretch(1)
         scroll = self.scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -281,3 +281,5 @@ class StartPage(QDialog):
         self.show()
         self.raise_()
         self.activateWindow()
+        if self.lessons.cards:
+            self.lessons.cards[0].setFocus()  # Enter starts the first lesson
