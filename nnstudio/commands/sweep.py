@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
 
     with control.stop_on_signals() as caught:
         runs = run_sweep(spec, project.architecture, loaded.bundle, project.training, store,
-                         on_progress=progress, control=control)
+                         on_progress=progress, control=control, weights=project.weights)
         if target is not None and runs:
             save_project(project, target)
     metric = "val_" + task_metric(loaded.bundle.task)

@@ -119,3 +119,18 @@ def test_freezing_is_one_undoable_edit():
     assert spec.layers[0].frozen and command.text == "Freeze Conv2d (layer 1)"
     command.revert(spec)
     assert not spec.layers[0].frozen
+
+
+def test_sweep_trials_keep_the_frozen_layers_weights():
+    from nnstudio.core.data.assemble import build as build_data
+    from nnstudio.core.workspace.sweep import SweepSpec, run_sweep
+
+    p = project()
+    train_project(p)
+    p.weights["conv2d1.weight"] = p.weights["conv2d1.weight"] + 0.25  # not what a fresh seed gives
+    runs = run_sweep(SweepSpec(lrs=[0.01, 0.05], epochs=1), p.architecture, build_data(p.data), p.training,
+                     weights=p.weights)
+    assert [r.status for r in runs] == ["completed", "completed"]
+    for run in runs:
+        assert torch.equal(run.weights["conv2d1.weight"], p.weights["conv2d1.weight"])
+        assert not torch.equal(run.weights["linear5.weight"], p.weights["linear5.weight"])

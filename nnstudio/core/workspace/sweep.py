@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from nnstudio.core.arch.builder import build
+from nnstudio.core.arch.freeze import keep_frozen_weights
 from nnstudio.core.arch.spec import ArchitectureSpec
 from nnstudio.core.base.errors import NNStudioError, TrainingError
 from nnstudio.core.data.bundle import DataBundle
@@ -99,8 +100,9 @@ def run_sweep(
     on_run: Callable[[Run], None] | None = None,
     on_progress: Callable[[int, int, str], None] | None = None,
     control: TrainingControl | None = None,
+    weights: dict | None = None,
 ) -> list[Run]:
-    """Train every trial in turn. ``control.request_stop()`` cancels (the current trial stops at its next
+    """Train every trial in turn (frozen layers keep ``weights``, the project's, as a fresh run does). ``control.request_stop()`` cancels (the current trial stops at its next
     batch and is kept as stopped). Failing trials are kept with status 'failed' and the reason as their
     message (the reason, then the trial's settings in brackets)."""
     store = store or RunStore()
@@ -120,7 +122,9 @@ def run_sweep(
         run.name = f"{run.name} (sweep)"
         try:
             built = build(trial_arch, bundle.input_shape, batch_size=train.batch_size)  # memory at this trial's batch
-            trainer = Trainer(new_model(built.module, train.seed), bundle, train)
+            module = new_model(built.module, train.seed)
+            keep_frozen_weights(module, trial_arch.layers, weights)
+            trainer = Trainer(module, bundle, train)
             trainer.fit(spec.epochs, [RunRecorder(run, snapshots=False)], control)
         except NNStudioError as exc:
             run.status, run.message = "failed", str(exc)

@@ -170,6 +170,7 @@ class SweepPage(TaskPage):
             bundle = doc.bundle()
             arch = copy.deepcopy(doc.project.architecture)
             base = doc.project.training.copy()
+            weights = doc.project.weights  # frozen layers keep them in every trial
             total = len(trials(spec, base))
         except NNStudioError as exc:
             show_error(self, "Cannot start the sweep", exc)
@@ -179,7 +180,7 @@ class SweepPage(TaskPage):
         def task(tc: TaskContext) -> int:
             # Each finished run goes to the GUI thread (tc.item), which adds it to the panel's store and table.
             runs = run_sweep(spec, arch, bundle, base, store=store, on_run=tc.item,
-                             on_progress=tc.progress, control=tc.control)
+                             on_progress=tc.progress, control=tc.control, weights=weights)
             return len(runs)
 
         self.progress.setRange(0, total)
