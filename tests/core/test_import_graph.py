@@ -21,6 +21,7 @@ QT = ("PySide6", "shiboken6", "pyqtgraph")
 CORE_LAYERS = {
     "base": 0,  # errors, events, registries: import nothing else from nnstudio
     "arch": 1, "data": 1, "training": 1, "evaluate": 1, "interpret": 1, "insight": 1,  # the subject matter
+    "generative": 1,  # a GAN's two networks and alternating updates, mode coverage
     "project": 2,  # the project: spec, file format, weights files, recovery, templates
     "workspace": 3, "export": 3, "playground": 3,  # what works on whole projects: the open document, runs, sweeps,
     # code export, the Playground's live network

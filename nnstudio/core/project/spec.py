@@ -19,9 +19,10 @@ from nnstudio import __version__
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
 from nnstudio.core.base.errors import ProjectFileError, SpecError
 from nnstudio.core.data.spec import DataSpec, StepSpec
+from nnstudio.core.generative.gan_spec import DISCRIMINATOR, GanSpec
 from nnstudio.core.training.config import TrainSpec
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: optional named 'networks' and 'gan' (a GAN's discriminator and its settings)
 FORMAT = "nnstudio-project"
 PROJECT_JSON = "project.json"
 WEIGHTS = "weights.safetensors"
@@ -126,6 +127,10 @@ class Project:
     # What opening the file changed, one sentence each, for the CLI and the window to show (weights dropped
     # because they hold NaN, weights converted to float32 ...). Never saved.
     notes: list[str] = field(default_factory=list, compare=False, repr=False)
+    # Networks beside ``architecture``, by name: a GAN's discriminator (``architecture`` is its generator).
+    networks: dict[str, ArchitectureSpec] = field(default_factory=dict)
+    # A GAN project's settings (noise size, steps per round, the discriminator's optimizer); None otherwise.
+    gan: GanSpec | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -139,6 +144,8 @@ class Project:
             "history": {k: list(v) for k, v in self.history.items()},
             "runs": [r.to_dict() for r in self.runs],
             "options": {"keep_snapshots": self.keep_snapshots},
+            "networks": {name: spec.to_dict() for name, spec in self.networks.items()},
+            **({"gan": self.gan.to_dict()} if self.gan is not None else {}),
         }
 
     @classmethod
@@ -165,7 +172,7 @@ class Project:
         keep = options.get("keep_snapshots", False)
         if not isinstance(keep, bool):
             raise SpecError("options.keep_snapshots", keep, "must be true or false")
-        return cls(
+        project = cls(
             name,
             ArchitectureSpec.from_dict(data["architecture"]),
             DataSpec.from_dict(data["data"]),
@@ -176,6 +183,13 @@ class Project:
             None,
             keep,
         )
+        project.networks = _networks(data.get("networks", {}))
+        if data.get("gan") is not None:
+            if DISCRIMINATOR not in project.networks:
+                raise SpecError("gan", "…", f"needs a network named {DISCRIMINATOR!r} in 'networks' (the generator is "
+                                "'architecture')")
+            project.gan = GanSpec.from_dict(data["gan"])
+        return project
 
     # ------------------------------------------------------------------ runs
     def next_run_id(self) -> int:
@@ -222,6 +236,15 @@ def record_run(
     if fitted_preprocessing is not None:
         project.fitted_preprocessing = fitted_preprocessing
     return record
+
+
+def _networks(data: Any) -> dict[str, ArchitectureSpec]:
+    if not isinstance(data, dict):
+        raise SpecError("networks", data, "must map network names to architectures")
+    for name in data:
+        if not name.isidentifier():
+            raise SpecError("networks", name, "names a network with something other than letters, digits and _")
+    return {name: ArchitectureSpec.from_dict(spec, f"networks.{name}") for name, spec in data.items()}
 
 
 def _cpu(weights: Tensors) -> Tensors:
@@ -272,8 +295,13 @@ def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
+    """Format 3 adds the optional named ``networks`` (and a GAN's ``gan`` settings); a format-2 file has one network."""
+    return {**data, "networks": {}, "schema_version": 3}
+
+
 # Each step takes a format-N dict to format N+1. Add one per new version; never edit an old one.
-MIGRATIONS = {1: _v1_to_v2}
+MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def migrate(data: Any) -> dict[str, Any]:

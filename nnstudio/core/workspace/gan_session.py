@@ -1,0 +1,71 @@
+"""A GAN project's run: its data prepared, both networks built (and given the project's weights), the
+alternating trainer, and the finished run recorded in the project as every run is."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from nnstudio.core.data.assemble import PreparedData, prepare
+from nnstudio.core.data.bundle import CLASSIFICATION
+from nnstudio.core.generative.gan import GanError, GanNetworks, GanTrainer, build_networks, split_weights
+from nnstudio.core.generative.gan_spec import DISCRIMINATOR
+from nnstudio.core.project.spec import Project, RunRecord, record_run
+
+
+def is_gan(project: Project) -> bool:
+    return project.gan is not None
+
+
+@dataclass
+class GanSession:
+    project: Project
+    prepared: PreparedData
+    networks: GanNetworks
+    trainer: GanTrainer
+    started: float
+
+    @classmethod
+    def open(cls, project: Project, base_dir: Path | None = None, *, use_weights: bool = True,
+             prepared: PreparedData | None = None) -> GanSession:
+        """The project's GAN ready to train: with its saved weights when it has them (and ``use_weights``)."""
+        if project.gan is None or DISCRIMINATOR not in project.networks:
+            raise GanError(f"{project.name} is not a GAN project (it needs 'gan' settings and a network named "
+                           f"{DISCRIMINATOR!r}); start from the GAN template")
+        prepared = prepared if prepared is not None else prepare(project.data, base_dir)
+        bundle = prepared.bundle
+        networks = build_networks(project.architecture, project.networks[DISCRIMINATOR], project.gan,
+                                  tuple(bundle.input_shape))
+        if use_weights and project.weights:
+            gen, disc = split_weights(project.weights)
+            for what, built, tensors in (("generator", networks.generator, gen), ("discriminator", networks.discriminator, disc)):
+                try:
+                    built.module.load_state_dict(tensors)
+                except RuntimeError:
+                    raise GanError(f"The saved weights do not fit the {what} as it is now; train again to replace "
+                                   "them") from None
+        modes = bundle.train.y if bundle.task == CLASSIFICATION else None
+        trainer = GanTrainer(networks.generator.module, networks.discriminator.module, bundle.train.x, modes,
+                             project.gan, project.training)
+        return cls(project, prepared, networks, trainer, time.perf_counter())
+
+    def fit(self, epochs: int | None = None, **kw) -> dict[str, list[float]]:
+        return self.trainer.fit(self.project.training.epochs if epochs is None else epochs, **kw)
+
+    def record(self, status: str = "completed") -> RunRecord:
+        """Keep the run in the project (both networks' weights, both losses and coverage per epoch)."""
+        history = {"epoch": [float(i + 1) for i in range(self.trainer.epochs_done)], **self.trainer.history}
+        return record_run(self.project, history, self.trainer.weights(), status=status,
+                          seconds=time.perf_counter() - self.started)
+
+
+def gan_figures(project: Project, base_dir: Path | None = None) -> dict[str, float]:
+    """The trained GAN's figures for ``evaluate``: both losses, coverage and the distance to the data."""
+    session = GanSession.open(project, base_dir)
+    with torch.no_grad():
+        figures = {**session.trainer.losses(), **session.trainer.measure()}
+    figures["modes"] = float(len(torch.unique(session.trainer.modes))) if session.trainer.modes is not None else float("nan")
+    return figures
