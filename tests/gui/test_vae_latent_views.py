@@ -14,7 +14,7 @@ from nnstudio.core.interpret.vae_views import grid_points
 from nnstudio.core.project.templates import TEMPLATES
 from nnstudio.core.workspace.session import train_project
 from nnstudio.gui.palette import color
-from nnstudio.gui.panels.interpret.vae_view import GRID, SPAN, STRIP, mosaic
+from nnstudio.gui.panels.interpret.vae_view import GAP, GRID, SPAN, STRIP, mosaic
 
 
 def _open(window, qtbot, name: str, epochs: int):
@@ -48,8 +48,10 @@ def test_the_decoder_grid_shows_the_decoders_outputs_at_the_grid_points(window, 
     np.testing.assert_allclose(pane.grid_images, expected, atol=1e-6)
     # the tile at the top-left is the point (-SPAN, +SPAN); the picture shown is the mosaic, row 0 at the bottom
     assert tuple(z[0]) == (-SPAN, SPAN) and tuple(z[-1]) == (SPAN, -SPAN)
-    np.testing.assert_allclose(mosaic(expected, GRID)[:8, 8:16], expected[1])  # tile (row 0, column 1)
-    np.testing.assert_allclose(mosaic(expected, GRID)[8:16, :8], expected[GRID])  # tile (row 1, column 0)
+    step = 8 + GAP
+    np.testing.assert_allclose(mosaic(expected, GRID)[:8, step : step + 8], expected[1])  # tile (row 0, column 1)
+    np.testing.assert_allclose(mosaic(expected, GRID)[step : step + 8, :8], expected[GRID])  # tile (row 1, column 0)
+    np.testing.assert_allclose(mosaic(expected, GRID)[-8:, -8:], expected[-1])
     np.testing.assert_allclose(pane.image.image, mosaic(expected, GRID)[::-1], atol=1e-6)
     rect = pane.image.mapRectToParent(pane.image.boundingRect())
     assert (rect.left(), rect.top(), rect.width()) == pytest.approx((-SPAN, -SPAN, 2 * SPAN))

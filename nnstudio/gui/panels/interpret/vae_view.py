@@ -26,11 +26,17 @@ SPAN = 2.5  # the grid covers [-SPAN, SPAN]^2: most of a standard normal's mass
 STRIP = 8  # images in an interpolation or a draw of samples
 
 
-def mosaic(images: np.ndarray, n: int) -> np.ndarray:
-    """n*n images (H x W each, row by row from the top) as one (n*H) x (n*W) picture."""
+GAP = 1  # pixels of grey between the tiles: 8x8 digits are narrow and run into each other without it
+
+
+def mosaic(images: np.ndarray, n: int, gap: int = GAP) -> np.ndarray:
+    """n*n images (H x W each, row by row from the top) as one picture, tiles ``gap`` grey pixels apart."""
     h, w = images.shape[-2:]
-    tiles = images.reshape(n, n, h, w)
-    return tiles.transpose(0, 2, 1, 3).reshape(n * h, n * w)
+    out = np.full((n * (h + gap) - gap, n * (w + gap) - gap), 0.45, dtype=np.float32)
+    for i, image in enumerate(images.reshape(n * n, h, w)):
+        r, c = divmod(i, n)
+        out[r * (h + gap) : r * (h + gap) + h, c * (w + gap) : c * (w + gap) + w] = image
+    return out
 
 
 def _plot(name: str) -> pg.PlotWidget:
@@ -81,8 +87,8 @@ class VaePane(QWidget):
         self.output_plot = _plot("vaeOutputPlot")
         self.image = pg.ImageItem(axisOrder="row-major")
         self.output_plot.addItem(self.image)
-        self.points = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(40, 40, 40, 90))
-        self.drawn = pg.ScatterPlotItem(size=9, pen=pg.mkPen("#000"), brush=pg.mkBrush(color(1)))
+        self.points = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(255, 255, 255, 170))  # the test data
+        self.drawn = pg.ScatterPlotItem(size=7, pen=pg.mkPen("#000", width=0.5), brush=pg.mkBrush(color(1)))
         self.output_plot.addItem(self.points)
         self.output_plot.addItem(self.drawn)
         plots = QHBoxLayout()
@@ -116,6 +122,7 @@ class VaePane(QWidget):
         self.model, self.latent_size = model, found[0].size
         self.picked = []
         self.strip.set_images(np.zeros((0, 1, 1)), [])
+        self.strip.setVisible(self.image_data)  # 2-D data: samples and interpolations are drawn on the plane
         self.drawn.clear()
         self._show_codes()
         if self.image_data:
@@ -175,7 +182,7 @@ class VaePane(QWidget):
         self.image.setLookupTable(pg.colormap.get("viridis").getLookupTable(nPts=256))
         self.image.setRect(QRectF(extent[0], extent[2], extent[1] - extent[0], extent[3] - extent[2]))
         self.points.setData(pos=x[:, :2])
-        self.output_plot.setTitle("Density of the decoder's samples over the data plane (dots: test data)")
+        self.output_plot.setTitle("Density of the decoder's samples over the data plane (white: test data)")
         self.output_plot.autoRange()
 
     def sample(self) -> None:
@@ -188,7 +195,8 @@ class VaePane(QWidget):
             self._strip(out, [f"({a:.1f}, {b:.1f})" for a, b in z[:, :2]])
         else:
             self.drawn.setData(pos=out[:, :2])
-        self.status.setText(f"{len(z)} codes drawn from the standard normal and decoded.")
+        where = "" if self.image_data else " (orange dots on the right)"
+        self.status.setText(f"{len(z)} codes drawn from the standard normal and decoded{where}.")
 
     def interpolate(self) -> None:
         if self.model is None or len(self.picked) < 2:
@@ -202,7 +210,8 @@ class VaePane(QWidget):
             self._strip(out, ["A", *[f"{i / (STRIP - 1):.2f}" for i in range(1, STRIP - 1)], "B"])
         else:
             self.drawn.setData(pos=out[:, :2])
-        self.status.setText(f"The straight line from test example {a}'s code (A) to example {b}'s (B), decoded.")
+        where = "" if self.image_data else " (orange dots on the right)"
+        self.status.setText(f"The straight line from test example {a}'s code (A) to example {b}'s (B), decoded{where}.")
 
     def _strip(self, out: np.ndarray, captions: list[str]) -> None:
         shape = self.source.bundle.input_shape
