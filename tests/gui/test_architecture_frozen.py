@@ -32,7 +32,12 @@ def test_frozen_checkbox_shows_everywhere_and_undoes(qtbot, main_window):
     window = main_window
     panel = window.architecture_panel
     window.tabs.setCurrentWidget(panel)
+    click_row(qtbot, panel, 0)  # Flatten: nothing to freeze, and the checkbox says so
+    assert panel.transfer.check.isVisible() and not panel.transfer.check.isEnabled()
+    assert panel.transfer.check.toolTip() == "This Flatten has no weights to freeze"
+    assert not panel.transfer.action.isEnabled()
     click_row(qtbot, panel, 1)  # Linear 64 -> 128: 8,320 weights
+    assert panel.transfer.check.isEnabled()
     assert panel.transfer.check.isVisible() and not panel.transfer.check.isChecked()
     assert panel.transfer.action in panel.stack.actions()  # the right-click menu offers it too
     qtbot.mouseClick(panel.transfer.check, Qt.MouseButton.LeftButton)

@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QMenu, QMessageBox
 
-from nnstudio.core.arch.commands import LayerPath, SetFrozen, layer_at
+from nnstudio.core.arch.commands import LayerPath, SetFrozen, index_from_path, layer_at
 from nnstudio.core.arch.transfer import TransferReport
 from nnstudio.core.base.errors import NNStudioError
 from nnstudio.gui.dialogs import show_error
@@ -44,9 +44,14 @@ class TransferControls(QObject):
     def show_for(self, path: LayerPath | None) -> None:
         """Follow the selection: the checkbox and the action show the selected layer's flag."""
         frozen = path is not None and layer_at(self.panel.spec, path).frozen
+        built = self.panel.built
+        info = next((i for i in built.layers if i.index == index_from_path(path)), None) if built and path else None
+        weightless = info is not None and info.params == 0 and not frozen  # a ReLU, Flatten or pooling layer
         self.check.setVisible(path is not None)
         self.check.setChecked(frozen)
-        self.action.setEnabled(path is not None)
+        self.check.setEnabled(not weightless)
+        self.check.setToolTip(f"This {info.title} has no weights to freeze" if weightless else FREEZE_TIP)
+        self.action.setEnabled(path is not None and not weightless)
         self.action.setChecked(frozen)
         self.action.setText("Unfreeze weights" if frozen else "Freeze weights")
 
