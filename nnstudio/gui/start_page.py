@@ -270,7 +270,7 @@ class StartPage(QDialog):
 
     def _open_data(self, source: str) -> None:
         self.window_.show_tab("data")
-        self.window_.data_panel.source.open_file(source)
+        self.window_.panel("data").source.open_file(source)
 
     def show_over_window(self) -> None:
         """Cover most of the window (a projector shows the page, not a small box in a corner)."""

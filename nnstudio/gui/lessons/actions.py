@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # the lesson code (figures, run sessions) loads with the firs
     from nnstudio.gui.lessons.panel import LessonPanel
     from nnstudio.gui.lessons.runner import LessonRunner
 
-# ``window`` is nnstudio's MainWindow, typed as its Qt base: the window imports this module, not back.
+# ``window`` is nnstudio's MainWindow: a WindowHost (gui/window_host.py) and the QMainWindow the dock goes in.
 MainWindow = QMainWindow
 
 START_PAGE_SHOWN_KEY = "start_page/shown"
@@ -136,7 +136,7 @@ class LessonActions(QObject):
         self.window.resizeDocks([self.dock], [max(self.dock.minimumWidth(), self.window.width() // 3)],
                                 Qt.Orientation.Horizontal)
         runner.go(0)
-        self.window.statusBar().showMessage(f"Lesson: {lesson.title}", 4000)
+        self.window.show_status(f"Lesson: {lesson.title}", 4000)
         return True
 
     @Slot()

@@ -20,6 +20,7 @@ from nnstudio.core.data.files import rebase_paths
 from nnstudio.core.lessons.experiments import Check
 from nnstudio.core.lessons.figures import FIGURES, FinishedRun, GradientRecorder
 from nnstudio.core.lessons.format import (
+    TABS,
     Action,
     Highlight,
     Lesson,
@@ -35,7 +36,7 @@ from nnstudio.core.training.engine import Trainer
 from nnstudio.gui import palette
 from nnstudio.gui.dialogs import show_error
 
-# ``window`` is nnstudio's MainWindow, typed as its Qt base: the window imports this module, not back.
+# ``window`` is nnstudio's MainWindow, used through its WindowHost members (gui/window_host.py) and findChild.
 MainWindow = QMainWindow
 
 HIGHLIGHT_PROPERTY = "lessonHighlight"
@@ -64,7 +65,6 @@ class LessonRunner(QObject):
         self._highlighted: list[tuple[QWidget, str]] = []
         window.ctx.run_callback_factories.append(self._callbacks)
         window.ctx.run_finished.connect(self._on_run_finished)
-        window.tabs.panel_built.connect(self._panel_built)
 
     # ------------------------------------------------------------------ opening and closing
     def open_project(self) -> bool:
@@ -82,7 +82,6 @@ class LessonRunner(QObject):
         if self._callbacks in ctx.run_callback_factories:
             ctx.run_callback_factories.remove(self._callbacks)
         ctx.run_finished.disconnect(self._on_run_finished)
-        self.window.tabs.panel_built.disconnect(self._panel_built)
 
     # ------------------------------------------------------------------ steps
     @property
@@ -155,7 +154,7 @@ class LessonRunner(QObject):
         elif isinstance(action, Highlight):
             self._highlight(action.control)
         elif isinstance(action, Train):
-            panel = window.training_panel
+            panel = window.panel("training")
             self._pending_run = action.run
             self._waiting = True
             window.show_tab("training")
@@ -178,7 +177,7 @@ class LessonRunner(QObject):
     @Slot(object)
     def _on_run_finished(self, outcome) -> None:
         run, self._pending_run = self._pending_run, None
-        trainer = self.window.training_panel.trainer
+        trainer = self.window.panel("training").trainer
         if run is not None and outcome.result is not None and trainer is not None:
             finished = FinishedRun(trainer, outcome.result, self._recorder.norms() if self._recorder else [])
             for ref in self.lesson.reported():
@@ -201,15 +200,15 @@ class LessonRunner(QObject):
         return self.window.findChild(QWidget, name)
 
     def _hide_controls(self) -> None:
+        names = [name for name in self.step.hide if self._find(name) is None]
+        if names:  # a control of a tab not built yet: build the tabs, then it can be found
+            for tab in TABS:
+                self.window.panel(tab)
         for name in self.step.hide:
             widget = self._find(name)
-            if widget is not None and widget.isVisibleTo(widget.parentWidget() or widget) and widget not in self._hidden:
+            if widget is not None and widget not in self._hidden and not widget.isHidden():
                 widget.hide()
                 self._hidden.append(widget)
-
-    @Slot(str, QWidget)
-    def _panel_built(self, _name: str, _panel: QWidget) -> None:
-        self._hide_controls()  # a control of this step that lives in a tab built only now
 
     def _highlight(self, name: str) -> None:
         widget = self._find(name)

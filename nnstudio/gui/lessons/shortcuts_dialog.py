@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +37,15 @@ def _widget_of(obj: object, binding: Binding) -> QWidget | None:
     if isinstance(obj, (QShortcut, QAction)) and isinstance(obj.parent(), QWidget):
         return obj.parent()
     return binding.scope
+
+
+def _tab_title(panel: QWidget) -> str:
+    """The title of the tab showing ``panel`` (the tab bar's text), found from the panel up."""
+    parent = panel.parentWidget()
+    while parent is not None and not isinstance(parent, QTabWidget):
+        parent = parent.parentWidget()
+    index = parent.indexOf(panel) if parent is not None else -1
+    return parent.tabText(index) if index >= 0 else ""
 
 
 class ShortcutsDialog(QDialog):
@@ -63,12 +73,11 @@ class ShortcutsDialog(QDialog):
 
     def rows(self) -> list[tuple[str, str, str]]:
         """(keys as this platform writes them, what it does, where it works), one per binding, sorted by key."""
+        from nnstudio.core.lessons.format import TABS  # the window's tab names
+
         window = self.window_
-        tabs = getattr(window, "tabs", None)
-        while tabs is not None and tabs.build_next():  # the keys of tabs not opened yet count too
-            pass
+        panels = [(name, window.panel(name)) for name in TABS]  # built now: the keys of tabs not opened yet count
         objects = {id(o): o for kind in (QAction, QShortcut, QAbstractButton) for o in window.findChildren(kind)}
-        panels = list(tabs.built_panels()) if tabs is not None else []
         seen: set[tuple[str, int]] = set()
         out = []
         for binding in bindings(window):
@@ -77,16 +86,15 @@ class ShortcutsDialog(QDialog):
             seen.add((binding.sequence, binding.source))
             keys = QKeySequence(binding.sequence).toString(QKeySequence.SequenceFormat.NativeText)
             obj = objects.get(binding.source)
-            out.append((keys, _what(obj) or binding.owner, self._where(_widget_of(obj, binding), panels, tabs)))
+            out.append((keys, _what(obj) or binding.owner, self._where(_widget_of(obj, binding), panels)))
         return sorted(out, key=lambda row: (row[2] != "Everywhere", row[2], row[0]))
 
     @staticmethod
-    def _where(widget: QWidget | None, panels, tabs) -> str:
+    def _where(widget: QWidget | None, panels: list[tuple[str, QWidget | None]]) -> str:
         """The tab whose page holds the key's widget (it works only while that tab shows), else everywhere."""
         for name, panel in panels:
-            if widget is not None and (widget is panel or panel.isAncestorOf(widget)):
-                index = tabs.indexOf(panel)
-                return f"{tabs.tabText(index)} tab" if index >= 0 else name
+            if panel is not None and widget is not None and (widget is panel or panel.isAncestorOf(widget)):
+                return f"{_tab_title(panel) or name} tab"
         return "Everywhere"
 
     def refresh(self) -> None:
