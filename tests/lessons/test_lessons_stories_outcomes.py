@@ -113,3 +113,45 @@ def test_mixed_scales_columns_differ_a_thousand_times_and_the_district_is_a_cate
         {"kind": "onehot", "params": {"columns": "district"}}]}))
     assert onehot.bundle.input_shape == (6,)
     assert not math.isnan(float(onehot.bundle.train.x.sum()))
+
+
+def test_tank_or_not_a_tank():
+    f = run("tank_or_not_a_tank")
+    assert f["vault_accuracy@detector"] >= 0.95
+    assert f["new_photos_accuracy@detector"] <= 0.65
+    assert f["gradcam_tank_share@detector"] <= f["tank_area_share@detector"]
+    assert 0.01 < f["tank_area_share@detector"] < 0.1  # a small tank: a few percent of the photo
+
+
+def test_tank_boxes_frame_the_tanks_of_the_vault_and_new_photos_mix_the_weather():
+    raw = load_raw(DataSpec("tanks", {"n_samples": 40, "size": 24, "new_photos": 200, "vault": 60}))
+    vault_x, vault_y = raw.fixed_test
+    boxes = raw.meta["boxes"]["test"]
+    assert np.array_equal(~np.isnan(boxes).any(axis=1), vault_y == 1)  # a box for each tank, none elsewhere
+    for img, box in zip(vault_x[vault_y == 1, 0], boxes[vault_y == 1], strict=True):
+        rows, cols = (np.arange(24) + 0.5) / 24, (np.arange(24) + 0.5) / 24
+        inside = (cols[None, :] >= box[0]) & (cols[None, :] <= box[2]) & (rows[:, None] >= box[1]) & (rows[:, None] <= box[3])
+        ground = img[rows > box[3] + 0.05]
+        assert img[inside].min() < ground.mean() - 0.1  # the tank's dark hull lies inside its box
+    new_x, new_y = raw.extra["new photos"]
+    cloudy = new_x[:, 0, :5].mean(axis=(1, 2)) < 0.6  # the sky's top rows tell the weather
+    assert 0.3 < cloudy.mean() < 0.7 and abs(cloudy[new_y == 1].mean() - cloudy[new_y == 0].mean()) < 0.2
+    assert np.array_equal(vault_x[:, 0, :5].mean(axis=(1, 2)) < 0.6, vault_y == 1)  # the vault keeps the confound
+
+
+def test_the_tank_figures_are_not_reached_without_boxes():
+    from nnstudio.core.lessons import story_figures
+
+    class Run:  # a run on the digits: no tank boxes, no new photos, no true slope
+        def __init__(self):
+            from nnstudio.core.lessons.experiments import train_run
+            from nnstudio.core.project.templates import TEMPLATES
+
+            project = TEMPLATES["simple_nn_8x8"].project()
+            project.training.epochs = 1
+            self.trainer = train_run(project, None).trainer
+
+    run = Run()
+    for figure in (story_figures.gradcam_tank_share, story_figures.tank_area_share, story_figures.new_photos_accuracy,
+                   story_figures.slope_error):
+        assert math.isnan(figure(run))

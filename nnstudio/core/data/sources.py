@@ -263,55 +263,6 @@ def long_memory(p: dict[str, Any], seed: int, base_dir: Path | None = None) -> R
     )
 
 
-def _tank_images(rng: np.random.Generator, labels: np.ndarray, light: np.ndarray, size: int) -> np.ndarray:
-    """Grey landscapes: a tank (hull, turret, gun) or a bush of similar size, lit at the given brightness."""
-    n = len(labels)
-    yy, xx = np.mgrid[0:size, 0:size] / size
-    images = np.empty((n, 1, size, size), dtype=np.float32)
-    for i in range(n):
-        sky = rng.uniform(0.35, 0.55)
-        img = np.where(yy < sky, 0.75, 0.55) + rng.normal(0, 0.06, (size, size))  # sky over ground, grainy
-        cx, cy = rng.uniform(0.3, 0.7), rng.uniform(max(sky, 0.5) + 0.1, 0.85)
-        if labels[i]:
-            hull = (abs(xx - cx) < 0.2) & (abs(yy - cy) < 0.07)
-            turret = (abs(xx - cx) < 0.08) & (yy < cy - 0.05) & (yy > cy - 0.14)
-            gun = (xx > cx) & (xx < cx + 0.3) & (abs(yy - (cy - 0.1)) < 0.02)
-            shape = hull | turret | gun
-        else:
-            shape = ((xx - cx) / 0.18) ** 2 + ((yy - cy) / 0.11) ** 2 < 1.0
-        img = np.where(shape, 0.3 + rng.normal(0, 0.05, (size, size)), img)
-        images[i, 0] = np.clip(img * light[i], 0.0, 1.0)
-    return images
-
-
-@DATASETS.register(
-    "tanks", title="Tank or not a tank", category="Images",
-    params=(
-        _samples(600, 20_000),
-        Param("size", int, 24, "Image width and height in pixels.", 12, 64),
-        Param("new_photos", int, 200, "Examples in the extra 'new photos' split.", 20, 5_000),
-    ),
-    help="""
-The legend of the army's tank detector: photos with tanks were all taken on dull days, photos without on sunny
-days. A network reaches near-perfect test accuracy - by learning the weather. The extra split "new photos" mixes
-the lighting, and accuracy there drops to a coin toss. Use Grad-CAM to see the network look at the sky.""",
-)
-def tanks(p: dict[str, Any], seed: int, base_dir: Path | None = None) -> RawDataset:
-    rng = np.random.default_rng(seed)
-    n, m, size = p["n_samples"], p["new_photos"], p["size"]
-    y = rng.permutation(np.arange(n) % 2).astype(np.int64)
-    # The confound: in the photos used for training, validation and test, tanks are dark and the rest bright.
-    light = np.where(y == 1, rng.uniform(0.45, 0.7, n), rng.uniform(0.95, 1.25, n))
-    y_new = rng.permutation(np.arange(m) % 2).astype(np.int64)
-    light_new = rng.uniform(0.45, 1.25, m)  # "new photos": lighting independent of the class
-    return RawDataset(
-        _tank_images(rng, y, light, size), y, CLASSIFICATION, ["no tank", "tank"], [],
-        f"{size}x{size} grey photos; in every split but 'new photos' tanks appear only on dull days.",
-        extra={"new photos": (_tank_images(rng, y_new, light_new, size), y_new)},
-        meta={"image": True},
-    )
-
-
 # ---------------------------------------------------------------------------- the user's own files
 # ``file_mode`` tells the Data tab whether ``path`` names a file or a folder and which files to offer.
 def _path(what: str) -> Param:

@@ -15,9 +15,8 @@ import numpy as np
 import torch
 
 from nnstudio.core.data.bundle import Split
+from nnstudio.core.data.tank_photos import NEW_PHOTOS
 from nnstudio.core.training.engine import Trainer
-
-NEW_PHOTOS = "new photos"  # the tank set's extra split: weather and tanks independent
 
 
 class _Run(Protocol):
