@@ -185,3 +185,17 @@ def test_outcome_range_in_words(bounds, relative, words):
     outcome = Outcome(FigureRef("test_accuracy", "relu"), bounds.get("min"), bounds.get("max"),
                       FigureRef("test_accuracy", "two") if relative else None, "why", relative or "times")
     assert wanted_text(outcome) == words
+
+
+def test_a_control_of_a_tab_not_built_yet_is_hidden_too(qtbot, main_window, tmp_path):
+    window = main_window
+    path = short_lesson(tmp_path)
+    data = json.loads(path.read_text())
+    data["steps"][0]["hide"] = ["runsSummary"]  # the Runs tab: not opened yet
+    path.write_text(json.dumps(data))
+    assert not window.tabs.is_built("runs")
+    assert window.lessons.open_lesson_file(path)
+    summary = window.findChild(QWidget, "runsSummary")
+    assert summary is not None and summary.isHidden()
+    qtbot.mouseClick(window.lessons.panel.next_button, Qt.MouseButton.LeftButton)
+    assert not summary.isHidden()
