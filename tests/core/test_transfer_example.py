@@ -64,12 +64,12 @@ def test_train_and_evaluate_the_example_from_the_cli(tmp_path, capsys):
 
 
 def test_info_lists_the_example_with_every_template_and_counts_frozen_weights(capsys):
-    from nnstudio.core.project.templates import TEMPLATES
+    from nnstudio.core.project.templates import TEMPLATES, catalogue
 
     assert cli_main(["info", "--list", "templates"]) == 0
     lines = capsys.readouterr().out.splitlines()
     names = [line.split()[0] for line in lines]
-    assert names == [*TEMPLATES, "transfer_digits"]
-    assert lines[-1] == "transfer_digits      Transfer learning: fine-tune a CNN's head on digits 5-9"
+    assert names == list(catalogue()) and names[: len(TEMPLATES)] == list(TEMPLATES)  # every template, then examples
+    assert "transfer_digits      Transfer learning: fine-tune a CNN's head on digits 5-9" in lines
     assert cli_main(["info", str(example_file(EXAMPLES_DIR))]) == 0
     assert "  total 21,701 parameters (2,885 trainable, 18,816 frozen)," in capsys.readouterr().out
