@@ -107,6 +107,16 @@ def test_transfer_example_opens_with_its_frozen_body_and_weights(qtbot, main_win
     assert "<b>2,885</b> trainable / <b>18,816</b> frozen" in panel.totals.text()
     shoot(window, "transfer_example")
 
+    pretrained = {k: v.clone() for k, v in window.document.project.weights.items()}
+    training = window.training_panel  # Train in the window: the head trains, the frozen body stays as shipped
+    window.tabs.setCurrentWidget(training)
+    with qtbot.waitSignal(training.run_finished, timeout=120_000) as blocker:
+        qtbot.mouseClick(training.train_button, Qt.MouseButton.LeftButton)
+    assert blocker.args[0].result.status == "completed"
+    weights = window.document.project.weights
+    assert torch.equal(weights["conv2d4.weight"], pretrained["conv2d4.weight"])
+    assert not torch.equal(weights["linear8.weight"], pretrained["linear8.weight"])
+
 
 def test_resnet18_template_takes_a_torchvision_state_dict(qtbot, main_window, tmp_path):
     import numpy as np
