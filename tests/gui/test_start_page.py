@@ -59,3 +59,18 @@ def test_template_card_opens_the_template(qtbot, main_window):
     expected = catalogue()["small_cnn"].project()
     assert window.document.project.name == expected.name
     assert window.document.project.architecture.to_dict() == expected.architecture.to_dict()
+
+
+def test_open_your_own_data_asks_for_the_file_on_the_data_tab(qtbot, main_window, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    asked: list[str] = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda parent, title, *a, **k: (asked.append(title), ("", ""))[1]))
+    window = main_window
+    window.lessons.show_start_page()
+    page = window.lessons.start_page
+    button = page.findChild(QPushButton, "startOwnData_csv")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert asked == ["Open CSV / TSV table"]
+    assert not page.isVisible() and window.tabs.currentWidget().objectName() == "data"
