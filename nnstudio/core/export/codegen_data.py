@@ -40,6 +40,13 @@ from sklearn.datasets import make_{source}
 
 x, y = make_{source}({p['n_samples']!r}, noise={p['noise']!r}{extra}, random_state={seed})
 return x.{_F32}, y.astype(np.int64)"""
+    if source == "moons_reconstruct":  # the points are their own targets (a 2-D VAE)
+        return f"""
+from sklearn.datasets import make_moons
+
+x, _ = make_moons({p['n_samples']!r}, noise={p['noise']!r}, random_state={seed})
+x = x.{_F32}
+return x, x.copy()"""
     if source == "blobs":
         return f"""
 from sklearn.datasets import make_blobs
