@@ -32,6 +32,10 @@ def run(args: argparse.Namespace) -> int:
             f"{where} has no trained weights; train it first (nnstudio train {args.project or 'PROJECT.nnstudio'} --save, "
             "or the Training tab, then save)"
         )
+    if project.gan is not None:  # both losses and the coverage, not a classifier's report
+        from nnstudio.commands import gan_commands
+
+        return gan_commands.evaluate(args, project, base_dir)
     prepared = load_model(project, base_dir)
     report = evaluate(prepared.built.module, prepared.bundle, splits=args.split)
     if args.csv:

@@ -103,6 +103,10 @@ def run(args: argparse.Namespace) -> int:
     _check_run_options(args)
     target = save_target(args)
     project, base_dir = open_project(args)
+    if project.gan is not None:  # two networks taking turns: not the one-network run session
+        from nnstudio.commands import gan_commands
+
+        return gan_commands.train(args, project, base_dir, target)
     for name in ("device", "precision"):  # as typed; a device or precision this machine lacks is refused with why
         if getattr(args, name) is not None:
             setattr(project.training, name, getattr(args, name))
