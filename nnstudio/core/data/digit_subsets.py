@@ -44,15 +44,16 @@ def digits_subset(p: dict[str, Any], seed: int, base_dir: Path | None = None) ->
     names = [str(c) for c in kept]
     n = p["per_class"]
     side = 8 + 2 * p["shift"]
-    what = f"Handwritten digits {p['classes']} as 1x{side}x{side} images" + (
-        " (each 8x8 digit at a random spot)" if p["shift"] else "")
+    # Short: the Architecture tab shows it on one line beside the input shape.
+    what = (f"Digits {p['classes']} at random spots of {side}x{side}" if p["shift"]
+            else f"Digits {p['classes']} as 1x8x8 images")
     if not n:
         return RawDataset(x, y, CLASSIFICATION, names, [], f"{what}.", meta={"image": True})
     train = np.sort(np.concatenate([rng.permutation(np.flatnonzero(y == c))[:n] for c in range(len(kept))]))
     test = np.setdiff1d(np.arange(len(y)), train)
     return RawDataset(
         x[train], y[train], CLASSIFICATION, names, [],
-        f"{what}: {n} training examples of each, the other {len(test)} for testing.",
+        f"{what}: {n} of each to train, {len(test)} to test.",
         fixed_test=(x[test], y[test]), meta={"image": True},
     )
 
