@@ -103,5 +103,5 @@ def run_app(argv: list[str]) -> int:
     for arg in opened:
         window.open_path(Path(arg), confirmed=True)
     if not opened:
-        window.lessons.start_page_at_first_launch()  # once: the settings remember it was shown
+        window.lessons.start_page_at_first_launch(after_first_paint=True)  # once: the settings remember it
     return app.exec()

@@ -74,3 +74,16 @@ def test_open_your_own_data_asks_for_the_file_on_the_data_tab(qtbot, main_window
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert asked == ["Open CSV / TSV table"]
     assert not page.isVisible() and window.tabs.currentWidget().objectName() == "data"
+
+
+def test_first_launch_page_waits_for_the_window_to_paint(qtbot, settings_path):
+    from nnstudio.gui.main_window import MainWindow
+
+    window = MainWindow(SettingsStore(settings_path))
+    qtbot.addWidget(window)
+    assert window.lessons.start_page_at_first_launch(after_first_paint=True)
+    assert window.lessons.start_page is None  # nothing read before the window shows
+    window.show()
+    qtbot.waitUntil(lambda: window.lessons.start_page is not None and window.lessons.start_page.isVisible())
+    window.lessons.start_page.close()
+    window.document.set_modified(False)

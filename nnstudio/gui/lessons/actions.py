@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMenu, QWidget
 
@@ -25,6 +25,22 @@ MainWindow = QMainWindow
 
 START_PAGE_SHOWN_KEY = "start_page/shown"
 LESSON_FILTER = "Lessons (*.json);;All files (*)"
+
+
+class _AfterPaint(QObject):
+    """Calls ``then`` once, in the event-loop turn after ``widget`` first paints."""
+
+    def __init__(self, widget: QWidget, then) -> None:
+        super().__init__(widget)
+        self.then = then
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Paint:
+            obj.removeEventFilter(self)
+            QTimer.singleShot(0, self.then)
+            self.deleteLater()
+        return False
 
 
 class LessonDock(QDockWidget):
@@ -152,13 +168,17 @@ class LessonActions(QObject):
             self.dock.hide()
 
     # ------------------------------------------------------------------ help
-    def start_page_at_first_launch(self) -> bool:
-        """The start page, once: the first launch remembers that it was shown."""
+    def start_page_at_first_launch(self, after_first_paint: bool = False) -> bool:
+        """The start page, once: the first launch remembers that it was shown. ``after_first_paint``: wait for
+        the window's first paint (reading every lesson must not delay the window's appearance)."""
         settings = self.window.settings
         if settings.value(START_PAGE_SHOWN_KEY, False) in (True, "true"):
             return False
         settings.set_value(START_PAGE_SHOWN_KEY, True)
-        self.show_start_page()
+        if after_first_paint:
+            _AfterPaint(self.window, self.show_start_page)
+        else:
+            self.show_start_page()
         return True
 
     @Slot()
