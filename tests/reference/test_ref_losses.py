@@ -17,6 +17,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from nnstudio.core.arch.layers_vae import GaussianLatent
 from nnstudio.core.base.registry import LOSSES
 from nnstudio.core.data.bundle import CLASSIFICATION, REGRESSION
 
@@ -71,6 +72,21 @@ def _bce(out: torch.Tensor, y: torch.Tensor) -> float:
     p = torch.sigmoid(out.reshape(-1))
     yf = y.to(T)
     return float(-(yf * torch.log(p) + (1 - yf) * torch.log(1 - p)).mean())
+
+
+# The VAE loss adds the KL of its Gaussian latent layer: one fixed code (mean, log-variance, 2 numbers
+# each) per regression example. KL by hand per example: 0.5 * sum(mean^2 + var - 1 - log var).
+CODES = torch.tensor([[0.0, 0.0, 0.0, 0.0], [1.0, -2.0, math.log(4.0), math.log(0.25)],
+                      [0.5, 0.25, -1.0, 0.5], [-0.3, 0.7, 0.2, -0.4]], dtype=T)
+KL_MEAN = float(sum(0.5 * sum(m * m + math.exp(v) - 1 - v for m, v in zip(row[:2].tolist(), row[2:].tolist(), strict=True))
+                    for row in CODES) / len(CODES))
+PROBS = torch.tensor([[0.8], [0.3], [0.6], [0.1]], dtype=T)  # a decoder's sigmoid outputs, for the BCE reconstruction
+PIXELS = torch.tensor([1.0, 0.0, 0.5, 0.0], dtype=T)
+
+
+def _bce_sum(p: torch.Tensor, y: torch.Tensor) -> float:
+    p = p.reshape(-1)
+    return float((-(y * torch.log(p) + (1 - y) * torch.log(1 - p))).mean())
 
 
 @dataclass(frozen=True)
@@ -140,6 +156,15 @@ REFERENCES: dict[str, list[Case]] = {
         # Smoothing 0: KL(one-hot || model) is exactly the cross-entropy.
         Case({"smoothing": 0.0}, C, LOGITS, LABELS, lambda: _ce(LOGITS, LABELS)),
     ],
+    "vae": [
+        # Reconstruction per example (summed over its one value), averaged, + beta x the mean KL
+        Case({}, R, PRED, TARGET, lambda: float((D**2).mean()) + KL_MEAN),
+        Case({}, R, PRED, TARGET, lambda: 8.63 / 4 + KL_MEAN),
+        Case({"beta": 0.25}, R, PRED, TARGET, lambda: float((D**2).mean()) + 0.25 * KL_MEAN),
+        Case({}, R, PROBS, PIXELS, lambda: float(((PROBS[:, 0] - PIXELS) ** 2).mean()) + KL_MEAN),
+        Case({"reconstruction": "bce"}, R, PROBS, PIXELS, lambda: _bce_sum(PROBS, PIXELS) + KL_MEAN),
+        Case({}, C, LOGITS, LABELS, problem="classification task"),
+    ],
 }
 
 
@@ -148,6 +173,10 @@ def _loss(name: str, case: Case) -> float:
     params = entry.validate(case.params, "loss_params")
     assert entry.obj.problem(params, case.task, case.n_outputs, case.num_classes) is None
     fn = entry.obj.make(params, case.task, case.num_classes)
+    if hasattr(fn, "bind"):  # the VAE loss reads the KL of its model's Gaussian latent: the fixed CODES
+        latent = GaussianLatent(2).eval()
+        fn.bind(torch.nn.Sequential(latent))
+        latent(CODES[: len(case.y)])
     return float(fn(case.out.clone(), case.y.clone()))
 
 
