@@ -1,0 +1,1 @@
+"""The GAN's views: the plane GAN Lab shows (2-D data)."""

@@ -1,0 +1,118 @@
+"""A 2-D GAN as GAN Lab shows it: the real points, the generated points moving at each step, the
+discriminator's verdict as a heatmap over the plane, the generator's push as arrows; Step D and Step G make
+one update of one network, Train epoch a whole epoch; both losses and the coverage of the modes are live."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+import torch
+from PySide6.QtCore import QRectF, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from nnstudio.core.generative.gan import one_thread
+from nnstudio.core.workspace.gan_session import GanSession
+from nnstudio.gui import palette
+from nnstudio.gui.widgets.boundary_view import diverging
+
+RESOLUTION = 80  # heatmap cells per side
+ARROWS = 60  # generated points that carry an arrow (all of them would hide the plane)
+
+
+class GanPlaneView(QWidget):
+    """One GAN session on the plane. ``stepped`` is emitted after every update with its kind ('d', 'g', 'epoch')."""
+
+    stepped = Signal(str)
+
+    def __init__(self, session: GanSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.trainer = session.trainer
+        real = self.trainer.real.numpy()
+        pad = 0.25 * max(float(np.ptp(real[:, 0])), float(np.ptp(real[:, 1])), 1e-6)
+        self._lo = real.min(0) - pad
+        self._hi = real.max(0) + pad
+        self.plot = pg.PlotWidget(title="Real (dark) and generated (orange) points; shade = discriminator says real")
+        self.plot.setObjectName("ganPlane")
+        self.plot.setAspectLocked(True)
+        self.plot.setMenuEnabled(False)
+        self.heatmap = pg.ImageItem(axisOrder="col-major")  # image[i, j] is the cell at (xs[i], ys[j])
+        self.plot.addItem(self.heatmap)
+        self.real_points = pg.ScatterPlotItem(real[:, 0], real[:, 1], size=palette.marker_size(4),
+                                              brush=pg.mkBrush(palette.role("ink")), pen=None)
+        self.arrows = pg.PlotDataItem(connect="pairs", pen=palette.role_pen("muted", palette.line_width(1.2)))
+        self.fake_points = pg.ScatterPlotItem(size=palette.marker_size(6), brush=pg.mkBrush(palette.role("negative")),
+                                              pen=pg.mkPen("w", width=0.8))
+        for item in (self.real_points, self.arrows, self.fake_points):
+            self.plot.addItem(item)
+        self.curves = pg.PlotWidget(title="Losses and coverage per epoch")
+        self.curves.addLegend(offset=(-10, 10))
+        self.d_curve = self.curves.plot(pen=palette.pen(0), name="D loss")
+        self.g_curve = self.curves.plot(pen=palette.pen(1), name="G loss")
+        self.cover_curve = self.curves.plot(pen=palette.pen(2), name="coverage")
+        self.step_d = QPushButton("Step D")
+        self.step_d.setObjectName("ganStepD")
+        self.step_d.setToolTip("One discriminator update: real points towards 'real', generated ones towards 'fake'")
+        self.step_g = QPushButton("Step G")
+        self.step_g.setObjectName("ganStepG")
+        self.step_g.setToolTip("One generator update: move the generated points where the discriminator says 'real'")
+        self.epoch = QPushButton("Train epoch")
+        self.epoch.setObjectName("ganEpoch")
+        self.figures = QLabel()
+        self.figures.setObjectName("ganFigures")
+        self.figures.setWordWrap(True)
+        self.step_d.clicked.connect(lambda: self._update("d"))
+        self.step_g.clicked.connect(lambda: self._update("g"))
+        self.epoch.clicked.connect(lambda: self._update("epoch"))
+        buttons = QHBoxLayout()
+        for b in (self.step_d, self.step_g, self.epoch):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        side = QVBoxLayout()
+        side.addLayout(buttons)
+        side.addWidget(self.figures)
+        side.addWidget(self.curves, 1)
+        layout = QHBoxLayout(self)
+        layout.addWidget(self.plot, 3)
+        layout.addLayout(side, 2)
+        self.refresh()
+
+    def _update(self, kind: str) -> None:
+        with one_thread():
+            if kind == "d":
+                self.trainer.step_d()
+            elif kind == "g":
+                self.trainer.step_g()
+            else:
+                self.trainer.train_epoch()
+        self.refresh()
+        self.stepped.emit(kind)
+
+    def refresh(self) -> None:
+        xs = np.linspace(self._lo[0], self._hi[0], RESOLUTION)
+        ys = np.linspace(self._lo[1], self._hi[1], RESOLUTION)
+        gx, gy = np.meshgrid(xs, ys, indexing="ij")
+        grid = torch.as_tensor(np.stack([gx.ravel(), gy.ravel()], 1), dtype=torch.float32)
+        verdict = self.trainer.verdict(grid).numpy().reshape(RESOLUTION, RESOLUTION)
+        # Real-looking (D near 1) in the positive colour, fake-looking in the negative one, white where unsure.
+        self.heatmap.setImage(diverging(2 * verdict - 1, 0.55), levels=(0, 255))
+        self.heatmap.setRect(QRectF(float(self._lo[0]), float(self._lo[1]), float(self._hi[0] - self._lo[0]),
+                                    float(self._hi[1] - self._lo[1])))
+        points, push = (t.numpy() for t in self.trainer.generator_push())
+        self.fake_points.setData(points[:, 0], points[:, 1])
+        shown = points[:ARROWS]
+        longest = float(np.abs(push[:ARROWS]).max()) or 1.0
+        scale = 0.08 * float(np.max(self._hi - self._lo)) / longest
+        ends = shown + scale * push[:ARROWS]
+        self.arrows.setData(np.column_stack([shown[:, 0], ends[:, 0]]).ravel(),
+                            np.column_stack([shown[:, 1], ends[:, 1]]).ravel())
+        losses, measured = self.trainer.losses(), self.trainer.measure()
+        self.figures.setText(
+            f"D loss {losses['d_loss']:.3f}   G loss {losses['g_loss']:.3f}   coverage {measured['coverage']:.3f}   "
+            f"distance {measured['distance']:.3f}\nD steps {self.trainer.d_steps_done}   G steps "
+            f"{self.trainer.g_steps_done}   epochs {self.trainer.epochs_done}")
+        history = self.trainer.history
+        epochs = np.arange(1, len(history["d_loss"]) + 1)
+        self.d_curve.setData(epochs, history["d_loss"])
+        self.g_curve.setData(epochs, history["g_loss"])
+        self.cover_curve.setData(epochs, history["coverage"])
