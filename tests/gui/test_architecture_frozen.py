@@ -145,3 +145,19 @@ def test_resnet18_template_takes_a_torchvision_state_dict(qtbot, main_window, tm
     assert "Copied 10 of 11 layers with weights." in box.text()
     assert "not copied: layer 14 Linear (linear14): its weight is 2x512 here but 1000x512 in the source" in box.text()
     box.done(QMessageBox.StandardButton.Ok)
+
+
+def test_training_a_frozen_layer_without_weights_says_so_on_the_tab(qtbot, main_window):
+    window = main_window
+    panel = window.architecture_panel
+    window.tabs.setCurrentWidget(panel)
+    click_row(qtbot, panel, 1)
+    qtbot.mouseClick(panel.transfer.check, Qt.MouseButton.LeftButton)
+    training = window.training_panel
+    window.tabs.setCurrentWidget(training)
+    qtbot.mouseClick(training.train_button, Qt.MouseButton.LeftButton)
+    assert ("linear2 is frozen but the project holds no weights for it, so it keeps its fresh random weights"
+            in training.status.text())
+    if training.stop_button.isEnabled():
+        qtbot.mouseClick(training.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not training.runner.running, timeout=120_000)  # stopped within the test
