@@ -123,6 +123,18 @@ def bundle_for(x: torch.Tensor, y: torch.Tensor) -> DataBundle:
                       class_names=[f"class {i}" for i in range(CLASSES)], description="synthetic 28x28")
 
 
+def synthetic_prepared(bundle: DataBundle):
+    """The synthetic examples as the document's prepared data (every example trains, in order, unscaled)."""
+    from nnstudio.core.data.assemble import prepare
+    from nnstudio.core.data.bundle import RawDataset
+    from nnstudio.core.data.spec import DataSpec, SplitSpec
+
+    spec = DataSpec(source="digits", split=SplitSpec(validation=0.0, test=0.0, stratify=False))
+    raw = RawDataset(bundle.train.x.numpy(), bundle.train.y.numpy(), CLASSIFICATION, class_names=bundle.class_names,
+                     description=bundle.description)
+    return spec, prepare(spec, raw=raw)
+
+
 def nnstudio_model(bundle: DataBundle) -> nn.Module:
     return new_model(build(simple_nn_spec(), bundle.input_shape).module, SEED)
 
@@ -154,7 +166,7 @@ class WindowRun:
         self.window.show()
         document = self.window.document
         document.replace(Project("SimpleNN benchmark", simple_nn_spec(), training=train_spec()))
-        document._bundle = bundle  # the synthetic data stands in for a loaded dataset
+        document.set_data(*synthetic_prepared(bundle))  # the synthetic data stands in for a loaded dataset
         document.set_architecture(simple_nn_spec())
         document.set_modified(False)
         self.panel = self.window.training_panel
