@@ -173,16 +173,17 @@ class Registry(Generic[T]):
 LAYERS: Registry[Any] = Registry(
     "layer", "nnstudio.core.arch.layers", "nnstudio.core.arch.layers_attention", "nnstudio.core.arch.layers_sequence",
     "nnstudio.core.arch.layers_resnet",
-    "nnstudio.core.arch.layers_vae",
+    "nnstudio.core.arch.layers_vae", "nnstudio.core.generative.diffusion_kinds",
 )
 DATASETS: Registry[Any] = Registry(
     "dataset", "nnstudio.core.data.sources", "nnstudio.core.data.drawn", "nnstudio.core.data.reconstruct",
     "nnstudio.core.data.digit_subsets", "nnstudio.core.data.teaching_sets",
     "nnstudio.core.data.tank_photos",
-    "nnstudio.core.data.mixtures",
+    "nnstudio.core.data.mixtures", "nnstudio.core.generative.diffusion_kinds",
 )
 PREPROCESSING: Registry[Any] = Registry("preprocessing step", "nnstudio.core.data.preprocess")
-LOSSES: Registry[Any] = Registry("loss", "nnstudio.core.training.losses", "nnstudio.core.training.vae_loss")
+LOSSES: Registry[Any] = Registry("loss", "nnstudio.core.training.losses", "nnstudio.core.training.vae_loss",
+                                    "nnstudio.core.generative.diffusion_kinds")
 OPTIMIZERS: Registry[Any] = Registry("optimizer", "nnstudio.core.training.optimizers")
 METRICS: Registry[Any] = Registry("metric", "nnstudio.core.evaluate.metrics")
 ATTRIBUTIONS: Registry[Any] = Registry("attribution method", "nnstudio.core.interpret.methods")

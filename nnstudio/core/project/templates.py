@@ -249,7 +249,16 @@ EXAMPLES: dict[str, Template] = {t.name: t for t in (
     Template("gan_digits", "GAN on 8x8 digits",
              "A generator turns 16 random numbers into a digit; a grid of its digits after each epoch shows what it "
              "learned, and the coverage of the ten digits shows mode collapse.", gan_templates.gan_digits),
+    Template("diffusion_spiral", "Diffusion on a spiral (2-D points)",
+             "A denoising diffusion model: noise the spiral step by step into a blob, train an MLP to guess the noise, "
+             "and watch samples walk from noise back onto the spiral.", lambda: _example_json("diffusion_spiral")),
 )}
+
+
+def _example_json(name: str) -> Project:
+    from nnstudio.core.project.file_format import load_project
+
+    return load_project(example_path(name))
 
 
 def catalogue() -> dict[str, Template]:
