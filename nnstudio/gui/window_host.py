@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
 if TYPE_CHECKING:
+    from nnstudio.core.project.spec import Project
     from nnstudio.core.workspace.document import ProjectDocument
     from nnstudio.gui.context import AppContext
     from nnstudio.gui.settings_store import SettingsStore
@@ -27,6 +28,8 @@ class WindowHost(Protocol):
     def new_project(self) -> None: ...
 
     def new_from_template(self, name: str) -> None: ...
+
+    def new_from_ready_project(self, project: Project) -> None: ...
 
     def open_dialog(self) -> None: ...
 
