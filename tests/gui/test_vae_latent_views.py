@@ -77,3 +77,20 @@ def test_the_moons_vae_shows_its_output_density_over_the_plane(window, qtbot):
     assert "Density of the decoder's samples" in pane.output_plot.plotItem.titleLabel.text
     qtbot.mouseClick(pane.sample_button, Qt.MouseButton.LeftButton)
     assert len(pane.drawn.data) == 200
+
+
+def test_training_a_vae_in_the_window_plots_its_reconstruction_and_kl(window, qtbot):
+    project = TEMPLATES["vae_moons"].project()
+    project.training.epochs = 3
+    window.document.replace(project)
+    training = window.training_panel
+    window.tabs.setCurrentWidget(training)
+    with qtbot.waitSignal(training.run_finished, timeout=120_000) as blocker:
+        qtbot.mouseClick(training.train_button, Qt.MouseButton.LeftButton)
+    history = blocker.args[0].result.history
+    names = training.loss_plot.curve_names()
+    for name, key in (("train reconstruction", "train_recon"), ("train KL", "train_kl"),
+                      ("validation reconstruction", "val_recon"), ("validation KL", "val_kl")):
+        assert name in names
+        xs, ys = training.loss_plot.curve_data(name)
+        assert list(xs) == [1.0, 2.0, 3.0] and list(ys) == pytest.approx(history[key]), name

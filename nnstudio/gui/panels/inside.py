@@ -65,6 +65,10 @@ def plane_and_reason(document: ProjectDocument) -> tuple[Plane | None, str]:
             return None, (f"The boundary and neuron views need data with exactly two input columns (such as the 2-D "
                           f"toys: moons, circles, spirals); this data has {what}. The statistics below work "
                           "for any model.")
+        if bundle.task != CLASSIFICATION and bundle.output_size != 1:  # e.g. a 2-D VAE rebuilding (x1, x2)
+            return None, (f"The boundary and neuron views colour the plane by one number, but this data has "
+                          f"{bundle.output_size} targets per example; the VAE's density view is on the "
+                          "Interpretability tab (Latent space). The statistics below work for any model.")
         plane = plane_for(document.prepared())
         if plane is None:
             return None, ("The boundary and neuron views need two numeric input columns; this data's two columns "

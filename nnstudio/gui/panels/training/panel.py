@@ -29,12 +29,12 @@ from nnstudio.core.base.errors import NNStudioError, ShapeError
 from nnstudio.core.training.callbacks import best_epoch
 from nnstudio.core.training.config import TrainSpec
 from nnstudio.core.training.engine import COMPLETED, DIVERGED, Trainer, settings_problem
-from nnstudio.core.training.vae_loss import loss_terms
 from nnstudio.core.workspace.checkpoints import folder_for
 from nnstudio.core.workspace.run_session import RunSession
 from nnstudio.gui import palette
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.dialogs import show_error
+from nnstudio.gui.panels.training.loss_terms import plot_loss_terms
 from nnstudio.gui.panels.training.run_view import LiveEditsBox, RateMeter, checkpoint_box, outcome_texts
 from nnstudio.gui.panels.training.settings import TrainingSettingsForm
 from nnstudio.gui.presentation import mark_side_panel
@@ -549,8 +549,7 @@ class TrainingPanel(QWidget):
         epoch = metrics["epoch"]
         self.loss_plot.append("train loss", epoch, metrics.get("train_loss", math.nan))
         self.loss_plot.append("validation loss", epoch, metrics.get("val_loss", math.nan))
-        for name, value in loss_terms(metrics):  # a loss made of parts (VAE: reconstruction, KL): each a curve
-            self.loss_plot.append(name, epoch, value)
+        plot_loss_terms(self.loss_plot, epoch, metrics)  # a loss made of parts (VAE: reconstruction, KL): each a curve
         metric = "accuracy" if "val_accuracy" in metrics else "rmse"
         if f"train_{metric}" in metrics:
             self.metric_plot.append("train", epoch, metrics[f"train_{metric}"])
