@@ -144,6 +144,11 @@ FIGURES: dict[str, Figure] = {f.name: f for f in (
     Figure("latent_knn_accuracy", "5-nearest-neighbour accuracy in the code", "Share of test digits whose class is "
            "the majority of the 5 training digits nearest to them at the network's bottleneck.",
            lambda run: mf.latent_knn_accuracy(run.trainer)),
+    Figure("parameters", "Parameters", "How many numbers the network learns (its weights and biases).",
+           lambda run: mf.parameter_count(run.trainer)),
+    Figure("attention_row_sum_error", "Attention rows' sums", "The largest distance from 1 of the sum of any row "
+           "of the first attention layer's weights (every test example, every head): each row is a share of "
+           "attention over the steps.", lambda run: mf.attention_row_sum_error(run.trainer)),
 )}
 
 

@@ -1,5 +1,6 @@
 """Figures read off a finished run's network itself rather than its scores: the Backpropagation lesson's
-hand-worked step. Each function takes the run's :class:`Trainer`; ``figures.FIGURES`` names them.
+hand-worked step, the Latent space lesson's code, the Architectures lesson's weights and attention. Each
+function takes the run's :class:`Trainer`; ``figures.FIGURES`` names them.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ import copy
 import torch
 from torch import nn
 
+from nnstudio.core.arch.modules import SelfAttention, TransformerEncoderBlock
+from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.lessons.backprop import BackpropStep, one_step
 from nnstudio.core.training.engine import Trainer, new_model
 
@@ -107,3 +110,45 @@ def knn_accuracy(points: torch.Tensor, labels: torch.Tensor, queries: torch.Tens
     nearest = torch.cdist(queries.float(), points.float()).topk(k, largest=False).indices.cpu()
     votes = labels[nearest].mode(dim=1).values
     return float((votes == truth).float().mean())
+
+
+# ---------------------------------------------------------------------------------------------- architectures
+class NoAttentionLayer(NNStudioError):
+    """The attention figures were asked of a network without an attention layer."""
+
+
+def parameter_count(trainer: Trainer) -> float:
+    """How many numbers the network learns (weights and biases)."""
+    return float(sum(p.numel() for p in trainer.model.parameters() if p.requires_grad))
+
+
+def attention_maps(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The first attention layer's weights for each example: (examples, heads, query step, key step); row q
+    is how much step q draws on each step. Computed from the layer's own input and projections."""
+    layer = next((m for m in model.modules() if isinstance(m, (SelfAttention, TransformerEncoderBlock))), None)
+    if layer is None:
+        raise NoAttentionLayer("this network has no attention layer (self-attention or Transformer encoder) to show")
+    seen: list[torch.Tensor] = []
+    hook = layer.register_forward_pre_hook(lambda _module, args: seen.append(args[0]))
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(x)
+            inputs = seen[0]
+            if isinstance(layer, SelfAttention):
+                attention = layer.attention
+            else:  # a Transformer layer attends to its input, or to its normalised input when it normalises first
+                attention = layer.layer.self_attn
+                inputs = layer.layer.norm1(inputs) if layer.layer.norm_first else inputs
+            _, weights = attention(inputs, inputs, inputs, need_weights=True, average_attn_weights=False)
+    finally:
+        hook.remove()
+        model.train(was_training)
+    return weights
+
+
+def attention_row_sum_error(trainer: Trainer) -> float:
+    """The largest distance from 1 of any attention row's sum, over the test examples and every head."""
+    weights = attention_maps(trainer.model, trainer.bundle.test.x.to(trainer.device))
+    return float((weights.sum(dim=-1) - 1).abs().max())
