@@ -13,13 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from nnstudio.core.arch.builder import build
-from nnstudio.core.arch.freeze import keep_frozen_weights
 from nnstudio.core.arch.spec import ArchitectureSpec
 from nnstudio.core.base.errors import NNStudioError, TrainingError
 from nnstudio.core.data.bundle import DataBundle
+from nnstudio.core.project.spec import Project
 from nnstudio.core.training.config import TrainSpec
 from nnstudio.core.training.control import TrainingControl
-from nnstudio.core.training.engine import Trainer, new_model
+from nnstudio.core.workspace.run_session import RunSession
 from nnstudio.core.workspace.runs import Run, RunRecorder, RunStore
 
 MAX_TRIALS = 64
@@ -122,10 +122,9 @@ def run_sweep(
         run.name = f"{run.name} (sweep)"
         try:
             built = build(trial_arch, bundle.input_shape, batch_size=train.batch_size)  # memory at this trial's batch
-            module = new_model(built.module, train.seed)
-            keep_frozen_weights(module, trial_arch.layers, weights)
-            trainer = Trainer(module, bundle, train)
-            trainer.fit(spec.epochs, [RunRecorder(run, snapshots=False)], control)
+            trial_project = Project(run.name, trial_arch, training=train, weights=weights)
+            session = RunSession.fresh(trial_project, bundle=bundle, module=built.module, epochs=spec.epochs)
+            session.fit([RunRecorder(run, snapshots=False)], control)
         except NNStudioError as exc:
             run.status, run.message = "failed", str(exc)
         # The reason first (the runs table shows the start of it beside the status), then the trial.
