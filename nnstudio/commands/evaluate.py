@@ -11,6 +11,7 @@ from nnstudio.commands.common import add_project_argument, open_project
 from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.evaluate.report import ClassificationMetrics, EvaluationReport, evaluate
 from nnstudio.core.evaluate.vae_figures import vae_figures
+from nnstudio.core.generative.diffusion import diffusion_figures
 from nnstudio.core.workspace.document import load_model
 
 
@@ -37,6 +38,14 @@ def run(args: argparse.Namespace) -> int:
 
         return gan_commands.evaluate(args, project, base_dir)
     prepared = load_model(project, base_dir)
+    diffusion = diffusion_figures(prepared.built.module, prepared.bundle.test.x)  # empty unless a diffusion model
+    if diffusion:  # its outputs are noise guesses: the samples' distance to the data, not a regression report
+        if args.json:
+            print(json.dumps({"task": "diffusion", "diffusion": diffusion}), flush=True)
+        else:
+            print(f"Diffusion: energy distance of {diffusion['samples']:.0f} samples to the test data "
+                  f"{diffusion['sample_distance']:.4f} (the noise they started from: {diffusion['noise_distance']:.4f})")
+        return 0
     report = evaluate(prepared.built.module, prepared.bundle, splits=args.split)
     if args.csv:
         report.write_csv(Path(args.csv))

@@ -95,6 +95,8 @@ class DiffusionNoiseKind(LayerKind):
 class DiffusionLossFn:
     """Mean squared error between the network's output and the noise its diffusion_noise layer drew."""
 
+    ignores_targets = True  # the dataset's targets are unused: no "no better than the mean" verdict on them
+
     def __init__(self) -> None:
         self._layer: DiffusionNoise | None = None
 

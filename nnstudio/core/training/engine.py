@@ -319,7 +319,8 @@ class Trainer:
         result = RunResult(
             self.history, self.epochs_done, self.seconds, status, message,
             best_epoch(self.history, self.spec.monitor), self.bundle.task,
-            no_better_than_guessing(self.history, self.bundle, self._current_lr()) if status != DIVERGED else "",
+            no_better_than_guessing(self.history, self.bundle, self._current_lr())
+            if status != DIVERGED and not getattr(self.loss_fn, "ignores_targets", False) else "",  # diffusion: noise
         )
         self._emit(callbacks, "on_fit_end", state, result)
         if result.status == EARLY_STOPPED:
