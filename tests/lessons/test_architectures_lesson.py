@@ -14,16 +14,7 @@ from nnstudio.core.lessons.experiments import run_lesson
 from nnstudio.core.lessons.format import find_lesson
 
 
-@pytest.fixture
-def one_thread():
-    """Small batches run faster on one intra-op thread on a shared two-core box; the numbers are the same."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-def test_architectures_lesson_outcome(one_thread):
+def test_architectures_lesson_outcome():
     result = run_lesson(find_lesson("architectures_for_data_types"))
     assert result.outcome_met, [c.sentence() for c in result.checks if not c.met]
     f = result.figures

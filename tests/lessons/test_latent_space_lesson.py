@@ -12,16 +12,7 @@ from nnstudio.core.lessons.figures import FIGURES, FinishedRun
 from nnstudio.core.lessons.format import find_lesson
 
 
-@pytest.fixture
-def one_thread():
-    """Tiny batches run faster on one intra-op thread on a shared two-core box; the numbers are the same."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-def test_latent_space_lesson_outcome(one_thread):
+def test_latent_space_lesson_outcome():
     result = run_lesson(find_lesson("latent_space"))
     assert result.outcome_met, [c.sentence() for c in result.checks if not c.met]
     f = result.figures
@@ -29,7 +20,7 @@ def test_latent_space_lesson_outcome(one_thread):
     assert f["latent_knn_accuracy@code"] >= 0.7
 
 
-def test_the_code_is_the_two_neuron_layer_and_every_digit_has_its_class(one_thread):
+def test_the_code_is_the_two_neuron_layer_and_every_digit_has_its_class():
     project = find_lesson("latent_space").start_project()
     project.training.epochs = 2
     run = train_run(project, None)
