@@ -9,8 +9,15 @@ import pytest
 import torch
 
 from nnstudio.core.base.registry import LOSSES
-from nnstudio.core.generative.diffusion import Schedule, diffusion_figures, forward_cloud, q_sample, sample
-from nnstudio.core.generative.diffusion_kinds import DiffusionLossFn, DiffusionNoise
+from nnstudio.core.generative.diffusion import (
+    DiffusionNoise,
+    Schedule,
+    diffusion_figures,
+    forward_cloud,
+    q_sample,
+    sample,
+)
+from nnstudio.core.generative.diffusion_kinds import DiffusionLossFn
 from nnstudio.core.project.file_format import load_project
 from nnstudio.core.project.templates import example_path
 from nnstudio.core.workspace.document import load_model

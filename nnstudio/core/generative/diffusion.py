@@ -69,10 +69,42 @@ def time_features(t: torch.Tensor, steps: int, size: int) -> torch.Tensor:
     return torch.cat([torch.sin(phase), torch.cos(phase)], dim=1)
 
 
+class DiffusionNoise(nn.Module):
+    """Input a clean point x_0; output [x_t, embedding of t] for a random step t, keeping the noise it drew."""
+
+    def __init__(self, schedule: Schedule, size: int) -> None:
+        super().__init__()
+        self.schedule = schedule
+        self.size = size
+        self.noise: torch.Tensor | None = None  # the last forward's noise: the loss's target
+        self.last_t: torch.Tensor | None = None  # and its steps (tests and views read them)
+
+    def features(self, x_t: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        return torch.cat([x_t, time_features(t, self.schedule.steps, self.size).to(x_t)], dim=1)
+
+    def forward(self, x0: torch.Tensor) -> torch.Tensor:
+        t = self.last_t = torch.randint(0, self.schedule.steps, (len(x0),), device=x0.device)
+        self.noise = torch.randn_like(x0)
+        return self.features(q_sample(self.schedule, x0, t, self.noise), t)
+
+    def take_noise(self, rows: int) -> torch.Tensor:
+        noise, self.noise = self.noise, None
+        if noise is None or len(noise) != rows:
+            raise RuntimeError("the diffusion loss got outputs that did not come from the diffusion_noise layer's last forward")
+        return noise
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["noise"] = state["last_t"] = None  # a copied model starts with nothing pending
+        return state
+
+    def constructor_args(self) -> str:
+        s = self.schedule
+        return f"Schedule({s.steps}, {s.beta_start!r}, {s.beta_end!r}), {self.size}"
+
+
 def split_diffusion(model: nn.Module) -> tuple[nn.Module, nn.Sequential] | None:
     """(the noising layer, the denoiser after it), or None if ``model`` is no diffusion network."""
-    from nnstudio.core.generative.diffusion_kinds import DiffusionNoise
-
     children = list(model.children()) if isinstance(model, nn.Sequential) else []
     if not children or not isinstance(children[0], DiffusionNoise):
         return None
