@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 
 from nnstudio.core.arch.layers_vae import split_vae
 from nnstudio.core.interpret.vae_views import grid_points
@@ -63,11 +63,19 @@ def test_the_decoder_grid_shows_the_decoders_outputs_at_the_grid_points(window, 
     # Sample: new digits in the strip; Interpolate: A, six steps, B
     qtbot.mouseClick(pane.sample_button, Qt.MouseButton.LeftButton)
     assert len(pane.strip.captions) == STRIP
-    pane.pick(0)
-    pane.pick(5)
+    qtbot.mouseClick(pane.interpolate_button, Qt.MouseButton.LeftButton)
+    assert pane.status.text() == "Click two dots in the codes plot first (A, then B)."
+    a, b = int(np.argmin(pane.z[:, 0])), int(np.argmax(pane.z[:, 0]))  # the leftmost and rightmost codes
+    for i in (a, b):  # click each dot where the plot draws it
+        scene = pane.codes_plot.plotItem.vb.mapViewToScene(QPointF(*map(float, pane.z[i])))
+        qtbot.mouseClick(pane.codes_plot.viewport(), Qt.MouseButton.LeftButton, pos=pane.codes_plot.mapFromScene(scene))
+    assert pane.picked == [a, b]
     qtbot.mouseClick(pane.interpolate_button, Qt.MouseButton.LeftButton)
     assert pane.strip.captions[0] == "A" and pane.strip.captions[-1] == "B" and len(pane.strip.captions) == STRIP
-    assert "from test example 0's code (A) to example 5's (B)" in pane.status.text()
+    assert f"from test example {a}'s code (A) to example {b}'s (B)" in pane.status.text()
+    path_x, path_y = pane.path.getData()
+    assert (path_x[0], path_y[0]) == pytest.approx(tuple(pane.z[a]), abs=1e-5)
+    assert (path_x[-1], path_y[-1]) == pytest.approx(tuple(pane.z[b]), abs=1e-5)
 
 
 def test_the_moons_vae_shows_its_output_density_over_the_plane(window, qtbot):
