@@ -7,8 +7,37 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from nnstudio.core.project.templates import example_path
-from tests.trust.trust_cases import run_cli
+from tests.trust.trust_cases import Case, check_case, run_cli
+
+
+def _with_vae_loss(example: str):
+    """The example project ``example`` switched to the VAE loss, written into the test's folder."""
+
+    def argv(tmp):
+        project = json.loads(example_path(example).read_text())
+        project["training"]["loss"], project["training"]["loss_params"] = "vae", {}
+        path = tmp / f"{example}_vae.json"
+        path.write_text(json.dumps(project))
+        return ["train", str(path), "--epochs", "1"]
+
+    return argv
+
+
+CASES = [
+    Case("vae loss without a GaussianLatent layer", _with_vae_loss("autoencoder"), 2,
+         ("nnstudio train:", "needs a GaussianLatent layer", "twice the latent size")),
+    Case("vae loss on a classification dataset", _with_vae_loss("simple_nn_8x8"), 2,
+         ("nnstudio train:", "classification task", "'to reconstruct'")),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_the_vae_loss_refuses_what_it_cannot_train(case, tmp_path, capsys):
+    err = check_case(case, tmp_path, capsys)
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_the_moons_vae_trains_evaluates_and_exports(tmp_path, capsys):
