@@ -32,6 +32,8 @@ class NetworkFollowsData(QObject):
         from nnstudio.gui.panels.architecture.undo import ArchitectureUndoCommand
 
         document = self.ctx.document
+        if document.project.gan is not None:  # a GAN's networks map noise to a sample and a sample to one score
+            return
         try:
             bundle = document.bundle()
         except NNStudioError:

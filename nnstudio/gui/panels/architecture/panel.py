@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.arch.adapt import needed_outputs, plan_adaptation
-from nnstudio.core.arch.builder import BuiltModel, OutputShapeError, build_partial, output_need
+from nnstudio.core.arch.builder import BuiltModel, OutputShapeError, build_partial
 from nnstudio.core.arch.commands import (
     EditCommand,
     InsertLayer,
@@ -53,6 +53,7 @@ from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.dialogs import show_error
 from nnstudio.gui.network_follows_data import sentence
+from nnstudio.gui.panels.architecture.networks import NetworkSelector
 from nnstudio.gui.panels.architecture.palette import LayerPalette
 from nnstudio.gui.panels.architecture.stack import LayerStackView
 from nnstudio.gui.panels.architecture.transfer import TransferControls
@@ -79,6 +80,8 @@ class ArchitecturePanel(QWidget):
         self.bundle: DataBundle | None = None
         self._selected: LayerPath | None = None
 
+        self.networks = NetworkSelector(self.document)  # a GAN's generator / discriminator
+        self.networks.changed.connect(self.refresh)
         self.palette = LayerPalette()
         self.palette.add_requested.connect(self.add_layer)
         self.stack = LayerStackView()
@@ -147,6 +150,7 @@ class ArchitecturePanel(QWidget):
                                    "(done by itself when the dataset changes; pinned layers keep their sizes)")
         self.fit_button.clicked.connect(self.fit_to_data)
         data_row = QHBoxLayout()
+        data_row.addWidget(self.networks)
         data_row.addWidget(self.input_label, 1)
         data_row.addWidget(self.fit_button)
 
@@ -288,7 +292,7 @@ class ArchitecturePanel(QWidget):
     # ------------------------------------------------------------------ redraw
     @property
     def spec(self):
-        return self.document.project.architecture
+        return self.networks.spec()
 
     @Slot()
     def refresh(self) -> None:
@@ -302,15 +306,15 @@ class ArchitecturePanel(QWidget):
             data_problem = str(exc)
         if self.bundle is not None:
             self.built, infos, self.shape_error = build_partial(
-                self.spec, self.bundle.input_shape, batch_size=self.document.project.training.batch_size,
-                need=output_need(self.bundle),
+                self.spec, self.networks.input_shape(self.bundle), batch_size=self.document.project.training.batch_size,
+                need=self.networks.need(self.bundle),
             )
         # Signals stay blocked while the rows are rebuilt: a transient "nothing selected" would tear down
         # the property form, possibly the very spin box whose key press caused this refresh.
         self.stack.blockSignals(True)
         try:
             self.stack.show_layers(self.spec.layers, infos, self.shape_error)
-            self.diagram.show_network(self.bundle.input_shape if self.bundle else None, self.spec.layers, infos, self.shape_error)
+            self.diagram.show_network(self.networks.input_shape(self.bundle) if self.bundle else None, self.spec.layers, infos, self.shape_error)
             keep = self._selected if self._selected is not None and self.stack.item_at_path(self._selected) else None
             self.stack.select_path(keep)
         finally:
@@ -330,6 +334,8 @@ class ArchitecturePanel(QWidget):
             self.input_label.setText("<b>No data loaded.</b> Choose a dataset on the Data tab.")
             self.fit_button.setEnabled(False)
             return
+        if (gan_text := self.networks.input_text(b, self.built)) is not None:  # a GAN's networks: noise or a sample in
+            return self.input_label.setText(gan_text), self.fit_button.setEnabled(False)
         needed = self._needed_outputs()
         what = f"{b.num_classes} classes" if b.task == CLASSIFICATION else f"regression, {needed} target(s)"
         text = f"<b>Input {format_shape(b.input_shape)}</b> ({html.escape(b.input_kind)}) · {what} · {html.escape(b.description)}"
@@ -443,7 +449,7 @@ class ArchitecturePanel(QWidget):
         except NNStudioError as exc:
             show_error(self, "Cannot change the network", exc)
             return False
-        self.ctx.undo_stack.push(ArchitectureUndoCommand(self.document, command, self.select))
+        self.ctx.undo_stack.push(ArchitectureUndoCommand(self.document, command, self.select, self.networks.network))
         return True
 
     def insertion_point(self) -> LayerPath:

@@ -15,6 +15,7 @@ from nnstudio.gui import palette
 from nnstudio.gui.panels.gan.runner import GanRunner
 from nnstudio.gui.threads import Completion
 from nnstudio.gui.widgets.image_grid import ImageGrid
+from nnstudio.gui.widgets.plot_defaults import configure_plots
 
 GRID = 32  # generated digits shown per epoch (4 rows of 8)
 
@@ -22,6 +23,7 @@ GRID = 32  # generated digits shown per epoch (4 rows of 8)
 class GanDigitsView(QWidget):
     def __init__(self, session: GanSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        configure_plots()  # white plots, as the app's, also when the view is built alone
         self.session = session
         self.trainer = session.trainer
         self.runner = GanRunner(self)

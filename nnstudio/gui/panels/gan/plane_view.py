@@ -14,6 +14,7 @@ from nnstudio.core.generative.gan import one_thread
 from nnstudio.core.workspace.gan_session import GanSession
 from nnstudio.gui import palette
 from nnstudio.gui.widgets.boundary_view import diverging
+from nnstudio.gui.widgets.plot_defaults import configure_plots
 
 RESOLUTION = 80  # heatmap cells per side
 ARROWS = 60  # generated points that carry an arrow (all of them would hide the plane)
@@ -26,6 +27,7 @@ class GanPlaneView(QWidget):
 
     def __init__(self, session: GanSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        configure_plots()  # white plots, as the app's, also when the view is built alone
         self.session = session
         self.trainer = session.trainer
         real = self.trainer.real.numpy()
