@@ -66,6 +66,8 @@ TABS = (
     Tab("interpret", "Interpretability", "Why did the network decide that?", "nnstudio.gui.panels.interpret:InterpretPanel"),
     Tab("playground", "Playground", "Data, network, every neuron and the boundary on one screen, learning live",
         "nnstudio.gui.panels.playground.panel:PlaygroundPanel"),
+    Tab("diffusion", "Diffusion", "A diffusion model on 2-D points: the noise steps and the walk back from noise",
+        "nnstudio.gui.panels.diffusion.panel:DiffusionPanel"),
 )
 # Tabs that watch every run through callbacks or its outcome: built (if not yet) when a run starts.
 RUN_WATCHERS = ("runs", "inside", "interpret")

@@ -25,7 +25,7 @@ from nnstudio.core.project.templates import TEMPLATES
 LESSONS_DIR = Path(__file__).resolve().parents[3] / "resources" / "lessons"
 MAX_LESSON_BYTES = 1024 * 1024
 # The window's tab names (gui/main_window.TABS); the core cannot import the GUI, a GUI test keeps them equal.
-TABS = ("architecture", "data", "training", "inside", "runs", "evaluation", "interpret", "playground")
+TABS = ("architecture", "data", "training", "inside", "runs", "evaluation", "interpret", "playground", "diffusion")
 PROJECT_SUFFIXES = (".json", ".nnstudio")
 RELATIVE = ("times", "plus")  # an outcome's bounds are multiples of relative_to, or amounts added to it
 _CONTROL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
