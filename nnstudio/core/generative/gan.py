@@ -46,6 +46,18 @@ class GanError(NNStudioError):
     """A GAN project whose two networks do not fit the data or each other."""
 
 
+class TwoNetworks(ShapeError):
+    """A GAN asked to be one network (the one-network run, the tabs that build a single model): refused with
+    where it trains instead. A ShapeError, so the tabs that explain a network that cannot be built say it."""
+
+    MESSAGE = ("This is a GAN: its generator and discriminator train together in the GAN view (Architecture tab, "
+               "GAN view…) or with nnstudio train")
+
+    def __init__(self) -> None:
+        NNStudioError.__init__(self, self.MESSAGE)  # a whole sentence, not "Layer N (kind) ..."
+        self.index, self.kind, self.received, self.problem, self.fix = "", "GAN", (), self.MESSAGE, {}
+
+
 @dataclass
 class GanNetworks:
     generator: BuiltModel

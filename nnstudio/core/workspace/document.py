@@ -29,6 +29,7 @@ from nnstudio.core.base.registry import LOSSES
 from nnstudio.core.data.assemble import PreparedData, prepare
 from nnstudio.core.data.bundle import CLASSIFICATION, DataBundle, RawDataset
 from nnstudio.core.data.spec import DataSpec
+from nnstudio.core.generative.gan import TwoNetworks
 from nnstudio.core.project.spec import Project, default_project
 from nnstudio.core.training.config import TrainSpec
 from nnstudio.core.training.engine import new_model, output_size
@@ -201,6 +202,8 @@ class ProjectDocument:
 def build_for(project: Project, bundle: DataBundle) -> BuiltModel:
     """The project's architecture for this data, checked against its task and (at the project's batch size)
     against the free memory; weights as the layers initialise them."""
+    if project.gan is not None:  # two networks: GanSession builds them
+        raise TwoNetworks()
     return build(project.architecture, bundle.input_shape, need=output_need(bundle), batch_size=project.training.batch_size)
 
 
