@@ -20,6 +20,8 @@ import torch.nn.functional as F
 from nnstudio.core.arch.layers_vae import GaussianLatent
 from nnstudio.core.base.registry import LOSSES
 from nnstudio.core.data.bundle import CLASSIFICATION, REGRESSION
+from nnstudio.core.generative.diffusion import DiffusionNoise, Schedule
+from nnstudio.core.generative.diffusion_kinds import DiffusionLossFn
 
 T = torch.float64
 
@@ -102,6 +104,18 @@ class Case:
 
 
 C, R = CLASSIFICATION, REGRESSION
+# Diffusion: the network's noise guesses for 4 points, and the noise the DiffusionNoise layer draws for them
+# after seed 0 (a step per point, then the noise), drawn here independently of the layer.
+GUESSES = torch.tensor([[0.5, -1.0], [2.0, 0.1], [-0.3, -0.6], [1.2, 0.9]], dtype=T)
+POINTS = torch.tensor([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.5], [0.3, -0.3]], dtype=T)
+
+
+def _diffusion_noise() -> torch.Tensor:
+    torch.manual_seed(0)
+    torch.randint(0, Schedule().steps, (4,))
+    return torch.randn(4, 2, dtype=T)
+
+
 D = TARGET - PRED[:, 0]
 
 REFERENCES: dict[str, list[Case]] = {
@@ -165,6 +179,10 @@ REFERENCES: dict[str, list[Case]] = {
         Case({"reconstruction": "bce"}, R, PROBS, PIXELS, lambda: _bce_sum(PROBS, PIXELS) + KL_MEAN),
         Case({}, C, LOGITS, LABELS, problem="classification task"),
     ],
+    "diffusion": [  # the mean squared error to the drawn noise; the targets (the points) are not used
+        Case({}, R, GUESSES, POINTS, lambda: float(((GUESSES - _diffusion_noise()) ** 2).mean()), n_outputs=2),
+        Case({}, R, PRED, TARGET, problem="the network ends with 3 outputs; end with Linear(2)", n_outputs=3),
+    ],
 }
 
 
@@ -173,7 +191,12 @@ def _loss(name: str, case: Case) -> float:
     params = entry.validate(case.params, "loss_params")
     assert entry.obj.problem(params, case.task, case.n_outputs, case.num_classes) is None
     fn = entry.obj.make(params, case.task, case.num_classes)
-    if hasattr(fn, "bind"):  # the VAE loss reads the KL of its model's Gaussian latent: the fixed CODES
+    if isinstance(fn, DiffusionLossFn):  # compares with the noise its model's DiffusionNoise layer draws (seed 0)
+        layer = DiffusionNoise(Schedule(), 2)
+        fn.bind(torch.nn.Sequential(layer))
+        torch.manual_seed(0)
+        layer(case.y)
+    elif hasattr(fn, "bind"):  # the VAE loss reads the KL of its model's Gaussian latent: the fixed CODES
         latent = GaussianLatent(2).eval()
         fn.bind(torch.nn.Sequential(latent))
         latent(CODES[: len(case.y)])

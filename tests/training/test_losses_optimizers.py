@@ -18,8 +18,8 @@ REGRESSION_LOSSES = ["mse", "mae", "huber", "log_cosh"]
 
 
 def test_every_registered_loss_is_tested_and_documented():
-    # vae: tests/core/test_vae_latent.py and the reference table
-    assert set(LOSSES.names()) == set(CLASSIFICATION_LOSSES) | set(REGRESSION_LOSSES) | {"bce", "vae"}
+    # vae: tests/core/test_vae_latent.py and the reference table; diffusion: tests/core/test_diffusion_points.py too
+    assert set(LOSSES.names()) == set(CLASSIFICATION_LOSSES) | set(REGRESSION_LOSSES) | {"bce", "vae", "diffusion"}
     for entry in [*LOSSES, *OPTIMIZERS]:
         assert len(entry.help) > 80, entry.name
         assert all(p.help for p in entry.params), entry.name
