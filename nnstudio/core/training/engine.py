@@ -222,6 +222,8 @@ class Trainer:
                 state.batch = 0
                 epoch_started = time.perf_counter()
                 self._emit(callbacks, "on_epoch_start", state)
+                if hasattr(self.loss_fn, "start_epoch"):  # a stopped epoch's VAE terms must not leak into this one
+                    self.loss_fn.start_epoch()
                 self.model.train()
                 perm = torch.randperm(n, generator=generator)  # the same order on every rank (same seed)
                 if self.dist is not None:

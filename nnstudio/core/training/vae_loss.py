@@ -60,10 +60,14 @@ class VAELossFn:
             self._eval = {"recon": float(recon), "kl": float(kl)}
         return recon + self.beta * kl
 
+    def start_epoch(self) -> None:
+        """Forget the training sums: an epoch stopped (or diverged) half-way left its batches in them."""
+        self._train = torch.zeros(3)
+
     def epoch_terms(self) -> dict[str, float]:
         """The epoch's terms for the history; starts the next epoch's training sums afresh."""
         recon, kl, n = (float(v) for v in self._train)
-        self._train = torch.zeros(3)
+        self.start_epoch()
         terms = {"train_recon": recon / n, "train_kl": kl / n} if n else {}
         terms.update({f"val_{k}": v for k, v in self._eval.items()})
         return terms
