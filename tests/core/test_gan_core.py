@@ -79,6 +79,8 @@ def test_training_brings_the_samples_closer_to_the_data(session):
     session.fit(30)
     end = session.trainer.history["distance"][-1]
     assert end < 0.5 * start, (start, end)
+    again = GanSession.open(Project.from_dict(gan_ring().to_dict()))  # the same seed: the same run
+    assert again.trainer.measure()["distance"] == start
     assert len(session.trainer.history["coverage"]) == 30
     assert session.trainer.g_steps_done == session.trainer.d_steps_done == 30 * session.trainer.rounds_per_epoch()
 

@@ -14,6 +14,7 @@ from nnstudio.core.data.bundle import CLASSIFICATION
 from nnstudio.core.generative.gan import GanError, GanNetworks, GanTrainer, build_networks, split_weights
 from nnstudio.core.generative.gan_spec import DISCRIMINATOR
 from nnstudio.core.project.spec import Project, RunRecord, record_run
+from nnstudio.core.training.engine import new_model
 
 
 def is_gan(project: Project) -> bool:
@@ -39,6 +40,10 @@ class GanSession:
         bundle = prepared.bundle
         networks = build_networks(project.architecture, project.networks[DISCRIMINATOR], project.gan,
                                   tuple(bundle.input_shape))
+        # Both seeded from the settings, so a run can be repeated exactly (the discriminator from the next seed,
+        # so it does not start as a copy of the generator's numbers where the shapes agree).
+        new_model(networks.generator.module, project.training.seed)
+        new_model(networks.discriminator.module, project.training.seed + 1)
         if use_weights and project.weights:
             gen, disc = split_weights(project.weights)
             for what, built, tensors in (("generator", networks.generator, gen), ("discriminator", networks.discriminator, disc)):
