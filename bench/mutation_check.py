@@ -33,10 +33,10 @@ LOSSES = "tests/reference/test_ref_losses.py"
 METRICS = "tests/reference/test_ref_metrics.py"
 OPTIMIZERS = "tests/reference/test_ref_optimizers.py"
 OPTIONS = "tests/reference/test_ref_training_options.py"
-EVAL_MODE = "tests/core/test_semantic_eval_mode.py"
-BASELINES = "tests/core/test_semantic_baselines.py"
+EVAL_MODE = "tests/core/evaluate/test_semantic_eval_mode.py"
+BASELINES = "tests/core/evaluate/test_semantic_baselines.py"
 GRADCAM = "tests/reference/test_ref_gradcam.py"
-ATTRIBUTIONS = "tests/interpret/test_semantic_attributions.py"
+ATTRIBUTIONS = "tests/core/interpret/test_semantic_attributions.py"
 
 
 @dataclass(frozen=True)

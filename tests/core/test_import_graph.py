@@ -11,8 +11,8 @@ import ast
 from pathlib import Path
 
 import pytest
+from repo_paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "nnstudio"
 MAX_LINES = 600
 QT = ("PySide6", "shiboken6", "pyqtgraph")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from repo_paths import TRUST_FIXTURES
 from trust_cases import Case, check_case
 
 from nnstudio.core.arch.weights import snapshot_weights
@@ -18,7 +19,7 @@ from nnstudio.core.project.file_format import save_project
 from nnstudio.core.project.spec import PROJECT_JSON, WEIGHTS, default_project, record_run
 from nnstudio.core.workspace.document import load_model
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = TRUST_FIXTURES
 DAMAGED = FIXTURES / "project_damaged_deflate.nnstudio"
 HUGE_INT = FIXTURES / "project_huge_integer.json"
 
