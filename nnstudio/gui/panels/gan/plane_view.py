@@ -34,7 +34,7 @@ class GanPlaneView(QWidget):
         pad = 0.25 * max(float(np.ptp(real[:, 0])), float(np.ptp(real[:, 1])), 1e-6)
         self._lo = real.min(0) - pad
         self._hi = real.max(0) + pad
-        self.plot = pg.PlotWidget(title="Real (dark) and generated (orange) points; shade: the discriminator says real (blue) or fake (orange)")
+        self.plot = pg.PlotWidget(title="Real points (dark), generated (orange); shade: D says real (blue), fake (orange)")
         self.plot.setObjectName("ganPlane")
         self.plot.setAspectLocked(True)
         self.plot.setMenuEnabled(False)
