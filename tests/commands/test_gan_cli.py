@@ -49,3 +49,28 @@ def test_info_lists_the_gan_examples(capsys):
     code, stdout, _err = run_cli(["info", "--list", "templates"], capsys)
     assert code == 0
     assert "gan_ring" in stdout and "gan_digits" in stdout
+
+
+def _broken(tmp_path, edit) -> str:
+    data = json.loads(EXAMPLE.read_text())
+    edit(data)
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+def test_networks_that_do_not_fit_are_refused_in_one_line(tmp_path, capsys):
+    def generator_out_3(d):
+        d["architecture"]["layers"][-1]["params"]["out_features"] = 3
+
+    def discriminator_out_2(d):
+        d["networks"]["discriminator"]["layers"][-1]["params"]["out_features"] = 2
+
+    code, _out, err = run_cli(["train", _broken(tmp_path, generator_out_3), "--epochs", "1"], capsys)
+    assert code == 2
+    assert err.strip() == ("nnstudio train: The generator makes samples of shape 3, but the data's samples are 2; "
+                           "make its last layer give 2")
+    code, _out, err = run_cli(["train", _broken(tmp_path, discriminator_out_2), "--epochs", "1"], capsys)
+    assert code == 2
+    assert err.strip() == ("nnstudio train: The discriminator gives 2 numbers per sample; it must give one real/fake "
+                           "score: set its last Linear layer's out_features to 1")

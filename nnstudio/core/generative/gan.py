@@ -81,8 +81,8 @@ def build_networks(generator: ArchitectureSpec, discriminator: ArchitectureSpec,
     except ShapeError as e:
         raise GanError(f"The discriminator (a sample of shape {format_shape(sample_shape)} in) does not build: {e}") from None
     if math.prod(disc.output_shape) != 1:
-        raise GanError(f"The discriminator ends with {format_shape(disc.output_shape)}; it must give one real/fake "
-                       "score: set its last Linear layer's out_features to 1")
+        raise GanError(f"The discriminator gives {format_shape(disc.output_shape)} numbers per sample; it must give one "
+                       "real/fake score: set its last Linear layer's out_features to 1")
     return GanNetworks(gen, disc)
 
 
