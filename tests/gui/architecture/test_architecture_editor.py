@@ -64,7 +64,7 @@ def test_palette_groups_every_issue_kind(panel):
     assert "GlobalAvgPool" in groups["Convolution"]
     assert {"Embedding", "RNN", "LSTM", "GRU"} <= set(groups["Sequence"])
     assert {"Self-attention", "Transformer encoder", "Positional encoding"} <= set(groups["Attention"])
-    assert groups["Structure"] == ["Residual block"]
+    assert groups["Structure"] == ["Residual block", "ResNet basic block"]
 
 
 def test_double_click_adds_below_selection_with_live_shapes_and_totals(qtbot, panel):
