@@ -178,7 +178,7 @@ LAYERS: Registry[Any] = Registry(
 DATASETS: Registry[Any] = Registry(
     "dataset", "nnstudio.core.data.sources", "nnstudio.core.data.drawn", "nnstudio.core.data.reconstruct",
     "nnstudio.core.data.digit_subsets", "nnstudio.core.data.teaching_sets",
-    "nnstudio.core.data.tank_photos",
+    "nnstudio.core.data.tank_photos", "nnstudio.core.data.paintings",
     "nnstudio.core.data.mixtures", "nnstudio.core.generative.diffusion_kinds",
 )
 PREPROCESSING: Registry[Any] = Registry("preprocessing step", "nnstudio.core.data.preprocess")
