@@ -6,16 +6,10 @@ from __future__ import annotations
 import math
 
 import pytest
+from helpers_lessons import lesson_figures as run
 
 from nnstudio.core.lessons.experiments import run_lesson
 from nnstudio.core.lessons.format import find_lesson
-
-
-def run(name: str):
-    result = run_lesson(find_lesson(name))
-    failed = [c.sentence() for c in result.checks if not c.met]
-    assert result.outcome_met, failed
-    return result.figures
 
 
 def test_neurons_and_activations():

@@ -9,18 +9,12 @@ import math
 
 import numpy as np
 import pytest
+from helpers_lessons import lesson_figures as run
 
 from nnstudio.core.data.assemble import load_raw, prepare
 from nnstudio.core.data.spec import DataSpec
-from nnstudio.core.lessons.experiments import Check, run_lesson
+from nnstudio.core.lessons.experiments import Check
 from nnstudio.core.lessons.format import LessonError, find_lesson, load_lesson
-
-
-def run(name: str) -> dict[str, float]:
-    result = run_lesson(find_lesson(name))
-    failed = [c.sentence() for c in result.checks if not c.met]
-    assert result.outcome_met, failed
-    return result.figures
 
 
 def test_cost_functions():
