@@ -110,6 +110,9 @@ class MainWindow(QMainWindow):
         self.document.project_replaced.connect(self._data_tab_if_data_missing)
         self.document.project_replaced.connect(self._place_playground)
         self._place_playground()
+        for event in (self.document.project_replaced, self.document.architecture_changed):
+            event.connect(self._offer_diffusion)
+        self._offer_diffusion()
         self.setCentralWidget(self.tabs)
         self.ctx.show_tab_requested.connect(self.show_tab)
         self.ctx.status_message.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
@@ -169,6 +172,13 @@ class MainWindow(QMainWindow):
             self.data_panel.source.point_to_missing_file()
         except NNStudioError:
             pass  # other data problems are shown where the data is used
+
+    @Slot()
+    def _offer_diffusion(self) -> None:
+        """The Diffusion tab is shown only for a diffusion model (its first layer a DiffusionNoise layer)."""
+        layers = self.document.project.architecture.layers
+        index = next(i for i in range(self.tabs.count()) if self.tabs.tabText(i) == "Diffusion")
+        self.tabs.setTabVisible(index, bool(layers) and layers[0].kind == "diffusion_noise")
 
     @Slot()
     def _place_playground(self) -> None:

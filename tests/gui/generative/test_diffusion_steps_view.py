@@ -1,5 +1,6 @@
 """The Diffusion tab: the noise-step slider shows q(x_t | x_0) of the training data for the fixed seed, and a
-trained model's reverse walk ends on its samples; another project gets the note saying where to find one."""
+trained model's reverse walk ends on its samples; the tab is offered for diffusion models only, and would say
+where to find one."""
 
 from __future__ import annotations
 
@@ -70,6 +71,19 @@ def test_a_trained_model_walks_samples_back_and_other_projects_get_the_note(wind
     panel.reverse_step.setValue(0)
     assert np.allclose(_shown(panel.reverse_points), walk[0].numpy()) and panel.reverse_label.text() == "0 of 50: pure noise"
     window.document.replace(catalogue()["vae_moons"].project())
-    qtbot.waitUntil(lambda: not panel.watch.stale)
+    qtbot.waitUntil(lambda: not panel.isVisible())  # the tab is offered for diffusion models only
+    panel.refresh()  # what it would show
     assert not panel.noise_step.isEnabled()
     assert "Open the example 'Diffusion on a spiral'" in panel.status.text()
+
+
+def test_the_diffusion_tab_is_offered_only_for_a_diffusion_model(window, qtbot):
+    def shown() -> bool:
+        index = next(i for i in range(window.tabs.count()) if window.tabs.tabText(i) == "Diffusion")
+        return window.tabs.isTabVisible(index)
+
+    assert not shown()  # the default project (a digits classifier)
+    window.document.replace(catalogue()["diffusion_spiral"].project())
+    assert shown()
+    window.document.replace(catalogue()["vae_moons"].project())
+    assert not shown()

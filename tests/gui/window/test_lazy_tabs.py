@@ -43,7 +43,7 @@ def test_remaining_tabs_build_in_the_background_then_call_back(qtbot, settings_p
     done = []
     window.build_remaining_panels(then=lambda: done.append(True))
     qtbot.waitUntil(lambda: done == [True], timeout=60_000)
-    assert _built(window) == {"architecture", "data", "training", "inside", "runs", "evaluation", "interpret", "playground"}
+    assert _built(window) == {"architecture", "data", "training", "inside", "runs", "evaluation", "interpret", "playground", "diffusion"}
     window.document.set_modified(False)
 
 
@@ -67,7 +67,7 @@ def test_background_building_waits_while_a_job_runs(qtbot, settings_path):
         qtbot.waitUntil(lambda: not runner.running, timeout=60_000)
     qtbot.waitUntil(lambda: done == [True], timeout=60_000)
     assert ThreadRunner.active == 0
-    assert _built(window) == {"architecture", "data", "training", "inside", "runs", "evaluation", "interpret", "playground"}
+    assert _built(window) == {"architecture", "data", "training", "inside", "runs", "evaluation", "interpret", "playground", "diffusion"}
     window.document.set_modified(False)
 
 

@@ -9,7 +9,7 @@ from nnstudio.gui.settings_store import SettingsStore
 
 def test_window_opens_on_default_project_with_all_tabs(main_window):
     tabs = [main_window.tabs.tabText(i) for i in range(main_window.tabs.count())]
-    assert tabs == ["Architecture", "Data", "Training", "Inside", "Runs", "Evaluation", "Interpretability", "Playground"]
+    assert tabs == ["Architecture", "Data", "Training", "Inside", "Runs", "Evaluation", "Interpretability", "Diffusion", "Playground"]
     menus = [a.text().replace("&", "") for a in main_window.menuBar().actions()]
     assert menus[:2] == ["File", "Edit"] and menus[-1] == "Help"
     assert "SimpleNN" in main_window.document.project.architecture.name
