@@ -17,6 +17,7 @@ from PySide6.QtGui import (
     QColor,
     QDoubleValidator,
     QFontInfo,
+    QImage,
     QMouseEvent,
     QPainter,
     QPainterPath,
@@ -28,7 +29,15 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidg
 from nnstudio.core.playground.frames import Frame
 from nnstudio.core.playground.graph import Graph
 from nnstudio.gui import palette
-from nnstudio.gui.panels.playground.colours import image, negative, positive, qcolor, rgb, signed_colours
+from nnstudio.gui.panels.playground.colours import (
+    image,
+    images,
+    negative,
+    positive,
+    qcolor,
+    rgb,
+    signed_colours,
+)
 from nnstudio.gui.widgets.neuron_maps import NeuronMap
 
 SHOWN_UNITS = 64
@@ -57,15 +66,20 @@ class Node(NeuronMap):
         self.caption = ""
 
     def show_picture(self, values: np.ndarray, scale: float, tooltip: str = "", discrete: bool = False) -> None:
-        self.values = np.asarray(values, dtype=np.float32)
-        self.scale = scale
-        if self.values.ndim == 1:
-            self.curve, self._image, self.colours = self.values, None, None
+        values = np.asarray(values, dtype=np.float32)
+        if values.ndim == 1:
+            self.set_picture(values, scale, None, None, tooltip)
         else:
-            self.curve = None
-            self.colours = signed_colours(self.values, scale, discrete)
-            self._image = image(self.colours)
-        if tooltip:
+            colours = signed_colours(values, scale, discrete)
+            self.set_picture(values, scale, colours, image(colours), tooltip)
+
+    def set_picture(self, values: np.ndarray, scale: float, colours: np.ndarray | None, picture: QImage | None,
+                    tooltip: str = "") -> None:
+        """Show ``values`` coloured already (``colours`` and its image; None for a 1-D response curve)."""
+        self.values, self.scale = values, scale
+        self.curve = values if colours is None else None
+        self.colours, self._image = colours, picture
+        if tooltip and tooltip != self.toolTip():  # the same tip every frame: Qt's setter is not free
             self.setToolTip(tooltip)
         self.update()
 
@@ -177,6 +191,7 @@ class NetworkGraph(QWidget):
         self.edited_edge: tuple[int, int, int] | None = None
         self.frames_shown = 0
         self.class_names: list[str] = []
+        self._edge_lines: list | None = None  # the edges' ends as the nodes are placed (see edges())
 
     # ------------------------------------------------------------------ structure
     def set_network(self, graph: Graph, features: list[str], selected: list[str], class_names: list[str] = ()) -> None:
@@ -241,6 +256,7 @@ class NetworkGraph(QWidget):
         return int(min(NODE_MAX, max(NODE_MIN, fit)))
 
     def _arrange(self) -> None:
+        self._edge_lines = None  # the nodes move: so do the edges' ends
         if self.graph is None:
             return
         size = self._node_size()
@@ -273,10 +289,17 @@ class NetworkGraph(QWidget):
             if values.shape[0] > SHOWN_UNITS:  # the most active units, in a stable order among themselves
                 activity = np.abs(values.reshape(values.shape[0], -1)).mean(axis=1)
                 self.orders[k] = sorted(np.argsort(-activity)[:SHOWN_UNITS].tolist())
+                self._edge_lines = None  # other units shown: other edges
             scale = layer_scale(values)
-            for node, unit in zip(nodes, self.orders[k], strict=False):
+            order = self.orders[k][: len(nodes)]
+            shown = np.asarray(values[order], dtype=np.float32)
+            # The whole column coloured and turned into images in one numpy pass (not one per neuron).
+            colours = signed_colours(shown, scale, discrete) if shown.ndim == 3 else None
+            pictures = images(colours) if colours is not None else [None] * len(order)
+            for i, (node, unit) in enumerate(zip(nodes, order, strict=False)):
                 node.unit = unit
-                node.show_picture(values[unit], scale, f"Hidden layer {k + 1}, neuron {unit + 1}", discrete)
+                node.set_picture(shown[i], scale, None if colours is None else colours[i], pictures[i],
+                                 f"Hidden layer {k + 1}, neuron {unit + 1}")
         self.frames_shown += 1
         self.update()
 
@@ -300,21 +323,29 @@ class NetworkGraph(QWidget):
         """(layer, unit, source, p0, p1, weight) for every drawn edge, from the last frame's weights."""
         if self.frame is None or self.graph is None:
             return
+        if self._edge_lines is None:  # where the edges run changes only with the layout, not every frame
+            self._edge_lines = list(self._edge_geometry())
+        weights = self.frame.weights
+        for layer, unit, s_unit, p0, p1 in self._edge_lines:
+            if layer >= len(weights):
+                return
+            w = weights[layer]
+            if unit < w.shape[0] and s_unit < w.shape[1]:
+                yield layer, unit, s_unit, p0, p1, float(w[unit, s_unit])
+
+    def _edge_geometry(self):
+        """(layer, unit, source, p0, p1) for every edge between the nodes as they are placed now."""
         shown_inputs = [(j, node) for j, node in enumerate(self.feature_nodes) if self.features[j] in self.selected]
         sources = [node for _, node in shown_inputs]
         source_units = list(range(len(sources)))
         targets_by_layer = [*[(nodes, self.orders[k]) for k, nodes in enumerate(self.columns)],
                             (self.outputs, list(range(len(self.outputs))))]
         for layer, (targets, units) in enumerate(targets_by_layer):
-            w = self.frame.weights[layer] if layer < len(self.frame.weights) else None
-            if w is None:
-                return
+            starts = [QPointF(src.geometry().right(), src.geometry().center().y()) for src in sources]
             for node, unit in zip(targets, units, strict=False):
                 p1 = QPointF(node.geometry().left(), node.geometry().center().y())
-                for src, s_unit in zip(sources, source_units, strict=False):
-                    if unit < w.shape[0] and s_unit < w.shape[1]:
-                        p0 = QPointF(src.geometry().right(), src.geometry().center().y())
-                        yield layer, unit, s_unit, p0, p1, float(w[unit, s_unit])
+                for p0, s_unit in zip(starts, source_units, strict=False):
+                    yield layer, unit, s_unit, p0, p1
             sources, source_units = targets, units
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name

@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Signal
-from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from nnstudio.core.insight.grid import Plane
 from nnstudio.core.playground.frames import Frame, Surface
@@ -45,6 +45,13 @@ class PlaneOutput(BoundaryView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Output", parent)
         self.setObjectName("playgroundPlane")
+        # Only the image changes from frame to frame: the points, axes, title and legend are drawn once into a
+        # pixmap each and copied at every paint (their own drawing was most of the plane's per-frame paint).
+        plot = self.getPlotItem()
+        for item in (self.train_points, self.test_points, plot.legend, plot.titleLabel,
+                     *(plot.getAxis(side) for side in ("left", "bottom", "top", "right"))):
+            if item is not None:
+                item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.discrete = False
         self.showing_neuron = False
 

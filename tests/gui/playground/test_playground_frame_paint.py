@@ -1,0 +1,49 @@
+"""What a Playground frame paints, now that a column of neurons is coloured in one pass and the edges' ends
+are kept between frames: every node shows its own neuron's colours (the image too, pixel for pixel), and the
+edges still start and end at the nodes after the graph is resized."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF
+from test_playground_tab import open_playground
+
+from nnstudio.gui.panels.playground.colours import signed_colours
+from nnstudio.gui.panels.playground.graph_view import layer_scale
+
+
+def test_every_node_shows_its_own_neuron_in_a_frame(main_window, qtbot):
+    panel = open_playground(main_window, qtbot, units=(4, 3))
+    graph, frame = panel.graph_view, panel.frame
+    for k, nodes in enumerate(graph.columns):
+        values = frame.neurons[k]
+        scale = layer_scale(values)
+        for node in nodes:
+            expected = signed_colours(values[node.unit], scale)
+            assert np.array_equal(node.colours, expected), (k, node.unit)
+            picture = node._image.scaled(values.shape[2], values.shape[1])  # back to the grid's size
+            top_left = picture.pixelColor(0, 0)  # the image's top row is the plane's last
+            assert (top_left.red(), top_left.green(), top_left.blue()) == tuple(int(c) for c in expected[-1, 0])
+    units = [node.unit for node in graph.columns[1]]
+    assert units == [0, 1, 2]
+
+
+def _ends(graph):
+    return [(e[0], e[1], e[2], e[3], e[4]) for e in graph.edges()]
+
+
+def test_edges_follow_the_nodes_when_the_graph_is_resized(main_window, qtbot):
+    panel = open_playground(main_window, qtbot)
+    graph = panel.graph_view
+    main_window.resize(1600, 1000)
+    qtbot.wait(50)
+    before = _ends(graph)
+    main_window.resize(1280, 720)  # the graph narrows: its nodes move
+    qtbot.waitUntil(lambda: _ends(graph) != before, timeout=5000)
+    for layer, unit, _src, _p0, p1 in _ends(graph):
+        targets = graph.columns[layer] if layer < len(graph.columns) else graph.outputs
+        node = next(n for n in targets if n.unit == unit)
+        assert p1 == QPointF(node.geometry().left(), node.geometry().center().y())
+    first = graph.columns[0][0]
+    starts = {p0.x() for layer, *_rest, p0, _p1 in _ends(graph) if layer == 1}
+    assert starts == {float(first.geometry().right())}
