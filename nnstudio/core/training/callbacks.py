@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import copy
 import math
-import sys
 import time
-from dataclasses import dataclass, field
-from typing import Any, TextIO
+from dataclasses import dataclass
+from typing import Any
 
 from nnstudio.core.training.state import RunResult, TrainingState
 
@@ -28,17 +27,6 @@ class Callback:
     def on_epoch_end(self, state: TrainingState, metrics: dict[str, float]) -> None: ...
 
     def on_fit_end(self, state: TrainingState, result: RunResult) -> None: ...
-
-
-@dataclass
-class ConsoleProgress(Callback):
-    """One line per epoch, for the CLI."""
-
-    stream: TextIO = field(default_factory=lambda: sys.stderr)
-
-    def on_epoch_end(self, state: TrainingState, metrics: dict[str, float]) -> None:
-        shown = "  ".join(f"{k} {v:.4f}" for k, v in metrics.items() if k != "epoch")
-        print(f"epoch {state.epoch:>3}/{state.target_epochs}  {shown}", file=self.stream, flush=True)
 
 
 def higher_is_better(monitor: str) -> bool:
