@@ -96,6 +96,15 @@ def _epochs_to(target: float) -> Callable[[FinishedRun], float]:
     return compute
 
 
+def _vae(figure: str) -> Callable[[FinishedRun], float]:
+    """A VAE's figure on the test split, as ``nnstudio evaluate`` reports it (NaN for a network with no latent)."""
+    def compute(run: FinishedRun) -> float:
+        from nnstudio.core.evaluate.vae_figures import vae_figures
+        test = vae_figures(run.trainer.model.eval(), run.trainer.bundle).get("test", {})
+        return float(test.get(figure, math.nan))
+    return compute
+
+
 def _grad(index: int) -> Callable[[FinishedRun], float]:
     return lambda run: run.grad_norms[index] if run.grad_norms else math.nan
 
@@ -149,6 +158,11 @@ FIGURES: dict[str, Figure] = {f.name: f for f in (
     Figure("attention_row_sum_error", "Attention rows' sums", "The largest distance from 1 of the sum of any row "
            "of the first attention layer's weights (every test example, every head): each row is a share of "
            "attention over the steps.", lambda run: mf.attention_row_sum_error(run.trainer)),
+    Figure("vae_reconstruction_error", "VAE reconstruction error", "Squared error between a test example and the "
+           "VAE's rebuilt copy of it from its mean code, summed over the example's values.",
+           _vae("reconstruction_error")),
+    Figure("vae_kl", "VAE KL term", "How far the test examples' codes are, on average, from the standard normal "
+           "the decoder samples from (0: the code carries nothing about the example).", _vae("kl")),
 )}
 
 

@@ -1,0 +1,25 @@
+"""Generative models' lessons, run headless with their fixed seeds: each one's outcome is met."""
+
+from __future__ import annotations
+
+import math
+
+from helpers_lessons import lesson_figures
+
+from nnstudio.core.lessons.experiments import train_run
+from nnstudio.core.lessons.figures import FIGURES
+from nnstudio.core.lessons.format import find_lesson
+
+
+def test_vae_beta_lesson_a_dear_code_carries_less_and_rebuilds_worse():
+    f = lesson_figures("vae_beta")
+    assert f["vae_kl@dear"] <= 0.5 * f["vae_kl@cheap"]
+    assert f["vae_reconstruction_error@dear"] >= 1.2 * f["vae_reconstruction_error@cheap"]
+
+
+def test_vae_figures_are_nan_for_a_network_with_no_latent():
+    project = find_lesson("latent_space").start_project()
+    project.training.epochs = 1
+    run = train_run(project, None)
+    assert math.isnan(FIGURES["vae_kl"].compute(run))
+    assert math.isnan(FIGURES["vae_reconstruction_error"].compute(run))
