@@ -35,7 +35,7 @@ def test_graph_labels_are_one_steps_numbers(qtbot):
         for j in range(shape[0]):
             for i in range(shape[1]):
                 w, g = _numbers(view.edge_texts[f"{name}[{j},{i}]"])
-                assert w == pytest.approx(float(model.get_parameter(name)[j, i]), abs=1e-3)
+                assert w == pytest.approx(float(model.get_parameter(name)[j, i].detach()), abs=1e-3)
                 assert g == pytest.approx(float(grads[name].autograd[j, i]), abs=1e-4)
     before, after = (float(v) for v in re.findall(r"step.*?: (\d+\.\d+)", view.loss_text))
     assert before == pytest.approx(step.loss, abs=1e-4) and after == pytest.approx(step.loss_after, abs=1e-4)
