@@ -105,6 +105,15 @@ def _vae(figure: str) -> Callable[[FinishedRun], float]:
     return compute
 
 
+def _diffusion(figure: str) -> Callable[[FinishedRun], float]:
+    """A diffusion model's figure against the test points, as ``nnstudio evaluate`` reports it (NaN otherwise)."""
+    def compute(run: FinishedRun) -> float:
+        from nnstudio.core.generative.diffusion import diffusion_figures
+        model = run.trainer.model.eval()
+        return float(diffusion_figures(model, run.trainer.bundle.test.x.to(run.trainer.device)).get(figure, math.nan))
+    return compute
+
+
 def _grad(index: int) -> Callable[[FinishedRun], float]:
     return lambda run: run.grad_norms[index] if run.grad_norms else math.nan
 
@@ -163,6 +172,10 @@ FIGURES: dict[str, Figure] = {f.name: f for f in (
            _vae("reconstruction_error")),
     Figure("vae_kl", "VAE KL term", "How far the test examples' codes are, on average, from the standard normal "
            "the decoder samples from (0: the code carries nothing about the example).", _vae("kl")),
+    Figure("sample_distance", "Samples' distance to the data", "Energy distance between 500 points the diffusion "
+           "model draws and the test points (0: the same spread).", _diffusion("sample_distance")),
+    Figure("noise_distance", "Noise's distance to the data", "Energy distance between the random noise those "
+           "samples started from and the test points: where the model begins.", _diffusion("noise_distance")),
 )}
 
 

@@ -17,9 +17,17 @@ def test_vae_beta_lesson_a_dear_code_carries_less_and_rebuilds_worse():
     assert f["vae_reconstruction_error@dear"] >= 1.2 * f["vae_reconstruction_error@cheap"]
 
 
-def test_vae_figures_are_nan_for_a_network_with_no_latent():
+def test_generative_figures_are_nan_for_a_network_that_is_not_one():
     project = find_lesson("latent_space").start_project()
     project.training.epochs = 1
     run = train_run(project, None)
     assert math.isnan(FIGURES["vae_kl"].compute(run))
     assert math.isnan(FIGURES["vae_reconstruction_error"].compute(run))
+    assert math.isnan(FIGURES["sample_distance"].compute(run))
+
+
+def test_diffusion_lesson_trained_samples_sit_far_nearer_the_spiral_than_their_noise():
+    f = lesson_figures("diffusion_denoising")
+    assert f["sample_distance@many"] <= 0.3 * f["noise_distance@many"]
+    # two epochs have not learned to denoise yet: the walk ends no nearer the spiral than it started
+    assert f["sample_distance@few"] > 0.5 * f["noise_distance@few"]
