@@ -85,8 +85,10 @@ def run_lesson(lesson: Lesson, *, control: TrainingControl | None = None,
             if isinstance(action, (SetField, SwapActivation)):
                 project = apply_action(project, action)
             elif isinstance(action, Train):
+                copy = Project.from_dict(project.to_dict())
+                copy.weights = project.weights  # a frozen pretrained body's (None otherwise): the run keeps them
                 try:
-                    run = train_run(Project.from_dict(project.to_dict()), lesson.base_dir, control)
+                    run = train_run(copy, lesson.base_dir, control)
                 except LessonError:
                     raise
                 except NNStudioError as exc:  # which step of the lesson could not train, then why

@@ -254,7 +254,9 @@ def open_start(starts_from: str, folder: Path, where: str, source: str) -> Proje
         project = load_project(path)
     except NNStudioError as exc:
         raise LessonError(where, f"the project file {starts_from!r} cannot be opened: {exc}", source) from None
-    project.weights, project.notes = None, []  # a lesson always starts from fresh weights
+    project.notes = []
+    if not any(spec.frozen for spec in project.architecture.layers):
+        project.weights = None  # fresh weights; a frozen (pretrained) body keeps its weights, as Train does
     return project
 
 

@@ -31,3 +31,14 @@ def test_diffusion_lesson_trained_samples_sit_far_nearer_the_spiral_than_their_n
     assert f["sample_distance@many"] <= 0.3 * f["noise_distance@many"]
     # two epochs have not learned to denoise yet: the walk ends no nearer the spiral than it started
     assert f["sample_distance@few"] > 0.5 * f["noise_distance@few"]
+
+
+def test_transfer_lesson_fine_tuned_head_beats_scratch_by_a_tenth():
+    """Fails if the lesson drops the shipped pretrained body (the fine-tuned run then trails scratch)."""
+    f = lesson_figures("transfer_learning")
+    assert f["test_accuracy@fine_tuned"] >= f["test_accuracy@scratch"] + 0.10
+
+
+def test_a_lesson_keeps_only_a_frozen_bodys_weights():
+    assert find_lesson("transfer_learning").start_project().weights
+    assert find_lesson("vae_beta").start_project().weights is None
