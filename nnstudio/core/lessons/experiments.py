@@ -23,6 +23,7 @@ from nnstudio.core.lessons.format import (
 )
 from nnstudio.core.project.spec import Project
 from nnstudio.core.training.control import TrainingControl
+from nnstudio.core.workspace.gan_session import GanSession, is_gan
 from nnstudio.core.workspace.run_session import RunSession
 
 
@@ -66,6 +67,10 @@ class LessonResult:
 
 def train_run(project: Project, base_dir: Path | None, control: TrainingControl | None = None) -> FinishedRun:
     """One fresh run of ``project`` as the Training tab would start it, with its first-epoch gradients."""
+    if is_gan(project):  # a GAN trains its two networks in its own session, from fresh weights
+        gan = GanSession.open(project, base_dir, use_weights=False)
+        gan.fit(should_stop=control.stop_requested if control is not None else None)
+        return FinishedRun(None, None, gan=gan.trainer)
     session = RunSession.fresh(project, base_dir)
     recorder = GradientRecorder()
     result = session.fit([recorder], control)

@@ -16,6 +16,7 @@ import torch
 
 from nnstudio.core.base.registry import LAYERS
 from nnstudio.core.data.bundle import Split
+from nnstudio.core.generative.gan import GanTrainer
 from nnstudio.core.insight.stats import layer_grad_norms
 from nnstudio.core.lessons import model_figures as mf
 from nnstudio.core.lessons import story_figures as story
@@ -53,9 +54,10 @@ class GradientRecorder(Callback):
 class FinishedRun:
     """What the figures read: the run's trainer (its model and data), result and first-epoch gradients."""
 
-    trainer: Trainer
-    result: RunResult
+    trainer: Trainer | None  # None for a GAN: its two networks train in ``gan`` instead
+    result: RunResult | None
     grad_norms: list[float] = field(default_factory=list)
+    gan: GanTrainer | None = None
     _scores: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def score(self, split: str) -> dict[str, float]:
@@ -111,6 +113,16 @@ def _diffusion(figure: str) -> Callable[[FinishedRun], float]:
         from nnstudio.core.generative.diffusion import diffusion_figures
         model = run.trainer.model.eval()
         return float(diffusion_figures(model, run.trainer.bundle.test.x.to(run.trainer.device)).get(figure, math.nan))
+    return compute
+
+
+def _gan(figure: str) -> Callable[[FinishedRun], float]:
+    """A GAN's coverage or distance to the data, as its own view measures them (NaN for any other run)."""
+    def compute(run: FinishedRun) -> float:
+        if run.gan is None:
+            return math.nan
+        with torch.no_grad():
+            return float(run.gan.measure()[figure])
     return compute
 
 
@@ -176,6 +188,10 @@ FIGURES: dict[str, Figure] = {f.name: f for f in (
            "model draws and the test points (0: the same spread).", _diffusion("sample_distance")),
     Figure("noise_distance", "Noise's distance to the data", "Energy distance between the random noise those "
            "samples started from and the test points: where the model begins.", _diffusion("noise_distance")),
+    Figure("gan_coverage", "GAN coverage", "Share of the real data's modes the generator's samples reach.",
+           _gan("coverage")),
+    Figure("gan_distance", "GAN distance to the data", "Energy distance between the generator's samples and the "
+           "real points (0: the same spread).", _gan("distance")),
 )}
 
 

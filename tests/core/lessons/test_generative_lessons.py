@@ -24,6 +24,7 @@ def test_generative_figures_are_nan_for_a_network_that_is_not_one():
     assert math.isnan(FIGURES["vae_kl"].compute(run))
     assert math.isnan(FIGURES["vae_reconstruction_error"].compute(run))
     assert math.isnan(FIGURES["sample_distance"].compute(run))
+    assert math.isnan(FIGURES["gan_coverage"].compute(run))
 
 
 def test_diffusion_lesson_trained_samples_sit_far_nearer_the_spiral_than_their_noise():
@@ -42,3 +43,9 @@ def test_transfer_lesson_fine_tuned_head_beats_scratch_by_a_tenth():
 def test_a_lesson_keeps_only_a_frozen_bodys_weights():
     assert find_lesson("transfer_learning").start_project().weights
     assert find_lesson("vae_beta").start_project().weights is None
+
+
+def test_gan_lesson_trains_in_its_own_session_and_reaches_the_ring():
+    f = lesson_figures("gan_ring")
+    assert f["gan_distance@many"] <= 0.5 * f["gan_distance@few"]
+    assert f["gan_coverage@many"] >= 0.75 > f["gan_coverage@few"]  # 6 of the 8 clusters at least, after 100 epochs
