@@ -26,6 +26,7 @@ from nnstudio.core.lessons.figures import ACTIVATIONS_CATEGORY
 from nnstudio.core.lessons.format import Lesson, SetField, SwapActivation, builtin_lessons
 from nnstudio.core.project.spec import Project
 from nnstudio.core.project.templates import TEMPLATES
+from nnstudio.core.training.schedules import SCHEDULES
 
 CONCEPTS_GROUP = "Ideas from the lecture"
 
@@ -95,6 +96,7 @@ _GROUPS: tuple[tuple[Registry, str, tuple[tuple[str, ...], str, str]], ...] = (
     (LAYERS, "Layers", ((), "small_cnn", "architecture")),
     (LOSSES, "Losses", (("cost_functions",), "simple_nn_8x8", "training")),
     (OPTIMIZERS, "Optimizers", (("optimizers",), "simple_nn_8x8", "training")),
+    (SCHEDULES, "Learning-rate schedules", (("optimizers",), "simple_nn_8x8", "training")),
     (METRICS, "Metrics", ((), "simple_nn_8x8", "evaluation")),
     (PREPROCESSING, "Preprocessing steps", (("input_preparation",), "simple_nn_8x8", "data")),
     (ATTRIBUTIONS, "Attribution methods", (("tank_or_not_a_tank",), "small_cnn", "interpret")),

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.base.registry import ATTRIBUTIONS
 from nnstudio.core.interpret.live import LIVE_METHODS, LiveAttributionCallback, LiveFrame
 from nnstudio.core.interpret.subject import FEATURES, Subject, conv_layers
 from nnstudio.core.training.callbacks import Callback
@@ -31,6 +32,7 @@ from nnstudio.gui.panels.interpret.example_picker import ExamplePicker
 from nnstudio.gui.panels.interpret.jobs import Source
 from nnstudio.gui.widgets.feature_bars import FeatureBars
 from nnstudio.gui.widgets.heatmap_overlay import HeatmapOverlay
+from nnstudio.gui.widgets.help_link import ChoiceHelpButton
 
 
 class LiveBridge(QObject):
@@ -63,6 +65,7 @@ class LiveView(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         form.addRow(self.enabled)
         form.addRow("Method:", self.method)
+        form.addRow("", ChoiceHelpButton(self.method, ATTRIBUTIONS))  # "?": the method's entry in Help > Concepts
         form.addRow(self.picker)
         self.epoch_label = QLabel("Start training on the Training tab; the map appears after the first epoch.")
         self.epoch_label.setObjectName("liveEpoch")

@@ -25,6 +25,7 @@ from nnstudio.core.base.registry import ATTRIBUTIONS, Entry, Param
 from nnstudio.core.interpret.availability import choice_reasons, method_reason, param_reasons
 from nnstudio.core.interpret.subject import Subject
 from nnstudio.gui.widgets.elide_combo import narrow_combo
+from nnstudio.gui.widgets.help_link import ChoiceHelpButton
 from nnstudio.gui.widgets.param_form import CheckedDoubleSpinBox, CheckedSpinBox, RefusalNote
 from nnstudio.gui.widgets.wrapped_label import WrappedLabel
 
@@ -68,6 +69,8 @@ class MethodForm(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.combo)
+        self.help_button = ChoiceHelpButton(self.combo, ATTRIBUTIONS)  # "?": the method's entry in Help > Concepts
+        layout.addWidget(self.help_button)
         layout.addWidget(self.form_host)
         layout.addWidget(self.help)
         self.editors: dict[str, QWidget] = {}

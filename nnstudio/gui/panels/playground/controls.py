@@ -20,11 +20,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.base.registry import OPTIMIZERS
+from nnstudio.core.base.registry import LAYERS, OPTIMIZERS, Registry
 from nnstudio.core.data.bundle import CLASSIFICATION, REGRESSION
 from nnstudio.core.playground.data import TOYS, toy_title
 from nnstudio.core.playground.graph import ACTIVATIONS
 from nnstudio.gui import palette
+from nnstudio.gui.widgets.help_link import ChoiceHelpButton
 
 RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 REG_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -42,6 +43,17 @@ def _combo(name: str, tip: str) -> QComboBox:
     combo.setObjectName(name)
     combo.setToolTip(tip)
     return combo
+
+
+def _with_help(combo: QComboBox, registry: Registry) -> QWidget:
+    """The combo with a compact "?" after it (the bar has no room for "What is ...")."""
+    cell = QWidget()
+    row = QHBoxLayout(cell)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(2)
+    row.addWidget(combo, 1)
+    row.addWidget(ChoiceHelpButton(combo, registry, compact=True))
+    return cell
 
 
 def select_data(combo: QComboBox, value) -> None:
@@ -92,8 +104,6 @@ class TopBar(QWidget):
         for r in RATES:
             self.lr.addItem(f"{r:g}", r)
         self.activation = _combo("playgroundActivation", "The hidden layers' activation")
-        from nnstudio.core.base.registry import LAYERS
-
         for kind in ACTIVATIONS:
             self.activation.addItem(LAYERS.get(kind).title, kind)
         self.regularization = _combo("playgroundRegularization", "Penalise large weights: L1 drives weights to zero, L2 shrinks them")
@@ -116,10 +126,12 @@ class TopBar(QWidget):
         layout.addWidget(self.epoch)
         self.settings = QGridLayout()
         self.settings.setVerticalSpacing(1)
-        self.boxes: list[tuple[QLabel, QComboBox]] = []
+        self.boxes: list[tuple[QLabel, QWidget]] = []
+        # A registry's choices get a "?" opening their entry in Help > Concepts
+        helped = {self.activation: LAYERS, self.optimizer: OPTIMIZERS}
         for title, combo in (("Learning rate", self.lr), ("Activation", self.activation), ("Regularization", self.regularization),
                              ("Regularization rate", self.reg_rate), ("Problem type", self.problem), ("Optimizer", self.optimizer)):
-            self.boxes.append((_caption(title), combo))
+            self.boxes.append((_caption(title), _with_help(combo, helped[combo]) if combo in helped else combo))
         self.columns = 0
         self._lay_out_settings(len(self.boxes))
         layout.addLayout(self.settings)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.base.registry import LOSSES, OPTIMIZERS, Param, Registry
 from nnstudio.core.training.config import TrainSpec, setting
 from nnstudio.core.training.schedules import SCHEDULES
+from nnstudio.gui.widgets.help_link import ChoiceHelpButton
 from nnstudio.gui.widgets.param_form import CheckedDoubleSpinBox, CheckedSpinBox, RefusalNote
 from nnstudio.gui.widgets.wrapped_label import WrappedLabel
 
@@ -148,6 +149,9 @@ class ParamRows:
         return {name: editor_value(w) for name, w in self.editors.items()}
 
 
+PARAMS_ROW = 3  # a RegistryChoice's rows: the combo, its explanation, its "?", then the parameters
+
+
 class RegistryChoice(QGroupBox):
     """Pick one entry of a registry: a list with each entry's explanation, then its parameters."""
 
@@ -168,9 +172,11 @@ class RegistryChoice(QGroupBox):
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.form.addRow(self.combo)
         self.form.addRow(self.help)
+        self.help_button = ChoiceHelpButton(self.combo, registry)  # "?": the choice's entry in Help > Concepts
+        self.form.addRow(self.help_button)
         self.note = RefusalNote()  # last row: the parameter rows are inserted above it
         self.form.addRow(self.note)
-        self.rows = ParamRows(self.form, 2, self._param_edited, self.note)
+        self.rows = ParamRows(self.form, PARAMS_ROW, self._param_edited, self.note)
         self.combo.currentIndexChanged.connect(self._entry_changed)
 
     @property
@@ -191,6 +197,7 @@ class RegistryChoice(QGroupBox):
         text = " ".join(entry.help.split())  # the registry's source line breaks are not paragraph breaks
         self.help.setText(text)
         self.combo.setToolTip(text)
+        self.help_button.follow()
         self.rows.rebuild(entry.params, params)
 
     def _entry_changed(self) -> None:
@@ -230,8 +237,8 @@ class TrainingSettingsForm(QWidget):
         lr_label = QLabel(lr.title + ":")
         lr_label.setToolTip(lr.help)
         # The learning rate sits with the optimizer, above the optimizer's own parameters.
-        self.optimizer.form.insertRow(2, lr_label, self.editors["lr"])
-        self.optimizer.rows.first_row = 3
+        self.optimizer.form.insertRow(PARAMS_ROW, lr_label, self.editors["lr"])
+        self.optimizer.rows.first_row = PARAMS_ROW + 1
         self.optimizer.note.watch(self.editors["lr"])
         self.notes = [self.loss.note, self.optimizer.note, self.schedule.note]
         layout.addWidget(self.loss)
