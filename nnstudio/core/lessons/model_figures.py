@@ -122,10 +122,17 @@ def parameter_count(trainer: Trainer) -> float:
     return float(sum(p.numel() for p in trainer.model.parameters() if p.requires_grad))
 
 
+ATTENTION_LAYERS = (SelfAttention, TransformerEncoderBlock)
+
+
+def has_attention(model: nn.Module) -> bool:
+    return any(isinstance(m, ATTENTION_LAYERS) for m in model.modules())
+
+
 def attention_maps(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """The first attention layer's weights for each example: (examples, heads, query step, key step); row q
     is how much step q draws on each step. Computed from the layer's own input and projections."""
-    layer = next((m for m in model.modules() if isinstance(m, (SelfAttention, TransformerEncoderBlock))), None)
+    layer = next((m for m in model.modules() if isinstance(m, ATTENTION_LAYERS)), None)
     if layer is None:
         raise NoAttentionLayer("this network has no attention layer (self-attention or Transformer encoder) to show")
     seen: list[torch.Tensor] = []

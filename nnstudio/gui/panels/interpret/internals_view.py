@@ -1,4 +1,4 @@
-"""Inside the network: one example's feature maps, the first layer's filters, layer conductance."""
+"""Inside the network: one example's feature maps, the first layer's filters, layer conductance, attention weights."""
 
 from __future__ import annotations
 
@@ -9,17 +9,21 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QScrollArea, QStackedWidge
 
 from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.interpret import internals
+from nnstudio.core.interpret.internals import _batch
 from nnstudio.core.interpret.subject import conv_layers
+from nnstudio.core.lessons.model_figures import attention_maps, has_attention
 from nnstudio.gui.panels.interpret.example_picker import ExamplePicker
 from nnstudio.gui.panels.interpret.jobs import Job, JobView
+from nnstudio.gui.widgets.attention_heatmap import AttentionHeatmap
 from nnstudio.gui.widgets.feature_bars import FeatureBars
 from nnstudio.gui.widgets.image_grid import ImageGrid
 
-MAPS, FILTERS, CONDUCTANCE = "maps", "filters", "conductance"
+MAPS, FILTERS, CONDUCTANCE, ATTENTION = "maps", "filters", "conductance", "attention"
 WHAT = {
     MAPS: "Feature maps of a convolutional layer",
     FILTERS: "Filters of the first convolutional layer",
     CONDUCTANCE: "Layer conductance (which units carry the decision)",
+    ATTENTION: "Attention weights (where each step looks)",
 }
 MAX_TILES = 64
 MAX_UNITS = 40
@@ -57,6 +61,8 @@ class InternalsView(JobView):
         self.pages = QStackedWidget()
         self.pages.addWidget(scroll)
         self.pages.addWidget(self.bars)
+        self.attention = AttentionHeatmap()
+        self.pages.addWidget(self.attention)
         self.layout_.addLayout(form)
         self.layout_.addLayout(self.run_row)
         self.layout_.addWidget(self.status)
@@ -80,7 +86,7 @@ class InternalsView(JobView):
         self.layer.clear()
         for name in names:
             self.layer.addItem(self._titles.get(name, f"Layer {name}"), name)
-        self.layer.setEnabled(what != FILTERS)
+        self.layer.setEnabled(what not in (FILTERS, ATTENTION))  # attention: the first attention layer
         self.picker.setEnabled(what != FILTERS)
         self.update_actions()
 
@@ -88,7 +94,9 @@ class InternalsView(JobView):
         what, model, subject = self.what.currentData(), self.source.model, self.source.subject
         if model is None or subject is None:
             return ""
-        if subject.input_kind == "tokens" and what != FILTERS:
+        if what == ATTENTION and not has_attention(model):
+            return "The network has no attention layer; add a Self-attention or Transformer encoder layer."
+        if subject.input_kind == "tokens" and what not in (FILTERS, ATTENTION):
             return "This network reads whole-number tokens; its insides are not shown here."
         if what in (MAPS, FILTERS) and not conv_layers(model):
             return "The network has no convolutional layer, so it has no feature maps or filters; add a Conv2d layer, or choose Layer conductance."
@@ -97,7 +105,9 @@ class InternalsView(JobView):
     def make_job(self) -> Job:
         what, model, subject = self.what.currentData(), self.job_model(), self.source.subject
         layer, x = self.layer.currentData(), self.picker.x()
-        if what != FILTERS and (layer is None or x is None):
+        if what == ATTENTION and x is None:
+            raise NNStudioError("Choose a test example")
+        if what not in (FILTERS, ATTENTION) and (layer is None or x is None):
             raise NNStudioError("Choose a layer and a test example")
 
         def job(control: Any) -> tuple[str, Any]:
@@ -107,6 +117,10 @@ class InternalsView(JobView):
                 return what, (layer, internals.feature_maps(model, x, layer, subject))
             if what == FILTERS:
                 return what, internals.first_conv_filters(model)
+            if what == ATTENTION:  # heads x query x key, for the one example
+                batch = _batch(x, subject)
+                batch = batch.long() if subject.input_kind == "tokens" else batch
+                return what, attention_maps(model, batch)[0].double().numpy()
             return what, internals.layer_conductance(model, subject, x, layer, control=control)
 
         return job
@@ -136,6 +150,14 @@ class InternalsView(JobView):
             self.status.setText(
                 f"The first layer's {len(filters)} filters ({filters.shape[2]}×{filters.shape[3]} weights each, "
                 "bright = positive): the small patterns it looks for, such as edges and spots."
+            )
+        elif what == ATTENTION:
+            self.attention.set_weights(value)
+            self.pages.setCurrentWidget(self.attention)
+            heads, q, k = value.shape
+            self.status.setText(
+                f"The first attention layer's weights for this example, {heads} head(s) of {q}×{k}: row q shows how much "
+                "step q draws on each step (white 0, dark 1). Each row adds up to 1."
             )
         else:
             cond = value
