@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.base.errors import NNStudioError, ProjectFileError
 from nnstudio.core.base.jobs import JobToken
+from nnstudio.core.data.assemble import PreparedData
 from nnstudio.core.project.file_format import estimate_size, format_size, load_project, pipeline_state
 from nnstudio.core.project.recovery import RecoveryStore
 from nnstudio.core.project.spec import Project, record_run
@@ -58,14 +59,15 @@ WEIGHTS_FILTER = "Weights (*.safetensors *.pt *.pth *.bin *.ckpt *.nnstudio);;Al
 
 
 # ---------------------------------------------------------------------------- opening
-def read_project_file(path: Path) -> Project:
-    """The project in ``path`` with its weights checked against the architecture, for the window to open.
+def read_project_file(path: Path) -> tuple[Project, PreparedData | None]:
+    """The project in ``path`` with its weights checked against the architecture, for the window to open, and
+    the data the check prepared (None when it prepared none): hand it to ``document.replace``, not to read twice.
 
     Every failure is a ProjectFileError, even one the loader did not foresee (its traceback goes to the
     log): the window then says why in a dialog and keeps the open project, instead of doing nothing."""
     try:
         project = load_project(path)
-        check_weights_fit(project, path.resolve().parent)
+        prepared = check_weights_fit(project, path.resolve().parent)
     except NNStudioError:
         raise
     except Exception as exc:  # noqa: BLE001 - File > Open must answer every failure with a dialog
@@ -74,7 +76,7 @@ def read_project_file(path: Path) -> Project:
             f"{path.name} could not be opened ({type(exc).__name__}: {exc}); the file may be damaged: "
             "open a backup or the recovery copy"
         ) from None
-    return project
+    return project, prepared
 
 
 def show_notes(parent: QWidget, project: Project) -> None:

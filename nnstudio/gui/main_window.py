@@ -276,12 +276,13 @@ class MainWindow(QMainWindow):
 
         self.new_from_ready_project(catalogue()[name].project())
 
-    @Slot(object)
-    def new_from_ready_project(self, project) -> None:
+    @Slot(object, object)
+    def new_from_ready_project(self, project, prepared=None) -> None:
+        """``prepared`` is the project's data already prepared (a template's folder check), kept by the document."""
         if self.busy_training() or not self._confirm_discard():
             return
         self.ctx.undo_stack.clear()
-        self.document.replace(project)
+        self.document.replace(project, prepared=prepared)
         self.statusBar().showMessage(f"New project: {project.name}", 4000)
 
     @Slot()
@@ -314,14 +315,14 @@ class MainWindow(QMainWindow):
         if not confirmed and (self.busy_training() or not self._confirm_discard()):
             return False
         try:
-            project = read_project_file(path)  # any failure arrives as a ProjectFileError
+            project, prepared = read_project_file(path)  # any failure arrives as a ProjectFileError
         except NNStudioError as exc:
             if not path.exists():
                 self.settings.remove_recent_file(str(path.resolve()))
             show_error(self, "Cannot open project", exc)
             return False
         self.ctx.undo_stack.clear()
-        self.document.replace(project, path if path.suffix.lower() == ".nnstudio" else None)
+        self.document.replace(project, path if path.suffix.lower() == ".nnstudio" else None, prepared)
         self.settings.add_recent_file(str(path.resolve()))
         self.settings.set_last_folder(str(path.resolve().parent))
         self.statusBar().showMessage(f"Opened {path.name}", 4000)

@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
 if TYPE_CHECKING:
+    from nnstudio.core.data.assemble import PreparedData
     from nnstudio.core.project.spec import Project
     from nnstudio.core.workspace.document import ProjectDocument
     from nnstudio.gui.context import AppContext
@@ -29,7 +30,7 @@ class WindowHost(Protocol):
 
     def new_from_template(self, name: str) -> None: ...
 
-    def new_from_ready_project(self, project: Project) -> None: ...
+    def new_from_ready_project(self, project: Project, prepared: PreparedData | None = None) -> None: ...
 
     def open_dialog(self) -> None: ...
 

@@ -61,11 +61,15 @@ class ProjectDocument:
         self._data_deferred = False  # see defer_data
 
     # ------------------------------------------------------------------ whole project
-    def replace(self, project: Project, path: Path | None = None) -> None:
+    def replace(self, project: Project, path: Path | None = None, prepared: PreparedData | None = None) -> None:
+        """Open ``project``. ``prepared`` is its data already prepared (by the check on opening), kept when it
+        was prepared from this spec and folder, so a large file is not read twice."""
         self.project = project
         self.path = path
         self._data_deferred = False
         self._forget(data=True)
+        if prepared is not None and prepared.spec == project.data and prepared.base_dir == self.base_dir:
+            self._prepared = prepared
         self.project_replaced.emit()
         self.set_modified(False)
 
@@ -244,16 +248,23 @@ def load_model(project: Project, base_dir: Path | None = None, *, load_weights: 
     return LoadedModel(data, built, notes)
 
 
-def check_weights_fit(project: Project, base_dir: Path | None) -> None:
+def check_weights_fit(project: Project, base_dir: Path | None) -> PreparedData | None:
     """Refuse weights that do not fit the architecture, naming each tensor. When the data or the
-    architecture cannot be built yet (a moved data file, a shape to fix) the check waits for training."""
+    architecture cannot be built yet (a moved data file, a shape to fix) the check waits for training.
+
+    Returns the data it prepared (None without weights or when it could not), for the document to keep."""
     if not project.weights:
-        return
+        return None
     try:
-        module = build(project.architecture, prepare(project.data, base_dir).bundle.input_shape).module
+        prepared = prepare(project.data, base_dir)
     except (DataError, ShapeError):
-        return
+        return None
+    try:
+        module = build(project.architecture, prepared.bundle.input_shape).module
+    except ShapeError:
+        return prepared
     apply_weights(module, project.weights)
+    return prepared
 
 
 def _check_classes_fit(project: Project, bundle: DataBundle, module: nn.Module) -> None:

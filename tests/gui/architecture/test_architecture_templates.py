@@ -49,27 +49,12 @@ def test_tab_template_button_and_undo_history(main_window, qtbot, monkeypatch, t
     assert panel.stack.topLevelItem(0).text(2).startswith("32 units")
 
 
-def _write_idx(path, array):
-    import struct
-
-    import numpy as np
-
-    code = 0x08
-    header = struct.pack(">HBB", 0, code, array.ndim) + b"".join(struct.pack(">I", d) for d in array.shape)
-    path.write_bytes(header + np.ascontiguousarray(array, dtype=np.uint8).tobytes())
-
-
 def test_simple_nn_on_a_local_emnist_folder(main_window, monkeypatch, tmp_path):
-    import numpy as np
+    from helpers_idx import write_emnist_balanced
     from PySide6.QtWidgets import QFileDialog, QMessageBox
 
     panel = main_window.architecture_panel
-    rng = np.random.default_rng(0)
-    raw = tmp_path / "EMNIST" / "raw"
-    raw.mkdir(parents=True)
-    for part, n in (("train", 120), ("test", 40)):
-        _write_idx(raw / f"emnist-balanced-{part}-images-idx3-ubyte", rng.integers(0, 255, (n, 28, 28)))
-        _write_idx(raw / f"emnist-balanced-{part}-labels-idx1-ubyte", np.arange(n) % 47)
+    write_emnist_balanced(tmp_path)
     # A folder without the files: explained, and the project stays.
     shown = []
     monkeypatch.setattr(QMessageBox, "open", lambda self, *a: shown.append(self.text()))

@@ -68,7 +68,7 @@ ARCH_FILTER = "Architecture (*.json);;All files (*)"
 class ArchitecturePanel(QWidget):
     # The user picked a template here; the window replaces the project (it owns New/Open).
     template_requested = Signal(str)
-    project_requested = Signal(object)  # a ready Project (the EMNIST variant), opened like a template
+    project_requested = Signal(object, object)  # a ready Project (the EMNIST variant), opened like a template, and its PreparedData or None
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -277,16 +277,16 @@ class ArchitecturePanel(QWidget):
     def open_emnist_template(self, folder: str) -> bool:
         """Switch to the lecture's SimpleNN on the EMNIST files in ``folder``; on a bad folder, explain and keep
         the current project."""
-        from nnstudio.core.data.assemble import build as build_data
+        from nnstudio.core.data.assemble import prepare
         from nnstudio.core.project.templates import simple_nn_emnist
 
         project = simple_nn_emnist(folder)
         try:
-            build_data(project.data)  # checks every file before the project is replaced
+            prepared = prepare(project.data)  # checks every file before the project is replaced; the document keeps it
         except NNStudioError as exc:
             show_error(self, "Cannot use this EMNIST folder", exc)
             return False
-        self.project_requested.emit(project)
+        self.project_requested.emit(project, prepared)
         return True
 
     # ------------------------------------------------------------------ redraw

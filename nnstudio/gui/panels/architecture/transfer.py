@@ -79,17 +79,17 @@ class TransferControls(QObject):
 
     def open_resnet_template(self, folder: str) -> bool:
         """Switch to ResNet-18 on the photos in ``folder``; on a folder that cannot be read, explain and keep the project."""
-        from nnstudio.core.data.assemble import build as build_data
+        from nnstudio.core.data.assemble import prepare
         from nnstudio.core.project.resnet import resnet18_project
 
         project = resnet18_project(folder)
         try:
-            bundle = build_data(project.data)  # checks the folder before the project is replaced
+            prepared = prepare(project.data)  # checks the folder before the project is replaced; the document keeps it
         except NNStudioError as exc:
             show_error(self.panel, "Cannot use this image folder", exc)
             return False
-        project.architecture.layers[-1].params["out_features"] = bundle.num_classes  # the head: one output per class
-        self.panel.project_requested.emit(project)
+        project.architecture.layers[-1].params["out_features"] = prepared.bundle.num_classes  # the head: one output per class
+        self.panel.project_requested.emit(project, prepared)
         return True
 
     # ------------------------------------------------------------------ load weights from another project
