@@ -38,30 +38,17 @@ import numpy as np
 from nnstudio.core.base import jobs
 from nnstudio.core.base.errors import DataError
 from nnstudio.core.data.files import LoadCancelled
-from nnstudio.core.data.plain_png import open_plain_png
+from nnstudio.core.data.image_decode import chunk_layout, decode_chunk
 
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm"})
-# Pillow tries every format's signature unless told which to try first; the suffix's format is tried alone
-# first (a sixth less per small PNG), and a file whose suffix lies is opened the ordinary way after that.
-_FORMATS = {
-    ".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP", ".gif": "GIF", ".webp": "WEBP",
-    ".tif": "TIFF", ".tiff": "TIFF", ".ppm": "PPM", ".pgm": "PPM",
-}
 POOL_MIN_FILES = 2000  # about 0.1 s of decoding: less than starting a worker process costs the machine
 CHUNK_FILES = 400  # files per task: about 20 ms of decoding, so Cancel stops within a chunk's time
 IN_FLIGHT = 4  # chunks given to each worker process ahead
 CACHE_DIR = ".nnstudio-cache"
 CACHE_VERSION = 1
 SHOWN_BAD = 5  # unreadable files named in a note or an error; the rest are counted
-
-
-@dataclass
-class FileEntry:
-    rel: str  # path relative to the folder, with '/'
-    size: int
-    mtime_ns: int
 
 
 @dataclass
@@ -78,33 +65,39 @@ class ImageFolder:
 
 
 # ---------------------------------------------------------------------------- listing
-def _walk(top: str, rel: str, out: list[FileEntry]) -> None:
-    """Image files under ``top``, as Path.rglob lists them: symlinked files yes, symlinked folders not
-    entered; hidden files and folders skipped (macOS leaves '._photo.jpg' companions on shared drives)."""
-    with os.scandir(top) as entries:
-        for e in entries:
-            if e.name.startswith("."):
-                continue
-            if e.is_dir() and not e.is_symlink():
-                _walk(e.path, f"{rel}{e.name}/", out)
-            elif os.path.splitext(e.name)[1].lower() in IMAGE_SUFFIXES and e.is_file():
-                st = e.stat()
-                out.append(FileEntry(f"{rel}{e.name}", st.st_size, st.st_mtime_ns))
+def _walk(top: str, rel: str, out: list[str]) -> None:
+    """Image files under ``top`` (paths relative to the folder, with '/'), as Path.rglob lists them: symlinked
+    files yes, symlinked folders not entered; hidden files and folders skipped (macOS leaves '._photo.jpg'
+    companions on shared drives). Each folder's entries are taken in name order, so the files come sorted as
+    paths sort (part by part) with no sort of the whole list."""
+    with os.scandir(top) as scan:
+        entries = sorted(scan, key=lambda e: e.name)
+    for e in entries:
+        if e.name.startswith("."):
+            continue
+        if e.is_dir() and not e.is_symlink():
+            _walk(e.path, f"{rel}{e.name}/", out)
+        elif os.path.splitext(e.name)[1].lower() in IMAGE_SUFFIXES and e.is_file():
+            out.append(f"{rel}{e.name}")
 
 
-def list_image_folder(folder: Path) -> tuple[list[str], list[list[FileEntry]]]:
-    """The class names and, per class, its image files sorted as paths sort (part by part)."""
+def _cannot_list(exc: OSError, folder: Path) -> DataError:
+    return DataError(f"Cannot list {exc.filename or folder}: {exc.strerror or exc}; check the folder's permissions")
+
+
+def list_image_folder(folder: Path) -> tuple[list[str], list[list[str]]]:
+    """The class names and, per class, its image files (relative to ``folder``) sorted as paths sort."""
     if not folder.is_dir():
         raise DataError(f"{folder} is a file; choose the folder that holds one subfolder per class")
     try:
         classes = sorted(d.name for d in folder.iterdir() if d.is_dir() and not d.name.startswith("."))
         listing = []
         for cls in classes:
-            found: list[FileEntry] = []
-            _walk(str(folder / cls), f"{cls}/", found)
-            listing.append(sorted(found, key=lambda f: f.rel.split("/")))
+            found: list[str] = []
+            _walk(os.path.join(folder, cls), f"{cls}/", found)
+            listing.append(found)
     except OSError as exc:
-        raise DataError(f"Cannot list {exc.filename or folder}: {exc.strerror or exc}; check the folder's permissions") from None
+        raise _cannot_list(exc, folder) from None
     if len(classes) < 2:
         found_text = f"only the class folder '{classes[0]}'" if classes else "no class subfolders"
         raise DataError(
@@ -118,43 +111,6 @@ def list_image_folder(folder: Path) -> tuple[list[str], list[list[FileEntry]]]:
 
 
 # ---------------------------------------------------------------------------- decoding
-def decode_image(path: str, size: int, rgb: bool) -> np.ndarray:
-    """One image as size x size x channels uint8; OSError/ValueError (Pillow's) when it is not readable."""
-    from PIL import Image, UnidentifiedImageError
-
-    mode = "RGB" if rgb else "L"
-    suffix = os.path.splitext(path)[1].lower()
-    img = open_plain_png(path) if suffix == ".png" else None  # the common small PNG, the short way
-    if img is None:
-        fmt = _FORMATS.get(suffix)
-        try:
-            img = Image.open(path, formats=[fmt] if fmt else None)
-        except UnidentifiedImageError:
-            img = Image.open(path)  # a suffix that does not match the content: let Pillow find the format
-    with img:
-        img.draft(mode, (size, size))  # JPEG: decode at reduced size, much faster
-        # convert/resize to what the image already is would return an identical copy: skip the work
-        img = img.convert(mode) if img.mode != mode else img
-        if img.size != (size, size):
-            img = img.resize((size, size), Image.Resampling.BILINEAR)
-        return np.asarray(img, dtype=np.uint8).reshape(size, size, 3 if rgb else 1)
-
-
-def decode_chunk(paths: list[str], size: int, rgb: bool) -> tuple[np.ndarray, list[tuple[int, str]]]:
-    """Decode ``paths`` in order, channels first (k x C x S x S): the images (unreadable ones left black) and
-    (index, reason) of those. Channels are moved here, in the worker, so the parent's float copy is contiguous."""
-    from PIL import Image
-
-    out = np.zeros((len(paths), 3 if rgb else 1, size, size), np.uint8)
-    bad = []
-    for i, path in enumerate(paths):
-        try:
-            out[i] = decode_image(path, size, rgb).transpose(2, 0, 1)
-        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
-            bad.append((i, str(exc) or type(exc).__name__))
-    return out, bad
-
-
 def _worker_count(n_files: int) -> int:
     """Decoders to use: this process plus a worker process per further CPU (at most 8 in all)."""
     try:
@@ -170,43 +126,72 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def start_pool(workers: int) -> ProcessPoolExecutor | None:
+    """The worker processes (``workers - 1`` of them; None for 1). Spawned, never forked: the GUI and torch run
+    threads, and a forked child may inherit a lock one of them holds. Each imports only
+    :mod:`~nnstudio.core.data.image_decode` (standard library + Pillow) besides the caller's main module."""
+    if workers <= 1:
+        return None
+    return ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_interrupts)
+
+
+def _pixels(buf: bytearray, size: int, rgb: bool) -> np.ndarray:
+    """A chunk's buffer (:func:`image_decode.decode_chunk`) as k x C x S x S uint8: a view, RGBX's X left out."""
+    _, px = chunk_layout(size, rgb)
+    raw = np.frombuffer(buf, np.uint8).reshape(-1, size, size, px)
+    return raw[..., : 3 if rgb else 1].transpose(0, 3, 1, 2)
+
+
 def decode_files(
     paths: list[str], size: int, rgb: bool, token: jobs.JobToken, workers: int | None = None,
-) -> tuple[np.ndarray, list[tuple[int, str]]]:
-    """All ``paths`` decoded in order (N x C x S x S uint8) and the unreadable ones' (index, reason).
+    keep_uint8: bool = False,
+) -> tuple[np.ndarray, np.ndarray | None, list[tuple[int, str]]]:
+    """All ``paths`` decoded in order: N x C x S x S float32 in [0, 1], the same as uint8 when ``keep_uint8``
+    (for the cache), and the unreadable ones' (index, reason); unreadable images are left black.
 
     ``workers``: decoders in all, this process included (None: by the number of files and CPUs; 1: only
     this process). This process decodes chunks from the front while ``workers - 1`` spawned processes take
-    chunks from the back, so the processes' start-up (about 0.3 s) is not waited for. Cancel (``token``) is
-    honoured between chunks; the pool is shut down before this returns or raises."""
+    chunks from the back, so their start-up is not waited for; each chunk, this process's or a worker's, is
+    made float as it comes, so no full-size pass is left for the end. Cancel (``token``) is honoured between
+    chunks; the pool is shut down before this returns or raises."""
     n = len(paths)
     if workers is None:
         workers = _worker_count(n) if n >= POOL_MIN_FILES else 1
     chunks = deque((start, paths[start:start + CHUNK_FILES]) for start in range(0, n, CHUNK_FILES))
-    out = np.empty((n, 3 if rgb else 1, size, size), np.uint8)
+    x = np.empty((n, 3 if rgb else 1, size, size), np.float32)
+    u8 = np.empty(x.shape, np.uint8) if keep_uint8 else None
     bad: list[tuple[int, str]] = []
     done = 0
 
-    def take(start: int, result: tuple[np.ndarray, list[tuple[int, str]]]) -> None:
+    def take(start: int, result: tuple[bytearray, list[tuple[int, str]]]) -> None:
         nonlocal done
-        images, failed = result
-        out[start:start + len(images)] = images
+        buf, failed = result
+        pixels = _pixels(buf, size, rgb)
+        k = len(pixels)
+        np.divide(pixels, np.float32(255.0), out=x[start:start + k])  # what to_float does, a chunk at a time
+        if u8 is not None:
+            u8[start:start + k] = pixels
         bad.extend((start + i, why) for i, why in failed)
-        done += len(images)
+        done += k
 
     token.report(0, n, "Decoding images")
-    pool = ProcessPoolExecutor(
-        workers - 1, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_interrupts,
-    ) if workers > 1 else None
+    pool = start_pool(workers)
     in_flight: dict[Future, tuple[int, list[str]]] = {}
+    closing = False
     try:
         while chunks or in_flight:
             token.raise_if_cancelled(LoadCancelled)
             # a few chunks queued per worker, so it never waits for this process to hand it the next (a
             # cancelled load waits only for those already started: shutdown cancels the rest)
-            while pool is not None and chunks and len(in_flight) < IN_FLIGHT * (workers - 1):
+            while pool is not None and chunks and not closing and len(in_flight) < IN_FLIGHT * (workers - 1):
                 start, part = chunks.pop()
                 in_flight[pool.submit(decode_chunk, part, size, rgb)] = (start, part)
+            if not chunks:
+                # Out of chunks of its own: this process takes back those no worker has begun (still queued
+                # in the pool), rather than wait for a worker to get round to them; none is handed out again.
+                closing = True
+                for fut in [f for f in in_flight if f.cancel()]:
+                    chunks.append(in_flight.pop(fut))
             if chunks:
                 start, part = chunks.popleft()
                 take(start, decode_chunk(part, size, rgb))
@@ -229,7 +214,7 @@ def decode_files(
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)  # a cancelled load stops once the running chunks end
-    return out, sorted(bad)
+    return x, u8, sorted(bad)
 
 
 def to_float(images: np.ndarray) -> np.ndarray:
@@ -241,8 +226,16 @@ def to_float(images: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------- the decoded cache
-def cache_key(listing: list[list[FileEntry]], size: int, rgb: bool) -> str:
-    items = [[f.rel, f.size, f.mtime_ns] for files in listing for f in files]
+def cache_key(folder: Path, listing: list[list[str]], size: int, rgb: bool) -> str:
+    """The folder's key: its files with their sizes and modification times (read here, so a load without the
+    cache lists names only), and the decode size and colour."""
+    base, items = str(folder), []
+    try:
+        for rel in (rel for files in listing for rel in files):
+            st = os.stat(os.path.join(base, rel))
+            items.append([rel, st.st_size, st.st_mtime_ns])
+    except OSError as exc:
+        raise _cannot_list(exc, folder) from None
     text = json.dumps([CACHE_VERSION, size, "rgb" if rgb else "grayscale", items], separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -318,23 +311,25 @@ def read_image_folder(
     out and named in the notes; a class (or the whole folder) with no readable image at all is an error."""
     token = token or jobs.current()
     classes, listing = list_image_folder(folder)
-    entries = [f for files in listing for f in files]
+    entries = [rel for files in listing for rel in files]
     labels = np.repeat(np.arange(len(classes), dtype=np.int64), [len(files) for files in listing])
-    key = cache_key(listing, size, rgb)
     notes: list[str] = []
     where = cache_path(cache_dir, folder, size, rgb) if cache_dir is not None else None
+    key = cache_key(folder, listing, size, rgb) if where is not None else ""
     cached = read_cache(where, key, classes, len(entries), size, rgb) if where is not None and where.is_file() else None
     if cached is not None:
         images, y, bad = cached
+        x = to_float(images)
         notes.append(f"Read {len(y):,} images from the decoded cache beside the project ({CACHE_DIR}/): the folder "
                      f"is unchanged since they were decoded")
     else:
         start = time.perf_counter()
-        images, failed = decode_files([str(folder / f.rel) for f in entries], size, rgb, token, workers)
+        base = os.path.join(folder, "")  # the paths as strings: 20,000 Path joins cost a tenth of a second
+        x, images, failed = decode_files([base + rel for rel in entries], size, rgb, token, workers, keep_uint8=where is not None)
         log.debug("decoded %d images in %.2f s", len(entries), time.perf_counter() - start)
-        bad = [entries[i].rel for i, _ in failed]
+        bad = [entries[i] for i, _ in failed]
         for i, why in failed[:SHOWN_BAD]:
-            log.debug("unreadable image %s: %s", entries[i].rel, why)
+            log.debug("unreadable image %s: %s", entries[i], why)
         if len(bad) == len(entries):
             raise DataError(
                 f"None of the {len(entries):,} files in {folder.name} is a readable image ({', '.join(bad[:3])}"
@@ -350,8 +345,11 @@ def read_image_folder(
                 f"The class folder '{empty[0]}' holds no readable image ({', '.join(names[:3])}{' …' if len(names) > 3 else ''} "
                 f"cannot be opened); put pictures in it or remove the folder"
             )
-        images, y = (images[keep], labels[keep]) if bad else (images, labels)
-        if where is not None:
+        y = labels
+        if bad:
+            x, y = x[keep], labels[keep]
+            images = images[keep] if images is not None else None
+        if where is not None and images is not None:
             problem = write_cache(where, key, classes, images, y, bad)
             if problem:
                 notes.append(problem)
@@ -359,4 +357,4 @@ def read_image_folder(
         notes.insert(0, _unreadable_note(bad, len(entries)))
     for note in notes:
         log.warning(note)  # the CLI prints each as "nnstudio CMD: note: ..."; the Data tab shows meta["notes"]
-    return ImageFolder(to_float(images), y, classes, notes, bad, from_cache=cached is not None)
+    return ImageFolder(x, y, classes, notes, bad, from_cache=cached is not None)

@@ -27,7 +27,9 @@ MAX_LESSON_BYTES = 1024 * 1024
 # The window's tab names (gui/main_window.TABS); the core cannot import the GUI, a GUI test keeps them equal.
 TABS = ("architecture", "data", "training", "inside", "runs", "evaluation", "interpret", "playground", "diffusion")
 PROJECT_SUFFIXES = (".json", ".nnstudio")
-RELATIVE = ("times", "plus")  # an outcome's bounds are multiples of relative_to, or amounts added to it
+RELATIVE = ("times", "plus")
+# The views a ``show`` action opens (gui/lessons/views.VIEWS draws them; a GUI test keeps the two equal).
+VIEWS = ("backprop_graph",)  # an outcome's bounds are multiples of relative_to, or amounts added to it
 _CONTROL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SEGMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)((?:\[\d+\])*)$")
 # Setting one of these fields resets the parameters beside it (a layer's kind, the data's source ...).
@@ -79,7 +81,13 @@ class WaitForRun:
     """Wait until the run started by the last Train has finished."""
 
 
-Action = SetField | SwapActivation | SwitchTab | Highlight | Train | WaitForRun
+@dataclass(frozen=True)
+class ShowView:
+    """Open a view of the last finished run, such as its first backpropagation step on the network graph."""
+    view: str
+
+
+Action = SetField | SwapActivation | SwitchTab | Highlight | Train | WaitForRun | ShowView
 
 
 @dataclass(frozen=True)
@@ -330,7 +338,7 @@ class _Reader:
 
     def action(self, data: Any, where: str) -> Action:
         kinds = {"set": {"field", "value"}, "activation": {"kind"}, "tab": {"tab"}, "highlight": {"control"},
-                 "train": set(), "wait": set()}
+                 "train": set(), "wait": set(), "show": {"view"}}
         if not isinstance(data, dict):
             raise LessonError(where, f"must be an object with a 'do' key ({', '.join(kinds)})")
         do = data.get("do")
@@ -368,6 +376,12 @@ class _Reader:
                 raise LessonError(f"{where}.run", f"a run named {run!r} was trained before; give each run its own name")
             self.runs.append(run)
             return Train(run)
+        if do == "show":
+            if obj["view"] not in VIEWS:
+                raise LessonError(f"{where}.view", f"{obj['view']!r} is not a view (known: {', '.join(VIEWS)})")
+            if not self.runs:
+                raise LessonError(f"{where}.view", "shows a finished run: put a train action before it")
+            return ShowView(obj["view"])
         return WaitForRun()
 
     def ref(self, data: Any, where: str) -> FigureRef:

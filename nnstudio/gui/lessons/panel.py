@@ -19,11 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.lessons.figures import FIGURES
-from nnstudio.core.lessons.format import Outcome
+from nnstudio.core.lessons.format import Outcome, ShowView
 from nnstudio.gui import palette
 from nnstudio.gui.lessons.runner import LessonRunner
 from nnstudio.gui.lessons.text import scaled_font
+from nnstudio.gui.lessons.views import VIEWS
 from nnstudio.gui.widgets.wrapped_label import WrappedLabel
 
 
@@ -124,12 +126,17 @@ class LessonPanel(QWidget):
         self.outcome.setObjectName("lessonOutcome")
         self.status = StepLabel()
         self.status.setObjectName("lessonStatus")
+        # The step's view of its run (a "show" action), for a class that pressed Train by hand too.
+        self.view_button = QPushButton()
+        self.view_button.setObjectName("lessonShowView")
+        self.view_button.clicked.connect(self.show_view)
 
         body = QWidget()
         layout = QVBoxLayout(body)
-        for w in (self.title, self.counter, self.text, self.notice, self.question_box, self.figures, self.outcome,
-                  self.status):
+        for w in (self.title, self.counter, self.text, self.notice, self.question_box, self.figures, self.outcome):
             layout.addWidget(w)
+        layout.addWidget(self.view_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.status)
         layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setObjectName("lessonScroll")
@@ -178,6 +185,30 @@ class LessonPanel(QWidget):
         self._show_results()
         self.status.setText("")
         self._update_buttons()
+        self._show_view_button()
+
+    def _step_view(self) -> ShowView | None:
+        return next((a for a in self.runner.step.actions if isinstance(a, ShowView)), None)
+
+    def _show_view_button(self) -> None:
+        view = self._step_view()
+        self.view_button.setVisible(view is not None)
+        if view is not None:
+            self.view_button.setText(VIEWS[view.view])
+            ready = bool(self.runner.finished_runs)
+            self.view_button.setEnabled(ready)
+            self.view_button.setToolTip("" if ready else "Train first: it shows the run that finished last")
+
+    @Slot()
+    def show_view(self) -> None:
+        view = self._step_view()
+        if view is None:
+            return
+        try:
+            self.runner.perform(view)
+        except NNStudioError as exc:
+            self.status.setText(f"Cannot show it: {exc}")
+            self.status.setStyleSheet(f"color: {palette.role('negative')};")
 
     def _show_question(self) -> None:
         question, index = self.runner.step.question, self.runner.index
@@ -300,3 +331,4 @@ class LessonPanel(QWidget):
             self._show_results()
             self.status.setText(f"The run {run!r} has finished.")
             self.status.setStyleSheet("")
+        self._show_view_button()

@@ -25,6 +25,7 @@ from nnstudio.core.lessons.format import (
     Highlight,
     Lesson,
     SetField,
+    ShowView,
     Step,
     SwapActivation,
     SwitchTab,
@@ -35,6 +36,7 @@ from nnstudio.core.lessons.format import (
 from nnstudio.core.training.engine import Trainer
 from nnstudio.gui import palette
 from nnstudio.gui.dialogs import show_error
+from nnstudio.gui.lessons.views import show_view
 
 # ``window`` is nnstudio's MainWindow, used through its WindowHost members (gui/window_host.py) and findChild.
 MainWindow = QMainWindow
@@ -166,20 +168,37 @@ class LessonRunner(QObject):
                 self.stopped.emit(f"Train could not start the run {action.run!r}: {reason}")
         elif isinstance(action, WaitForRun):
             self._waiting = self.window.ctx.training_active
+        elif isinstance(action, ShowView):
+            show_view(self.window, action.view)
 
     # ------------------------------------------------------------------ runs
     def _callbacks(self, trainer: Trainer) -> list:
         self._recorder = GradientRecorder()
         if self._pending_run is None:  # Train pressed by hand: it is the step's next run not trained yet
-            self._pending_run = next((r for r in self.step_runs() if r not in self.finished_runs), None)
+            self._pending_run = self._next_run()
         return [self._recorder]
+
+    def _next_run(self) -> str | None:
+        return next((r for r in self.step_runs() if r not in self.finished_runs), None)
+
+    def _finished_run(self, outcome) -> FinishedRun | None:
+        """What FIGURES read off the Training tab's finished run: its trainer, or a GAN's two networks (as
+        ``train_run`` hands them headless), or None when the run failed."""
+        panel = self.window.panel("training")
+        if outcome.result is None:
+            return None
+        if panel.gan.session is not None:  # a GAN's run has no one-network trainer and no gradient recorder
+            return FinishedRun(None, outcome.result, gan=panel.gan.session.trainer)
+        if panel.trainer is None:
+            return None
+        return FinishedRun(panel.trainer, outcome.result, self._recorder.norms() if self._recorder else [])
 
     @Slot(object)
     def _on_run_finished(self, outcome) -> None:
-        run, self._pending_run = self._pending_run, None
-        trainer = self.window.panel("training").trainer
-        if run is not None and outcome.result is not None and trainer is not None:
-            finished = FinishedRun(trainer, outcome.result, self._recorder.norms() if self._recorder else [])
+        # A GAN's run adds no callbacks, so Train pressed by hand names its run only now.
+        run, self._pending_run = self._pending_run or self._next_run(), None
+        finished = self._finished_run(outcome)
+        if run is not None and finished is not None:
             for ref in self.lesson.reported():
                 if ref.run == run:
                     try:
