@@ -22,6 +22,7 @@ from nnstudio.core.base.jobs import JobToken
 from nnstudio.core.training.callbacks import Callback, Throttle
 from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.training.engine import RunResult, Trainer, TrainingState
+from nnstudio.core.workspace.gan_session import GanSession
 from nnstudio.core.workspace.run_session import RunSession
 from nnstudio.gui.threads import Report, ThreadRunner
 
@@ -109,6 +110,30 @@ def _train(session: RunSession, control: TrainingControl, callbacks: list[Callba
     return RunOutcome(result, session.weights(), history=session.history())
 
 
+# How often a GAN run sends what its view draws (the plane), like the curves' refresh rate.
+GAN_VIEW_INTERVAL = 0.2
+
+
+def _train_gan(session: GanSession, target: int, control: TrainingControl, snapshot: Callable[[], Any] | None,
+               token: JobToken, report: Report) -> RunOutcome:
+    """A GAN's run, in the training thread: each epoch's figures go out, and at most every GAN_VIEW_INTERVAL
+    (always at the last epoch and when pausing) what its view draws, computed here where the networks train."""
+    throttle = Throttle(GAN_VIEW_INTERVAL)
+
+    def view() -> Any:
+        return snapshot() if snapshot is not None else None
+
+    def on_epoch(metrics: dict[str, float]) -> None:
+        last = metrics["epoch"] >= target or control.paused or control.stop_requested
+        report(metrics, view() if last or throttle.ready() else None)
+
+    control.on_park = lambda: report(None, view())  # the pause took effect: the view shows where it stopped
+
+    with torch.enable_grad():
+        result = session.train_to(target, control, on_epoch)
+    return RunOutcome(result, session.trainer.weights(), history=session.history())
+
+
 class TrainingRunner(ThreadRunner):
     """Owns the thread of the current run. Lives in the GUI thread; receives the worker's signals in
     methods (not lambdas) so they run here, never in the worker thread. ``completed`` carries a RunOutcome as
@@ -117,6 +142,8 @@ class TrainingRunner(ThreadRunner):
     started = Signal()
     batch_progress = Signal(dict)
     epoch_finished = Signal(dict)
+    gan_view = Signal(object)  # after a GAN run's epoch_finished: what its view draws now, or None (throttled)
+    gan_parked = Signal(object)  # a GAN run's pause took effect (between two epochs): what its view draws
 
     what = "Training"
     thread_name = "nnstudio-training"
@@ -154,6 +181,20 @@ class TrainingRunner(ThreadRunner):
                        token=self.control.token)
         self.started.emit()
 
+    def start_gan(self, session: GanSession, target: int, snapshot: Callable[[], Any] | None = None) -> None:
+        """Train a GAN session up to ``target`` epochs in the training thread (Stop, Pause and Step by epochs,
+        the speed's delay per epoch); ``snapshot()`` is called there for the view after some epochs."""
+        if self.running:
+            raise RuntimeError("a run is already in progress")
+        gc.collect()  # as in start: dead Qt wrappers finalized here, in their own thread
+        self.trainer = None
+        self.control = TrainingControl()
+        self.control.batch_delay = self.batch_delay
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._switch_interval, RUN_SWITCH_INTERVAL))
+        self.start_job(partial(_train_gan, session, target, self.control, snapshot), token=self.control.token)
+        self.started.emit()
+
     # ------------------------------------------------------------------ controls (GUI thread)
     def pause(self) -> None:
         self.control.pause()
@@ -187,6 +228,14 @@ class TrainingRunner(ThreadRunner):
     @Slot(dict)
     def _on_epoch(self, metrics: dict[str, float]) -> None:
         self.epoch_finished.emit(metrics)
+
+    def _on_progress(self, values: tuple[Any, ...]) -> None:
+        metrics, view = values  # a GAN run's epoch, or its pause (the one-network run reports through its bridge)
+        if metrics is None:
+            self.gan_parked.emit(view)
+            return
+        self.epoch_finished.emit(metrics)
+        self.gan_view.emit(view)
 
     def _joined(self) -> None:
         self._bridge = None

@@ -50,8 +50,8 @@ class TwoNetworks(ShapeError):
     """A GAN asked to be one network (the one-network run, the tabs that build a single model): refused with
     where it trains instead. A ShapeError, so the tabs that explain a network that cannot be built say it."""
 
-    MESSAGE = ("This is a GAN: its generator and discriminator train together in the GAN view (Architecture tab, "
-               "GAN view…) or with nnstudio train")
+    MESSAGE = ("This is a GAN: its generator and discriminator train together on the Training tab, in the GAN view "
+               "(Architecture tab, GAN view…) or with nnstudio train")
 
     def __init__(self) -> None:
         NNStudioError.__init__(self, self.MESSAGE)  # a whole sentence, not "Layer N (kind) ..."

@@ -9,7 +9,7 @@ import os
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from nnstudio.core.generative.gan import PREFIX, TwoNetworks
+from nnstudio.core.generative.gan import PREFIX
 from nnstudio.gui.panels.gan.plane_view import GanPlaneView
 
 
@@ -60,13 +60,3 @@ def test_the_selector_edits_each_network_and_the_view_trains_them(qtbot, main_wi
     assert any(k.startswith(PREFIX) for k in weights) and "linear1.weight" in weights
     assert window.document.project.history["coverage"] == dialog.view.trainer.history["coverage"]
     dialog.close()
-
-
-def test_the_training_tab_says_where_a_gan_trains(qtbot, main_window):
-    window = main_window
-    window.new_from_template("gan_ring")
-    training = window.training_panel
-    window.tabs.setCurrentWidget(training)
-    qtbot.waitUntil(lambda: training.problem_label.text() != "")
-    assert training.problem_label.text() == f"Cannot train yet: {TwoNetworks.MESSAGE}"
-    assert not training.train_button.isEnabled()

@@ -6,18 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-import torch
-from PySide6.QtCore import QRectF, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from nnstudio.core.generative.gan import one_thread
 from nnstudio.core.workspace.gan_session import GanSession
 from nnstudio.gui import palette
-from nnstudio.gui.widgets.boundary_view import diverging
+from nnstudio.gui.panels.gan.plane import GanPlane
 from nnstudio.gui.widgets.plot_defaults import configure_plots
-
-RESOLUTION = 80  # heatmap cells per side
-ARROWS = 60  # generated points that carry an arrow (all of them would hide the plane)
 
 
 class GanPlaneView(QWidget):
@@ -30,23 +26,8 @@ class GanPlaneView(QWidget):
         configure_plots()  # white plots, as the app's, also when the view is built alone
         self.session = session
         self.trainer = session.trainer
-        real = self.trainer.real.numpy()
-        pad = 0.25 * max(float(np.ptp(real[:, 0])), float(np.ptp(real[:, 1])), 1e-6)
-        self._lo = real.min(0) - pad
-        self._hi = real.max(0) + pad
-        self.plot = pg.PlotWidget(title="Real points (dark), generated (orange); shade: D says real (blue), fake (orange)")
-        self.plot.setObjectName("ganPlane")
-        self.plot.setAspectLocked(True)
-        self.plot.setMenuEnabled(False)
-        self.heatmap = pg.ImageItem(axisOrder="col-major")  # image[i, j] is the cell at (xs[i], ys[j])
-        self.plot.addItem(self.heatmap)
-        self.real_points = pg.ScatterPlotItem(real[:, 0], real[:, 1], size=palette.marker_size(4),
-                                              brush=pg.mkBrush(palette.role("ink")), pen=None)
-        self.arrows = pg.PlotDataItem(connect="pairs", pen=palette.role_pen("muted", palette.line_width(1.2)))
-        self.fake_points = pg.ScatterPlotItem(size=palette.marker_size(6), brush=pg.mkBrush(palette.role("negative")),
-                                              pen=pg.mkPen("w", width=0.8))
-        for item in (self.real_points, self.arrows, self.fake_points):
-            self.plot.addItem(item)
+        self.plot = GanPlane(self.trainer.real.numpy())
+        self.heatmap, self.fake_points = self.plot.heatmap, self.plot.fake_points
         self.curves = pg.PlotWidget(title="Losses and coverage per epoch")
         self.curves.addLegend(offset=(-10, 10))
         self.d_curve = self.curves.plot(pen=palette.pen(0), name="D loss")
@@ -91,23 +72,7 @@ class GanPlaneView(QWidget):
         self.stepped.emit(kind)
 
     def refresh(self) -> None:
-        xs = np.linspace(self._lo[0], self._hi[0], RESOLUTION)
-        ys = np.linspace(self._lo[1], self._hi[1], RESOLUTION)
-        gx, gy = np.meshgrid(xs, ys, indexing="ij")
-        grid = torch.as_tensor(np.stack([gx.ravel(), gy.ravel()], 1), dtype=torch.float32)
-        verdict = self.trainer.verdict(grid).numpy().reshape(RESOLUTION, RESOLUTION)
-        # Real-looking (D near 1) in the positive colour, fake-looking in the negative one, white where unsure.
-        self.heatmap.setImage(diverging(2 * verdict - 1, 0.55), levels=(0, 255))
-        self.heatmap.setRect(QRectF(float(self._lo[0]), float(self._lo[1]), float(self._hi[0] - self._lo[0]),
-                                    float(self._hi[1] - self._lo[1])))
-        points, push = (t.numpy() for t in self.trainer.generator_push())
-        self.fake_points.setData(points[:, 0], points[:, 1])
-        shown = points[:ARROWS]
-        longest = float(np.abs(push[:ARROWS]).max()) or 1.0
-        scale = 0.08 * float(np.max(self._hi - self._lo)) / longest
-        ends = shown + scale * push[:ARROWS]
-        self.arrows.setData(np.column_stack([shown[:, 0], ends[:, 0]]).ravel(),
-                            np.column_stack([shown[:, 1], ends[:, 1]]).ravel())
+        self.plot.show_snapshot(self.plot.snapshot(self.trainer))
         losses, measured = self.trainer.losses(), self.trainer.measure()
         self.figures.setText(
             f"D loss {losses['d_loss']:.3f}   G loss {losses['g_loss']:.3f}   coverage {measured['coverage']:.3f}   "

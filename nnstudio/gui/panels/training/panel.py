@@ -25,18 +25,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.base.errors import NNStudioError, ShapeError
+from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.training.callbacks import best_epoch
 from nnstudio.core.training.config import TrainSpec
-from nnstudio.core.training.engine import COMPLETED, DIVERGED, Trainer, settings_problem
+from nnstudio.core.training.engine import COMPLETED, DIVERGED, Trainer
 from nnstudio.core.workspace.checkpoints import folder_for
 from nnstudio.core.workspace.run_session import RunSession
 from nnstudio.gui import palette
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.dialogs import show_error
+from nnstudio.gui.panels.training.gan_run import GanTraining, plot_gan_figures
 from nnstudio.gui.panels.training.loss_terms import plot_loss_terms
 from nnstudio.gui.panels.training.run_view import LiveEditsBox, RateMeter, checkpoint_box, outcome_texts
 from nnstudio.gui.panels.training.settings import TrainingSettingsForm
+from nnstudio.gui.panels.training.train_problem import train_problem
 from nnstudio.gui.presentation import mark_side_panel
 from nnstudio.gui.training_runner import RunOutcome, TrainingRunner
 from nnstudio.gui.widgets.fit_width import fit_content_width
@@ -187,7 +189,7 @@ class TrainingPanel(QWidget):
         self.metric_plot = LivePlot("Accuracy", "epoch", "accuracy", fps=PLOT_FPS, legend_offset=(-10, -40))
         self.metric_plot.add_curve("train", palette.color(0), symbol="o")
         self.metric_plot.add_curve("validation", palette.color(1), symbol="o")
-        plots = QGridLayout()
+        self.plots = plots = QGridLayout()  # a GAN's plane joins the curves here (gan_run.py)
         plots.addWidget(self.loss_plot, 0, 0)
         plots.addWidget(self.metric_plot, 0, 1)
 
@@ -222,6 +224,7 @@ class TrainingPanel(QWidget):
         # Train is disabled, with the reason as its tooltip, while the network or settings cannot work.
         for signal in (document.architecture_changed, document.data_changed):
             signal.connect(self._update_train_enabled)
+        self.gan = GanTraining(self)  # a GAN project trains here too: both networks, taking turns
         self._speed_changed(0)
         self._sync_from_document()
         self._update_buttons()
@@ -253,22 +256,8 @@ class TrainingPanel(QWidget):
         self._sync_from_document()
 
     def settings_problem(self) -> str | None:
-        """Why Train cannot work right now (the network does not fit, or the settings do not suit the
-        data), or None. Data that cannot load is explained when Train is pressed."""
-        document = self.ctx.document
-        try:
-            bundle = document.bundle()
-            built = document.built()
-        except ShapeError as exc:
-            return f"Cannot train yet: {exc}"
-        except NNStudioError:
-            return None
-        n_outputs = int(math.prod(built.output_shape)) if built.output_shape else 1
-        try:
-            problem = settings_problem(document.project.training.copy(), bundle, n_outputs)
-        except NNStudioError as exc:
-            problem = str(exc)
-        return f"Cannot train yet: {problem}" if problem else None
+        """Why Train cannot work right now, or None (see train_problem.py)."""
+        return train_problem(self.ctx.document)
 
     def _update_train_enabled(self) -> None:
         self._problem = self.settings_problem()
@@ -308,7 +297,7 @@ class TrainingPanel(QWidget):
         self.step_button.setEnabled(running)
         self.stop_button.setEnabled(running)
         self.reset_button.setEnabled(not running and has_run)
-        self.live_box.setEnabled(running and paused)
+        self.live_box.setEnabled(running and paused and self.session is not None)  # a GAN's run: not here
         self.ctx.set_training_active(running)
 
     def _show_refusal(self, message: str) -> None:
@@ -337,6 +326,8 @@ class TrainingPanel(QWidget):
         if self._problem:
             show_error(self, "Cannot start training", self._problem)
             return
+        if self.gan.active:
+            return self.gan.train()
         document = self.ctx.document
         try:
             bundle = document.bundle()
@@ -354,6 +345,8 @@ class TrainingPanel(QWidget):
         if self.runner.running:
             return
         more, session, document = self.continue_epochs.value(), self.session, self.ctx.document
+        if self.gan.active:
+            return self.gan.continue_training(more)
         if session is None:
             try:
                 model = document.trained_model()
@@ -480,6 +473,7 @@ class TrainingPanel(QWidget):
 
     def _forget_run(self) -> None:
         self.session = None
+        self.gan.forget()
         self.run_spec = None
         self.history = {}
         self.batch_losses = []
@@ -550,6 +544,7 @@ class TrainingPanel(QWidget):
         self.loss_plot.append("train loss", epoch, metrics.get("train_loss", math.nan))
         self.loss_plot.append("validation loss", epoch, metrics.get("val_loss", math.nan))
         plot_loss_terms(self.loss_plot, epoch, metrics)  # a loss made of parts (VAE: reconstruction, KL): each a curve
+        plot_gan_figures((self.loss_plot, self.metric_plot), epoch, metrics)  # a GAN's two losses, coverage, distance
         metric = "accuracy" if "val_accuracy" in metrics else "rmse"
         if f"train_{metric}" in metrics:
             self.metric_plot.append("train", epoch, metrics[f"train_{metric}"])
