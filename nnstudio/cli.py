@@ -42,19 +42,32 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(USAGE_ERROR)
 
 
-def make_parser() -> argparse.ArgumentParser:
+def make_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole CLI; with ``only`` (the command about to run) only that command's module is imported: the
+    others (training, lessons, the document ...) would cost a tenth of a second of imports for nothing. Their
+    names stay registered, so a mistyped command is still answered with the full list."""
     parser = _Parser(prog="nnstudio", description="Build, train and explain neural networks. Without a subcommand, opens the app.")
     parser.add_argument("--version", action="version", version=f"nnstudio {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
+        if only is not None and name != only:
+            sub.add_parser(name)  # a name only: never parsed in this run
+            continue
         module = importlib.import_module(f"nnstudio.commands.{name.replace('-', '_')}")
         command_parser = module.add_parser(sub)
         command_parser.set_defaults(handler=module.run)
     return parser
 
 
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The subcommand ``argv`` names first, when it is one (the top level has no option that takes a value)."""
+    first = next((a for a in argv if not a.startswith("-")), None)
+    return first if first in COMMANDS else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = make_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = make_parser(_command_of(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help()
