@@ -12,6 +12,7 @@ gets its frame as it parks.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -214,5 +215,10 @@ class FrameCallback(Callback):
         epoch = state.trainer.epochs_done if state.trainer is not None else state.epoch
         frame = compute_frame(state.model, self.graph, self.surface, state.bundle.task, generation=self.generation,
                               epoch=epoch, steps=self.steps, losses=self.losses())
+        if self.steps and not math.isfinite(frame.train_loss) and not state.stop_reason:
+            # The live loop reads no loss per batch (core/playground/live.py): here is where a blow-up shows.
+            lr = float(state.optimizer.param_groups[0]["lr"])
+            state.stop_reason = (f"The training loss became {frame.train_loss} in epoch {state.epoch}: the weights "
+                                 f"blew up; lower the learning rate (now {lr:g}) and press Reset")
         self.last = time.perf_counter()
         self.sink(frame)

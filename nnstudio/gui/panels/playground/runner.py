@@ -1,12 +1,12 @@
-"""The Playground's training thread: the engine's ``Trainer.fit`` run open-ended through the shared
+"""The Playground's training thread: the engine's updates (:func:`~nnstudio.core.playground.live.train_live` on
+the engine's Trainer, the same batches and steps as ``Trainer.fit``) run open-ended through the shared
 :class:`~nnstudio.gui.threads.ThreadRunner`, paused, stepped and stopped with its :class:`TrainingControl`;
 frames arrive in the GUI thread through ``frame_ready``.
 
 The run and the painting take turns (the frame callback waits for each frame's paint): run at once, the
 two threads fought over the GIL and the spiral benchmark trained at a tenth of its speed with the GUI timer
-250 ms late. Taking turns in a worker thread keeps the engine's own loop (``Trainer.fit``, pause, step and
-stop through its TrainingControl) and leaves the GUI thread idle between frames, so clicks and timers are
-served at once.
+250 ms late. Taking turns in a worker thread keeps the engine's updates (pause, step and stop through its
+TrainingControl) and leaves the GUI thread idle between frames, so clicks and timers are served at once.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import torch
 from PySide6.QtCore import Signal
 
 from nnstudio.core.playground.frames import Frame, FrameCallback
+from nnstudio.core.playground.live import train_live
 from nnstudio.core.training.control import TrainingControl
 from nnstudio.core.training.engine import Trainer
 from nnstudio.gui.threads import ThreadRunner
@@ -48,7 +49,7 @@ class PlaygroundRunner(ThreadRunner):
             # from 1,600 to 42 batches in 3 s. (The count is per thread; each job sets its own.)
             torch.set_num_threads(1)
             callback.sink = report
-            trainer.fit(OPEN_ENDED, [callback], control)
+            train_live(trainer, callback, control, OPEN_ENDED)
 
         self.start_job(job, token=control.token)
 
