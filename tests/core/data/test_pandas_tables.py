@@ -153,6 +153,7 @@ def test_text_further_down_than_the_peek_is_still_found(tmp_path, monkeypatch):
 
 def test_booleans_after_a_peek_of_holes_stay_text(tmp_path, monkeypatch):
     monkeypatch.setattr(tables, "PEEK_BYTES", 32)  # the peek sees the flag column empty
+    monkeypatch.setattr(tables, "WHOLE_READ_BYTES", 0)  # read in pieces,
     monkeypatch.setattr(tables, "CHUNK_ROWS", 4)  # and one piece holds only True/False
     text = "a,flag\n" + "".join(f"{i},\n" for i in range(8)) + "".join(f"{i},{'True' if i % 2 else 'False'}\n" for i in range(4))
     flag = tables.read_table(write(tmp_path / "t.csv", text)).column("flag")
@@ -167,6 +168,7 @@ def test_a_bad_byte_after_the_peek_is_named_with_its_line(tmp_path, monkeypatch)
 
 
 def test_reading_reports_progress_and_stops_on_cancel(tmp_path, monkeypatch):
+    monkeypatch.setattr(tables, "WHOLE_READ_BYTES", 0)  # a big file's read: in pieces
     monkeypatch.setattr(tables, "CHUNK_ROWS", 50)
     path = write(tmp_path / "t.csv", "a,y\n" + "".join(f"{i},{i % 2}\n" for i in range(400)))
     seen: list[tuple[int, int]] = []
