@@ -36,6 +36,8 @@ def _class_of_each(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if labels.dtype.kind in "iu" and len(labels) and labels.min() >= 0 and labels.max() < 1 << 20:
         counts = np.bincount(labels)
         present = np.flatnonzero(counts)
+        if len(present) == len(counts):  # every class 0..k-1 occurs: the labels are their own ranks
+            return labels, counts
         rank = np.zeros(len(counts), np.int64)
         rank[present] = np.arange(len(present))
         return rank[labels], counts[present]
@@ -65,11 +67,16 @@ def train_test_split(
         class_indices = np.split(np.argsort(y_indices, kind="stable"), np.cumsum(class_counts)[:-1])
     n_i = _approximate_mode(class_counts, n_train, rng)
     t_i = _approximate_mode(class_counts - n_i, n_test, rng)
+    # ``rng.shuffle(a)`` makes the very swaps ``a[rng.permutation(len(a))]`` makes (permutation shuffles an
+    # arange), without the index array and the gather; every array shuffled here is this call's own (the
+    # pieces of np.split are disjoint views of one).
     train, test = [], []
-    for i, count in enumerate(class_counts):
-        members = class_indices[i].take(rng.permutation(count), mode="clip")
+    for i in range(len(class_counts)):
+        members = class_indices[i]
+        rng.shuffle(members)
         train.append(members[: n_i[i]])
         test.append(members[n_i[i]: n_i[i] + t_i[i]])
-    train_rows = rng.permutation(np.concatenate(train).astype(np.int64))
-    test_rows = rng.permutation(np.concatenate(test).astype(np.int64))
+    train_rows, test_rows = np.concatenate(train), np.concatenate(test)
+    rng.shuffle(train_rows)
+    rng.shuffle(test_rows)
     return indices[train_rows], indices[test_rows]
