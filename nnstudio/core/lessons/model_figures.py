@@ -12,6 +12,7 @@ from torch import nn
 
 from nnstudio.core.arch.modules import SelfAttention, TransformerEncoderBlock
 from nnstudio.core.base.errors import NNStudioError
+from nnstudio.core.interpret.vae_views import latent_layer
 from nnstudio.core.lessons.backprop import BackpropStep, one_step
 from nnstudio.core.training.engine import Trainer, new_model
 
@@ -59,18 +60,6 @@ def _mse(model: nn.Module, trainer: Trainer) -> float:
 def untrained_test_mse(trainer: Trainer) -> float:
     """The test set's mean squared error under the run's network before it trained: what learning improved on."""
     return _mse(untrained(trainer), trainer)
-
-
-def latent_layer(model: nn.Module, x: torch.Tensor) -> int:
-    """The position of the network's bottleneck: the narrowest layer output (the last of equals, so an
-    activation right after the narrow linear layer counts as the code)."""
-    widths, h = [], x
-    with torch.no_grad():
-        for layer in model.children():
-            h = layer(h)
-            widths.append(h[0].numel())
-    narrowest = min(widths)
-    return max(i for i, w in enumerate(widths) if w == narrowest)
 
 
 def encode(model: nn.Module, x: torch.Tensor) -> torch.Tensor:

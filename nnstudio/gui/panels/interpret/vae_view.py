@@ -13,10 +13,12 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from nnstudio.core.arch.layers_vae import latents
 from nnstudio.core.interpret import vae_views
+from nnstudio.gui import palette
 from nnstudio.gui.palette import color
 from nnstudio.gui.panels.interpret.jobs import Source
 from nnstudio.gui.widgets.image_grid import ImageGrid
@@ -37,6 +39,25 @@ def mosaic(images: np.ndarray, n: int, gap: int = GAP) -> np.ndarray:
         r, c = divmod(i, n)
         out[r * (h + gap) : r * (h + gap) + h, c * (w + gap) : c * (w + gap) + w] = image
     return out
+
+
+def shown_classes(source: Source) -> tuple[np.ndarray | None, list[str]]:
+    """The class each test example shows when the data's target is not its class (a reconstruction: the digit
+    each image is), and the classes' names; (None, []) when the data does not say."""
+    bundle = source.bundle
+    if bundle is None:
+        return None, []
+    split = "test" if len(bundle.test) else "validation"
+    classes = bundle.meta.get("split_classes", {}).get(split)
+    return (None if classes is None else np.asarray(classes)), list(bundle.meta.get("class_names", []))
+
+
+def class_brushes(legend: pg.LegendItem, classes: np.ndarray, names: list[str]) -> list[QBrush]:
+    """A brush per example by its class, and the legend filled with the classes' names."""
+    legend.clear()
+    for c, name in enumerate(names):
+        legend.addItem(pg.ScatterPlotItem(brush=pg.mkBrush(color(c)), pen=None, size=9), name)
+    return [pg.mkBrush(color(int(c))) for c in classes]
 
 
 def _plot(name: str) -> pg.PlotWidget:
@@ -105,6 +126,7 @@ class VaePane(QWidget):
         self.picked: list[int] = []  # test examples chosen as A and B
         self.z = np.zeros((0, 2), np.float32)
         self.grid_images: np.ndarray | None = None
+        palette.subscribe(self._colour_codes)  # presentation mode: each class in its own projector colour
 
     # ------------------------------------------------------------------ data
     @property
@@ -131,30 +153,28 @@ class VaePane(QWidget):
             self.show_density()
         return True
 
-    def _test(self) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
-        x, _ = self.source.test_xy()
-        meta = self.source.bundle.meta if self.source.bundle is not None else {}
-        split = "test" if self.source.bundle is not None and len(self.source.bundle.test) else "validation"
-        classes = meta.get("split_classes", {}).get(split)
-        return x, classes, list(meta.get("class_names", []))
-
     def _show_codes(self) -> None:
-        x, classes, names = self._test()
+        x, _ = self.source.test_xy()
         self.z = vae_views.encode(self.model, x)[:, :2]
-        self.legend.clear()
-        if classes is not None:
-            brushes = [pg.mkBrush(color(int(c))) for c in classes]
-            for c, name in enumerate(names):
-                self.legend.addItem(pg.ScatterPlotItem(brush=pg.mkBrush(color(c)), pen=None, size=9), name)
-        else:
-            brushes = [pg.mkBrush(color(0))] * len(self.z)
-        self.codes.setData(pos=self.z, brush=brushes, data=list(range(len(self.z))))
+        self._colour_codes()
         self.ends.clear()
         self.path.clear()
         self.codes_plot.autoRange()
         dims = "" if self.latent_size == 2 else f" (the first 2 of its {self.latent_size} numbers)"
         self.status.setText(
             f"{len(self.z)} test examples at their codes{dims}. Click two dots to choose A and B for an interpolation.")
+
+    def _colour_codes(self) -> None:
+        """The codes' dots by class in the palette of the moment (presentation mode has its own hues)."""
+        if self.model is None:
+            return
+        classes, names = shown_classes(self.source)
+        self.legend.clear()
+        if classes is not None:
+            brushes = class_brushes(self.legend, classes, names)
+        else:
+            brushes = [pg.mkBrush(color(0))] * len(self.z)
+        self.codes.setData(pos=self.z, brush=brushes, data=list(range(len(self.z))))
 
     # ------------------------------------------------------------------ views
     def show_grid(self) -> None:
