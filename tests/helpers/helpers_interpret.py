@@ -65,3 +65,16 @@ def mlp_project(source: str = "iris", trained: bool = True) -> Project:
     if trained:
         project.weights = snapshot_weights(load_model(project, load_weights=False).built.module)
     return project
+
+
+def open_interpret_page(window, qtbot, project: Project, page: str):
+    """The project in the window, its Interpretability tab showing sub-view ``page`` (an attribute of the
+    panel, such as ``latent_view``) once the tab has read the new network; returns (panel, view)."""
+    window.document.replace(project)
+    panel = window.interpret_panel
+    window.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: panel.isVisible() and not panel.watch.stale)
+    view = getattr(panel, page)
+    panel.modes.setCurrentWidget(view)
+    qtbot.waitUntil(view.isVisible)
+    return panel, view

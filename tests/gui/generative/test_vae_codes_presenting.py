@@ -4,6 +4,7 @@ projector palette (class 2 and class 6 do not both end up black), and back again
 from __future__ import annotations
 
 import pytest
+from helpers_interpret import open_interpret_page
 
 from nnstudio.core.project.templates import TEMPLATES
 from nnstudio.core.workspace.session import train_project
@@ -14,12 +15,8 @@ from nnstudio.gui import palette
 def pane(main_window, qtbot):
     project = TEMPLATES["vae_digits"].project()
     train_project(project, epochs=1)
-    main_window.document.replace(project)
-    panel = main_window.interpret_panel
-    main_window.tabs.setCurrentWidget(panel)
-    qtbot.waitUntil(lambda: panel.isVisible() and not panel.watch.stale)
-    panel.modes.setCurrentWidget(panel.latent_view)
-    qtbot.waitUntil(lambda: panel.latent_view.vae.isVisible())
+    panel, view = open_interpret_page(main_window, qtbot, project, "latent_view")
+    qtbot.waitUntil(view.vae.isVisible)
     try:
         yield panel.latent_view.vae
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers_interpret import open_interpret_page
 from PySide6.QtCore import Qt
 
 from nnstudio.core.arch.spec import ArchitectureSpec, layer
@@ -34,14 +35,7 @@ def _project(kind: str, train_epochs: int = 0) -> Project:
 
 
 def _open(window, qtbot, kind: str, view_name: str, train_epochs: int = 0):
-    window.document.replace(_project(kind, train_epochs))
-    panel = window.interpret_panel
-    window.tabs.setCurrentWidget(panel)
-    qtbot.waitUntil(lambda: panel.isVisible() and not panel.watch.stale)
-    view = getattr(panel, view_name)
-    panel.modes.setCurrentWidget(view)
-    qtbot.waitUntil(view.isVisible)
-    return panel, view
+    return open_interpret_page(window, qtbot, _project(kind, train_epochs), view_name)
 
 
 def _run(qtbot, view):

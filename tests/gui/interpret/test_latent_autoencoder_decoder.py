@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from helpers_interpret import open_interpret_page
 from PySide6.QtCore import QPointF, Qt
 from torch import nn
 
@@ -22,13 +23,7 @@ LONG = 60_000
 def autoencoder_view(main_window, qtbot):
     project = find_lesson("latent_space").start_project()
     train_project(project, epochs=2)  # a few steps: the decoder only has to be a fixed function here
-    main_window.document.replace(project)
-    panel = main_window.interpret_panel
-    main_window.tabs.setCurrentWidget(panel)
-    qtbot.waitUntil(lambda: panel.isVisible() and not panel.watch.stale)
-    view = panel.latent_view
-    panel.modes.setCurrentWidget(view)
-    qtbot.waitUntil(view.isVisible)
+    panel, view = open_interpret_page(main_window, qtbot, project, "latent_view")
     try:
         yield view
     finally:

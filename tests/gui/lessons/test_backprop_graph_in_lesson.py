@@ -10,24 +10,12 @@ import re
 import pytest
 import torch
 import torch.nn.functional as F
-from PySide6.QtCore import Qt
+from helpers_lessons import do_it_for_me, next_step
 
 from nnstudio.core.lessons.format import VIEWS as FORMAT_VIEWS
 from nnstudio.core.lessons.format import find_lesson
 from nnstudio.gui.lessons.views import VIEWS
 from nnstudio.gui.widgets.backprop_graph import BackpropDialog
-
-RUN_TIMEOUT_MS = 120_000
-
-
-def _do_it(qtbot, window) -> None:
-    runner = window.lessons.runner
-    with qtbot.waitSignal(runner.busy_changed, timeout=RUN_TIMEOUT_MS, check_params_cb=lambda busy: not busy):
-        qtbot.mouseClick(window.lessons.panel.do_button, Qt.MouseButton.LeftButton)
-
-
-def _next(qtbot, window) -> None:
-    qtbot.mouseClick(window.lessons.panel.next_button, Qt.MouseButton.LeftButton)
 
 
 def _column(dialog: BackpropDialog, c: int) -> list[float]:
@@ -42,12 +30,12 @@ def test_walking_the_lesson_shows_autograds_gradients_on_the_graph(qtbot, main_w
     window = main_window
     assert window.lessons.open_lesson(find_lesson("backpropagation_one_step"))
     panel, runner = window.lessons.panel, window.lessons.runner
-    _next(qtbot, window)
-    _do_it(qtbot, window)  # trains the run "step": one epoch of one sample, plain SGD
-    _next(qtbot, window)
+    next_step(qtbot, window)
+    do_it_for_me(qtbot, window)  # trains the run "step": one epoch of one sample, plain SGD
+    next_step(qtbot, window)
     assert panel.view_button.isVisible() and panel.view_button.text() == "Show the step on the network graph"
     assert window.findChild(BackpropDialog) is None
-    _do_it(qtbot, window)
+    do_it_for_me(qtbot, window)
     dialog = window.findChild(BackpropDialog)
     assert dialog is not None and dialog.isVisible()
 
@@ -99,7 +87,7 @@ def test_the_view_button_waits_for_a_run_and_says_so(qtbot, main_window):
     assert window.lessons.open_lesson(find_lesson("backpropagation_one_step"))
     panel = window.lessons.panel
     assert panel.view_button.isHidden()  # step 1 shows no view
-    _next(qtbot, window)
-    _next(qtbot, window)
+    next_step(qtbot, window)
+    next_step(qtbot, window)
     assert panel.view_button.isVisible() and not panel.view_button.isEnabled()
     assert panel.view_button.toolTip() == "Train first: it shows the run that finished last"
