@@ -45,6 +45,7 @@ from nnstudio.core.training.engine import Trainer
 from nnstudio.core.workspace.document import DataPendingError, ProjectDocument
 from nnstudio.gui import palette
 from nnstudio.gui.context import AppContext
+from nnstudio.gui.lessons.views import backprop_button
 from nnstudio.gui.widgets.boundary_view import BoundaryView
 from nnstudio.gui.widgets.fit_width import stretch_while_room
 from nnstudio.gui.widgets.live_plot import LivePlot
@@ -125,6 +126,7 @@ class InsidePanel(QWidget):
         self.every_note.watch(self.every)
         top.addWidget(self.every_note)
         top.addWidget(self.status, 1)
+        top.addWidget(backprop_button(self))  # a small dense network's last run, one step on the graph
 
         # ---------------------------------------------------------------- boundary + neurons (top)
         self.boundary = BoundaryView()
