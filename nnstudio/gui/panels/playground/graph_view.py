@@ -12,10 +12,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QDoubleValidator,
+    QFont,
     QFontInfo,
     QImage,
     QMouseEvent,
@@ -46,6 +47,7 @@ GAP = 8
 HEADER = 54  # room above the nodes for the column's title and its + / - buttons
 EDGE_LEVELS = 8  # strengths an edge is drawn with
 EDGE_HIT = 5.0  # pixels from an edge that still count as clicking it
+LABEL_BACK = QColor(255, 255, 255, 200)  # behind a node's unit number
 
 
 def layer_scale(values: np.ndarray) -> float:
@@ -81,7 +83,16 @@ class Node(NeuronMap):
         self.colours, self._image = colours, picture
         if tooltip and tooltip != self.toolTip():  # the same tip every frame: Qt's setter is not free
             self.setToolTip(tooltip)
-        self.update()
+        self._repaint_graph()
+
+    def set_selected(self, selected: bool) -> None:
+        if selected != self.selected:
+            self.selected = selected
+            self._repaint_graph()
+
+    def _repaint_graph(self) -> None:
+        parent = self.parentWidget()
+        (parent if parent is not None else self).update(self.geometry())
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
         if event.button() == Qt.MouseButton.LeftButton:
@@ -89,16 +100,23 @@ class Node(NeuronMap):
         super().mousePressEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        """Nothing: the graph paints every node in its own paint (one painter a frame, not one per node)."""
+
+    def draw(self, p: QPainter, label_font: QFont) -> None:
+        """Paint this node where it sits in the graph, with the graph's painter ``p``."""
+        r = QRectF(self.geometry()).adjusted(1, 1, -1, -1)
         if self.curve is None:
-            size = QSize(max(self.width() - 2, 1), max(self.height() - 2, 1))
-            if self._image is not None and self._image.size() != size:
-                # At the node's size already, NeuronMap's smoothed draw copies instead of resampling each paint.
-                self._image = self._image.scaled(size)
-            super().paintEvent(event)
+            if self._image is not None:
+                p.drawImage(r, self._image)  # nearest-neighbour: the grid's cells stay crisp
+            self._draw_border(p, r)
+            p.setFont(label_font)
+            label = str(self.unit + 1)
+            metrics = p.fontMetrics()
+            box = QRectF(r.left() + 2, r.top() + 2, metrics.horizontalAdvance(label) + 8, metrics.height())
+            p.fillRect(box, LABEL_BACK)
+            p.setPen(QColor("#222"))
+            p.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
         else:
-            p = QPainter(self)
-            p.setRenderHint(QPainter.RenderHint.Antialiasing)
-            r = QRectF(self.rect()).adjusted(1, 1, -1, -1)
             p.fillRect(r, QColor("white"))
             p.setPen(QPen(QColor("#bbb"), 1))
             p.drawLine(QPointF(r.left(), r.center().y()), QPointF(r.right(), r.center().y()))
@@ -108,24 +126,26 @@ class Node(NeuronMap):
                 x = r.left() + r.width() * i / max(n - 1, 1)
                 y = r.center().y() - (float(np.clip(v / self.scale, -1, 1)) if math.isfinite(v) else 0.0) * r.height() * 0.45
                 path.lineTo(x, y) if i else path.moveTo(x, y)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
             p.setPen(QPen(qcolor(positive()), 2))
             p.drawPath(path)
-            p.setPen(QPen(QColor("#222" if self.selected else "#b8b8b8"), 3 if self.selected else 1))
-            p.drawRect(r)
-            p.end()
-        if not self.enabled_input or self.caption:
-            p = QPainter(self)
-            if not self.enabled_input:
-                p.fillRect(self.rect(), QColor(255, 255, 255, 190))
-            if self.caption:
-                p.setPen(QColor("#222"))
-                font = p.font()
-                font.setBold(True)
-                font.setPixelSize(max(8, min(QFontInfo(font).pixelSize(), self.width() // 5)))  # fits the node
-                p.setFont(font)
-                p.drawText(QRectF(self.rect()).adjusted(2, 0, -2, -2),
-                           Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter, self.caption)
-            p.end()
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+            self._draw_border(p, r)
+        if not self.enabled_input:
+            p.fillRect(QRectF(self.geometry()), QColor(255, 255, 255, 190))
+        if self.caption:
+            p.setPen(QColor("#222"))
+            font = QFont(self.font())
+            font.setBold(True)
+            font.setPixelSize(max(8, min(QFontInfo(font).pixelSize(), self.width() // 5)))  # fits the node
+            p.setFont(font)
+            p.drawText(QRectF(self.geometry()).adjusted(2, 0, -2, -2),
+                       Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter, self.caption)
+
+    def _draw_border(self, p: QPainter, r: QRectF) -> None:
+        p.setPen(QPen(QColor("#222" if self.selected else "#b8b8b8"), 3 if self.selected else 1))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawRect(r)
 
 
 class Header(QWidget):
@@ -248,7 +268,7 @@ class NetworkGraph(QWidget):
         for i, node in enumerate(self.outputs[: len(self.class_names)]):
             node.show_picture(np.full((2, 2), 1.0), 1.0, f"Score of {self.class_names[i]}")
             node._image = image(np.full((2, 2, 3), rgb(palette.color(i)), dtype=np.uint8))
-            node.update()
+        self.update()
 
     def _node_size(self) -> int:
         tallest = max([len(self.features), *[len(c) for c in self.columns], 1])
@@ -368,6 +388,15 @@ class NetworkGraph(QWidget):
             colour = qcolor(back + ((pos if positive_sign else neg) - back) * (0.25 + 0.75 * strength))
             p.setPen(QPen(colour, palette.line_width(0.4 + 5.0 * strength)))
             p.drawLines(lines)
+        # Every node with the same painter, over the edges: one Python paint a frame instead of one per node.
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        font = QFont(self.font())
+        font.setBold(True)
+        area = QRectF(event.rect())
+        for node in [*self.feature_nodes, *[n for c in self.columns for n in c], *self.outputs]:
+            if node.isVisible() and area.intersects(QRectF(node.geometry())):
+                font.setPointSizeF(max(8.0, min(11.0, node.width() / 11)))
+                node.draw(p, font)
         p.end()
 
     def edge_near(self, point: QPointF) -> tuple[int, int, int, float] | None:
