@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import time
@@ -16,7 +17,7 @@ from nnstudio.core.training import distributed
 from nnstudio.core.training.callbacks import Callback
 from nnstudio.core.training.config import DEVICES, PRECISIONS, setting
 from nnstudio.core.training.engine import DIVERGED, RunResult, TrainingState
-from nnstudio.core.workspace.checkpoints import INDEX, folder_for, read_checkpoint
+from nnstudio.core.workspace.checkpoints import INDEX, folder_for, read_checkpoint, writer_lock
 from nnstudio.core.workspace.run_session import RunSession
 
 DIVERGED_EXIT = 1  # a run that blew up is a failure, not bad input (2); its message says what to change
@@ -112,8 +113,11 @@ def run(args: argparse.Namespace) -> int:
             setattr(project.training, name, getattr(args, name))
     main = distributed.is_main()  # under torchrun only rank 0 shows progress, saves and reports
     bar = None if args.json or not main else ProgressBar(sys.stderr)
+    held = contextlib.ExitStack()
     try:
         distributed.join(project.training.device)  # under torchrun: this rank joins the job's process group
+        if main and target is not None and (args.resume or args.checkpoint_every):  # one run writes there at a time
+            held.enter_context(writer_lock(folder_for(target)))
         session = _session(args, project, base_dir, target)
         with session.signals_stop() as caught:
             result = session.fit([bar] if bar else [], whole_epochs=True)
@@ -123,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
             if saved is not None:
                 session.save(saved)
     finally:
+        held.close()
         distributed.leave()
         if bar is not None:
             bar.close()  # an interrupt must not glue its message to the bar

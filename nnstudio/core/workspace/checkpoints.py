@@ -13,7 +13,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load, save_file
 
 from nnstudio.core.base.errors import NNStudioError
 from nnstudio.core.project.file_format import atomic_save, atomic_write
@@ -31,6 +33,8 @@ VERSION = 1
 INDEX = "checkpoint.json"
 MAX_INDEX_BYTES = 256 * 1024 * 1024  # a history of 100 000 epochs is a few MB; anything bigger is not ours
 SUFFIX = ".checkpoints"  # OUT.nnstudio keeps its checkpoints in OUT.nnstudio.checkpoints/
+READ_TRIES = 5  # a reader racing a live run reads again at most this often
+LOCK = "writing.lock"  # held by the run writing the folder (see writer_lock)
 
 
 class CheckpointError(NNStudioError):
@@ -40,6 +44,48 @@ class CheckpointError(NNStudioError):
 def folder_for(project_file: Path) -> Path:
     """Where the checkpoints of ``project_file`` live: a folder beside it, named after it."""
     return project_file.with_name(project_file.name + SUFFIX)
+
+
+@contextlib.contextmanager
+def writer_lock(folder: Path) -> Iterator[None]:
+    """Held while one run writes checkpoints into ``folder``: a second run there (``--resume`` of a run that is
+    still going) is refused instead of both removing each other's files. The system drops the lock when the
+    process ends, even killed, so a crashed run never blocks its resume. No check where flock is missing (Windows)."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = _locked(folder / LOCK, fcntl)
+    except OSError as exc:
+        raise CheckpointError(f"Cannot use the checkpoint folder {folder}: {exc.strerror or exc}; choose another place to save") from None
+    if handle is None:
+        raise CheckpointError(f"another nnstudio run is still writing checkpoints into {folder}; let it finish "
+                              "(or stop it), then resume")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            (folder / LOCK).unlink()
+            folder.rmdir()  # only once nothing else is left (a finished run removed its checkpoints)
+        handle.close()
+
+
+def _locked(path: Path, fcntl):  # -> the open, locked file, or None when another process holds it
+    for _ in range(READ_TRIES):
+        handle = path.open("a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return None
+        with contextlib.suppress(FileNotFoundError):
+            if os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino:  # not a lock file its last holder just removed
+                return handle
+        handle.close()
+    return None
 
 
 # ---------------------------------------------------------------------------- encoding
@@ -138,12 +184,18 @@ def write_checkpoint(folder: Path, state: dict[str, Any], *, target_epochs: int,
     encoder = _Encoder()
     structure = encoder.encode({**state, "rng": rng_states()})
     name = f"epoch-{epoch:05d}.safetensors"
-    atomic_save(folder / name, lambda tmp: save_file(encoder.tensors, str(tmp)), CheckpointError)
-    data = (folder / name).read_bytes()
+    written: dict[str, Any] = {}
+
+    def save(tmp: Path) -> None:  # size and hash of the temp file: once renamed, another writer may remove it
+        save_file(encoder.tensors, str(tmp))
+        data = tmp.read_bytes()
+        written.update(bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
+
+    atomic_save(folder / name, save, CheckpointError)
     index = {
         "format": FORMAT, "version": VERSION, "epoch": epoch, "target_epochs": int(target_epochs),
         "every": int(every), "training": training, "fingerprint": fingerprint,
-        "tensors": {"file": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()},
+        "tensors": {"file": name, **written},
         "state": structure,
     }
     text = json.dumps(index).encode()
@@ -155,15 +207,45 @@ def write_checkpoint(folder: Path, state: dict[str, Any], *, target_epochs: int,
 
 
 def read_checkpoint(folder: Path) -> Checkpoint:
-    """The last checkpoint in ``folder``; CheckpointError naming the problem when there is none or it is damaged."""
+    """The last checkpoint in ``folder``; CheckpointError naming the problem when there is none or it is damaged.
+
+    A run still writing into ``folder`` may commit a newer checkpoint (and remove the older tensors) while this
+    reads: when the index changed meanwhile, the newer checkpoint is read instead."""
     index_path = folder / INDEX
-    if not index_path.is_file():
-        raise CheckpointError(f"there is no checkpoint to resume ({index_path} does not exist); train with "
-                              "--checkpoint-every K --save to write checkpoints")
+    for _ in range(READ_TRIES):
+        text = _index_bytes(index_path)
+        try:
+            return _from_index(text, folder)
+        except _TensorsGone as gone:
+            with contextlib.suppress(OSError):
+                if index_path.read_bytes() != text:  # a newer checkpoint was committed meanwhile
+                    continue
+            raise CheckpointError(str(gone)) from None
+    raise CheckpointError(f"the checkpoint in {folder} changed {READ_TRIES} times while it was read: a run is still "
+                          "writing into it; let it finish (or stop it), then resume")
+
+
+
+class _TensorsGone(Exception):
+    """The tensors file the index names is missing or is another one (maybe replaced meanwhile)."""
+
+
+def _index_bytes(index_path: Path) -> bytes:
     try:
         if index_path.stat().st_size > MAX_INDEX_BYTES:
             raise CheckpointError(f"{index_path} is larger than any checkpoint nnstudio writes; it is not a checkpoint")
-        index = json.loads(index_path.read_bytes())
+        return index_path.read_bytes()
+    except FileNotFoundError:  # also when a finished run removed it just now
+        raise CheckpointError(f"there is no checkpoint to resume ({index_path} does not exist); train with "
+                              "--checkpoint-every K --save to write checkpoints") from None
+    except OSError as exc:
+        raise CheckpointError(f"{index_path} cannot be read ({exc.strerror or exc}); check the folder's permissions") from None
+
+
+def _from_index(text: bytes, folder: Path) -> Checkpoint:
+    index_path = folder / INDEX
+    try:
+        index = json.loads(text)
         if not isinstance(index, dict) or index.get("format") != FORMAT:
             raise CheckpointError(f"{index_path} is not an nnstudio checkpoint")
         if index.get("version") != VERSION:
@@ -171,14 +253,18 @@ def read_checkpoint(folder: Path) -> Checkpoint:
                                   f"{index.get('version')}); train again")
         tensors_info = index["tensors"]
         tensors_path = folder / Path(str(tensors_info["file"])).name  # never outside the folder
-        data = tensors_path.read_bytes()
+        try:
+            data = tensors_path.read_bytes()
+        except FileNotFoundError:
+            raise _TensorsGone(f"{tensors_path.name}, which {INDEX} names, is missing from {folder} (another run may "
+                               "be writing into this folder); let it finish, then resume, or train again") from None
         if len(data) != tensors_info["bytes"] or hashlib.sha256(data).hexdigest() != tensors_info["sha256"]:
-            raise CheckpointError(f"{tensors_path.name} does not match {INDEX} (the checkpoint is damaged); train again")
-        tensors = load_file(str(tensors_path))
+            raise _TensorsGone(f"{tensors_path.name} does not match {INDEX} (the checkpoint is damaged); train again")
+        tensors = load(data)  # the bytes just checked: the file may be replaced meanwhile
         state = _decode(index["state"], tensors)
         return Checkpoint(int(index["epoch"]), int(index["target_epochs"]), int(index["every"]), dict(index["training"]),
                           str(index["fingerprint"]), state, folder)
-    except CheckpointError:
+    except (CheckpointError, _TensorsGone):
         raise
     except (OSError, ValueError, KeyError, TypeError, SafetensorError) as exc:
         raise CheckpointError(f"the checkpoint in {folder} cannot be read ({type(exc).__name__}: {exc}); "
