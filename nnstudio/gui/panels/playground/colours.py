@@ -49,7 +49,7 @@ def diverging(t: np.ndarray, strength: float = 0.9) -> np.ndarray:
     if lut is None:
         lut = _LUTS[key] = _lut(strength, key[1], key[2])
     t = np.clip(np.nan_to_num(np.asarray(t, np.float32)), -1, 1)
-    return lut[np.rint((t + 1) * ((LEVELS - 1) / 2)).astype(np.intp)]
+    return lut.take(np.rint((t + 1) * ((LEVELS - 1) / 2)).astype(np.intp), axis=0)  # take: 4x a fancy index
 
 
 def class_colours(probs: np.ndarray, discrete: bool) -> np.ndarray:
