@@ -9,19 +9,28 @@ between the two and the medians are compared; the folder is generated once in th
 Last line: ``images/s ratio R2`` (the plain loop's time over nnstudio's: above 1 nnstudio is faster; the
 target is at least 1.5 on 2 cores). ``bench/ingest.py`` calls :func:`images_ratio`. A script that calls it
 needs the ``if __name__ == "__main__":`` guard: the reader's worker processes are spawned, and import it.
+So this module imports numpy only inside its functions, as nnstudio's own entry point imports nothing heavy:
+a spawned worker runs the top of the main module again, and numpy there would be most of its start-up.
+
+Each round also reports CPU seconds (this process and its worker processes together), which a machine loaded
+by others changes much less than wall-clock time: the plain loop's CPU over nnstudio's is its work per image
+against nnstudio's, whatever the number of cores.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -35,6 +44,7 @@ SIZE = 32
 def make_folder(n_files: int = N_FILES) -> Path:
     """The benchmark's folder (generated the first time, reused after): smooth gradients with noise, so the
     PNGs compress about as well as small photos do (3-4 KB each)."""
+    import numpy as np
     from PIL import Image
 
     folder = Path(tempfile.gettempdir()) / f"nnstudio-bench-images-{n_files}"
@@ -54,6 +64,7 @@ def make_folder(n_files: int = N_FILES) -> Path:
 
 def plain_load(folder: Path) -> tuple[np.ndarray, np.ndarray]:
     """What a student would write: list, open each file with PIL, stack, scale to [0, 1]."""
+    import numpy as np
     from PIL import Image
 
     images, labels = [], []
@@ -72,14 +83,28 @@ def app_load(folder: Path) -> tuple[np.ndarray, np.ndarray]:
     return read.x, read.y
 
 
-def _timed(fn, folder: Path) -> float:
-    start = time.perf_counter()
+def _cpu() -> float:
+    """CPU seconds of this process and of its children that have ended (the reader joins its workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _timed(fn, folder: Path, cpu: list[float] | None = None) -> float:
+    start, start_cpu = time.perf_counter(), _cpu()
     fn(folder)
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    if cpu is not None:
+        cpu.append(_cpu() - start_cpu)
+    return seconds
 
 
-def rounds_of(rounds: int = 3, n_files: int = N_FILES, verbose: bool = False) -> tuple[list[float], list[float]]:
-    """Seconds of each round (plain loop, nnstudio), rounds interleaved (the order alternates each round)."""
+def rounds_of(
+    rounds: int = 3, n_files: int = N_FILES, verbose: bool = False, cpu: tuple[list[float], list[float]] | None = None,
+) -> tuple[list[float], list[float]]:
+    """Seconds of each round (plain loop, nnstudio), rounds interleaved (the order alternates each round);
+    ``cpu``: two lists that get each round's CPU seconds."""
+    import numpy as np
+
     folder = make_folder(n_files)
     x_plain, y_plain = plain_load(folder)  # warm the OS file cache for both, and check they agree
     x_app, y_app = app_load(folder)
@@ -87,12 +112,14 @@ def rounds_of(rounds: int = 3, n_files: int = N_FILES, verbose: bool = False) ->
         raise SystemExit("ingest_images: nnstudio's images differ from the plain loop's; the benchmark is void")
     del x_plain, x_app
     plain, app = [], []
+    plain_cpu, app_cpu = cpu if cpu is not None else ([], [])
     for r in range(rounds):
-        order = [(plain, plain_load), (app, app_load)]
-        for times, fn in order if r % 2 == 0 else order[::-1]:
-            times.append(_timed(fn, folder))
+        order = [(plain, plain_cpu, plain_load), (app, app_cpu, app_load)]
+        for times, cpus, fn in order if r % 2 == 0 else order[::-1]:
+            times.append(_timed(fn, folder, cpus))
         if verbose:
-            print(f"round {r + 1}: plain {plain[-1]:.2f} s, nnstudio {app[-1]:.2f} s", flush=True)
+            print(f"round {r + 1}: plain {plain[-1]:.2f} s ({plain_cpu[-1]:.2f} s CPU), nnstudio {app[-1]:.2f} s "
+                  f"({app_cpu[-1]:.2f} s CPU, workers included)", flush=True)
     return plain, app
 
 
@@ -113,13 +140,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--files", type=int, default=N_FILES)
     args = parser.parse_args()
-    plain_rounds, app_rounds = rounds_of(args.rounds, args.files, verbose=True)
+    cpu: tuple[list[float], list[float]] = ([], [])
+    plain_rounds, app_rounds = rounds_of(args.rounds, args.files, verbose=True, cpu=cpu)
     plain, app = statistics.median(plain_rounds), statistics.median(app_rounds)
     print(f"{args.files:,} PNGs on {os.cpu_count()} CPUs, medians: plain loop {plain:.2f} s ({args.files / plain:,.0f} "
           f"images/s), nnstudio {app:.2f} s ({args.files / app:,.0f} images/s)")
     # on a machine shared with others one slow round moves a median; the fastest rounds show what each can do
     print(f"fastest rounds: plain {min(plain_rounds):.2f} s, nnstudio {min(app_rounds):.2f} s, "
           f"ratio {min(plain_rounds) / min(app_rounds):.2f}")
+    plain_cpu, app_cpu = statistics.median(cpu[0]), statistics.median(cpu[1])
+    print(f"CPU per image, medians: plain loop {plain_cpu / args.files * 1e6:.0f} us, nnstudio {app_cpu / args.files * 1e6:.0f} us "
+          f"(all its processes; ratio {plain_cpu / app_cpu:.2f})")
     print(f"images/s ratio {plain / app:.2f}")
 
 

@@ -25,6 +25,26 @@ _FORMATS = {
     ".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP", ".gif": "GIF", ".webp": "WEBP",
     ".tif": "TIFF", ".tiff": "TIFF", ".ppm": "PPM", ".pgm": "PPM",
 }
+_FIRST_READ = 1 << 16  # a small image file in one read; larger ones in more
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)  # O_BINARY: Windows, no newline translation
+
+
+def read_bytes(path: str) -> bytes:
+    """A file's bytes with two system calls and no file object: half the 7 us ``open().read()`` takes per
+    small file, which is a quarter of decoding a 32x32 PNG."""
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        data = os.read(fd, _FIRST_READ)
+        if len(data) < _FIRST_READ:
+            return data
+        parts = [data]
+        while part := os.read(fd, 1 << 20):
+            parts.append(part)
+        return b"".join(parts)
+    finally:
+        os.close(fd)
+
+
 # Plain PNGs the short way (:mod:`plain_png`); a test turns it off to compare with Pillow's ordinary way.
 SHORTCUT = True
 
@@ -69,8 +89,7 @@ def decode_chunk(paths: list[str], size: int, rgb: bool) -> tuple[bytearray, lis
         try:
             png = None
             if SHORTCUT and path[-4:].lower() == ".png":
-                with open(path, "rb") as f:
-                    png = parse_plain_png(f.read())
+                png = parse_plain_png(read_bytes(path))
                 if (png is not None and png.mode == mode and png.width == size and png.height == size
                         and decode_plain_png_into(png, out, i * per)):
                     continue  # the common case: a small plain PNG already of the wanted size and colour

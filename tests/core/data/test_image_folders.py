@@ -385,3 +385,10 @@ def test_files_are_listed_as_paths_sort_part_by_part(tmp_path):
     expected = sorted((n for n in names if "/." not in n), key=lambda n: n.split("/"))
     assert classes == ["cats", "dogs"] and [rel for files in listing for rel in files] == expected
     assert listing[0] == ["cats/B.png", "cats/a/x.png", "cats/a-b/y.png", "cats/a.png"]
+
+
+@pytest.mark.parametrize("n_bytes", [0, 5, (1 << 16) - 1, 1 << 16, (1 << 16) + 1, 3 << 20])
+def test_a_file_is_read_whole_whatever_its_size(tmp_path, n_bytes):
+    data = np.random.default_rng(n_bytes).integers(0, 256, n_bytes, dtype=np.uint8).tobytes()
+    (tmp_path / "f.png").write_bytes(data)
+    assert image_decode.read_bytes(str(tmp_path / "f.png")) == data
