@@ -7,6 +7,7 @@ import contextlib
 import signal
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from nnstudio.commands.common import add_project_argument, open_project, print_json_line
@@ -21,6 +22,7 @@ from nnstudio.core.workspace.checkpoints import INDEX, folder_for, read_checkpoi
 from nnstudio.core.workspace.run_session import RunSession
 
 DIVERGED_EXIT = 1  # a run that blew up is a failure, not bad input (2); its message says what to change
+REFUSED_EXIT = 2  # bad input, as the CLI answers an NNStudioError (the other ranks of a torchrun job exit so quietly)
 
 
 class ProgressBar(Callback):
@@ -103,7 +105,8 @@ def run(args: argparse.Namespace) -> int:
     args = _restart_resumes(args)
     _check_run_options(args)
     target = save_target(args)
-    project, base_dir = open_project(args)
+    with _said_by_rank_zero():
+        project, base_dir = open_project(args)
     if project.gan is not None:  # two networks taking turns: not the one-network run session
         from nnstudio.commands import gan_commands
 
@@ -118,7 +121,8 @@ def run(args: argparse.Namespace) -> int:
         distributed.join(project.training.device)  # under torchrun: this rank joins the job's process group
         if main and target is not None and (args.resume or args.checkpoint_every):  # one run writes there at a time
             held.enter_context(writer_lock(folder_for(target)))
-        session = _session(args, project, base_dir, target)
+        with _said_by_rank_zero():
+            session = _session(args, project, base_dir, target)
         with session.signals_stop() as caught:
             result = session.fit([bar] if bar else [], whole_epochs=True)
             # A run that finished no epoch (interrupted, or diverged at once) has nothing worth keeping, and
@@ -158,6 +162,18 @@ def run(args: argparse.Namespace) -> int:
         if saved is not None:
             print(f"saved to {saved}")
     return DIVERGED_EXIT if result.status == DIVERGED else 0
+
+
+@contextlib.contextmanager
+def _said_by_rank_zero() -> Iterator[None]:
+    """A refusal before training is the same on every rank (same project, data and settings): under torchrun
+    rank 0 prints it and the other ranks exit 2 quietly, so the student reads it once."""
+    try:
+        yield
+    except NNStudioError:
+        if distributed.is_main():
+            raise
+        raise SystemExit(REFUSED_EXIT) from None
 
 
 def _session(args: argparse.Namespace, project: Project, base_dir: Path | None, target: Path | None) -> RunSession:
