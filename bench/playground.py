@@ -47,6 +47,28 @@ from nnstudio.core.training.config import TrainSpec  # noqa: E402
 
 BATCH, LR, TIMER_MS = 10, 0.03, 10
 SLICE_S = 0.5  # seconds of each side per alternation
+TRAINING_THREAD = "nnstudio-playground"[:15]  # the runner's thread, as the kernel names it (15 characters)
+
+
+def thread_cpu(name: str) -> float:
+    """CPU seconds of this process's threads called ``name`` (Linux /proc; 0 elsewhere): unlike wall time,
+    what a step costs survives a loaded machine."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return 0.0
+    for tid in tasks:
+        try:
+            with open(f"/proc/self/task/{tid}/comm") as f:
+                if f.read().strip() != name:
+                    continue
+            with open(f"/proc/self/task/{tid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+        except OSError:
+            continue
+    return total
 
 
 def project() -> Project:
@@ -61,14 +83,14 @@ def project() -> Project:
 
 
 def plain_loop(x: torch.Tensor, y: torch.Tensor, seconds: float) -> float:
-    """Steps per second of the textbook loop on pre-made tensors."""
+    """Steps per second of the textbook loop on pre-made tensors (its CPU per step in ``plain_loop.cpu``)."""
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 1))
     optimizer = torch.optim.SGD(model.parameters(), lr=LR)
     loss_fn = nn.BCEWithLogitsLoss()
     steps, n = 0, len(x)
     end = time.perf_counter() + seconds
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.thread_time()
     while time.perf_counter() < end:
         perm = torch.randperm(n)
         for i in range(0, n, BATCH):
@@ -78,6 +100,7 @@ def plain_loop(x: torch.Tensor, y: torch.Tensor, seconds: float) -> float:
             loss.backward()
             optimizer.step()
             steps += 1
+    plain_loop.cpu = (time.thread_time() - cpu, steps)
     return steps / (time.perf_counter() - started)
 
 
@@ -114,12 +137,13 @@ class Round:
         panel = self.panel
         callback = panel.callback
         steps0, self.frames, self.ticks = callback.steps, 0, []
-        started = time.perf_counter()
+        started, training_cpu, gui_cpu = time.perf_counter(), thread_cpu(TRAINING_THREAD), time.thread_time()
         self.timer.start()
         self.spin(seconds)
         self.timer.stop()
         elapsed = time.perf_counter() - started
         steps = panel.callback.steps - steps0 if panel.callback is callback else 0
+        self.cpu = (thread_cpu(TRAINING_THREAD) - training_cpu, time.thread_time() - gui_cpu, steps, self.frames)
         gaps = np.diff(self.ticks) * 1000 - TIMER_MS  # how late each 10 ms tick came
         return steps / elapsed, self.frames / elapsed, gaps
 
@@ -177,6 +201,7 @@ def main() -> None:
         for r in range(args.rounds + 1):  # round 0 warms up
             pg_steps = pg_time = frames = plain_steps = plain_time = 0.0
             lateness = []
+            cpu = np.zeros(6)  # training thread s, GUI thread s, steps, frames; plain loop s, steps
             for _ in range(slices):  # short alternations: a load that drifts hits both alike
                 panel.set_playing(True)
                 steps_per_s, fps, gaps = bench.play(SLICE_S)
@@ -186,6 +211,7 @@ def main() -> None:
                 bench.spin(0.05)
                 plain_steps += plain_loop(x, y, SLICE_S) * SLICE_S
                 plain_time += SLICE_S
+                cpu += (*bench.cpu, *plain_loop.cpu)
             panel.set_playing(True)
             bench.spin(0.3)
             change = bench.change()
@@ -196,6 +222,10 @@ def main() -> None:
                 print(f"round {r}: playground {pg_steps / pg_time:.0f} steps/s, plain {plain_steps / plain_time:.0f} steps/s, "
                       f"ratio {ratio:.2f}, {frames / pg_time:.1f} frames/s, p99 lateness {late:.1f} ms, "
                       f"change-to-frame {change:.0f} ms", flush=True)
+                if cpu[0]:  # CPU per item: what a loaded machine leaves intact
+                    print(f"  cpu: training thread {cpu[0] / max(cpu[2], 1) * 1e6:.0f} us/step (its frames' computing "
+                          f"included), plain {cpu[4] / max(cpu[5], 1) * 1e6:.0f} us/step; GUI thread "
+                          f"{cpu[1] / max(cpu[3], 1) * 1000:.1f} ms/frame", flush=True)
     finally:
         panel.set_playing(False)
         window.shutdown_panels()
