@@ -1,7 +1,7 @@
 """The Training tab with a GAN project: Train trains both networks (the session nnstudio train runs, the same
 numbers), the curves show both losses and the coverage, the plane the final generated points, the project keeps
 both networks' weights; Pause, Step (one epoch) and Stop work on its run; a GAN whose networks do not fit is
-refused with the reason."""
+refused with the reason; a GAN on digits shows its generated digits."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from nnstudio.core.generative.gan import PREFIX
 from nnstudio.core.project.spec import Project
 from nnstudio.core.workspace.gan_session import GanSession
+from nnstudio.gui.panels.gan.digits_grid import GRID, GanDigitsGrid
 from nnstudio.gui.panels.training.panel import SPEEDS
 
 RUN_TIMEOUT_MS = 60_000
@@ -29,7 +30,7 @@ def test_train_on_the_training_tab_trains_the_gan(qtbot, main_window):
     window = main_window
     panel = _open_ring(window, 12)
     assert panel.problem_label.isHidden() and panel.train_button.isEnabled()
-    assert panel.gan.plane is not None and panel.gan.plane.isVisible()  # the real points, before any run
+    assert panel.gan.view is not None and panel.gan.view.isVisible()  # the real points, before any run
     with qtbot.waitSignal(panel.run_finished, timeout=RUN_TIMEOUT_MS) as finished:
         qtbot.mouseClick(panel.train_button, Qt.LeftButton)
     assert finished.args[0].result is not None
@@ -45,7 +46,7 @@ def test_train_on_the_training_tab_trains_the_gan(qtbot, main_window):
         xs, ys = plot.curve_data(name)
         assert xs.tolist() == list(range(1, 13)) and ys.tolist() == headless.trainer.history[key], name
     assert not panel.loss_plot.curve("validation loss").isVisible()  # no one-network curves beside them
-    shown = np.column_stack(panel.gan.plane.fake_points.getData())
+    shown = np.column_stack(panel.gan.view.fake_points.getData())
     assert np.allclose(shown, headless.trainer.samples().numpy())  # the plane shows the last epoch's points
 
     project = window.document.project
@@ -102,4 +103,14 @@ def test_a_gan_whose_networks_do_not_fit_is_refused_with_the_reason(qtbot, main_
     assert training.problem_label.text().startswith(
         "Cannot train yet: The discriminator (a sample of shape 1x8x8 in) does not build: Layer 1 (Linear) expects 64 "
         "input features but receives 1x8x8 = 64 values; add a Flatten layer before it"), training.problem_label.text()
-    assert training.gan.plane is None  # digits: no plane, the curves only
+    digits = training.gan.view
+    assert isinstance(digits, GanDigitsGrid) and digits.grid.captions == []  # nothing generated yet
+
+    window.ctx.undo_stack.undo()  # the Flatten back: it trains, and the grid shows the generated digits
+    assert training.train_button.isEnabled() and training.problem_label.isHidden()
+    training.epochs.setValue(2)
+    with qtbot.waitSignal(training.run_finished, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(training.train_button, Qt.LeftButton)
+    samples = training.gan.session.trainer.samples()[:GRID].numpy()
+    assert digits.grid.captions == digits.nearest(samples) and len(digits.grid.captions) == GRID
+    assert training.progress.format().startswith("Done: 2 epochs in ")

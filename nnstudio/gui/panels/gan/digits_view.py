@@ -9,15 +9,13 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget
 
-from nnstudio.core.generative.coverage import mode_centres
 from nnstudio.core.workspace.gan_session import GanSession
 from nnstudio.gui import palette
+from nnstudio.gui.panels.gan.digits_grid import GRID, NearestMode
 from nnstudio.gui.panels.gan.runner import GanRunner
 from nnstudio.gui.threads import Completion
 from nnstudio.gui.widgets.image_grid import ImageGrid
 from nnstudio.gui.widgets.plot_defaults import configure_plots
-
-GRID = 32  # generated digits shown per epoch (4 rows of 8)
 
 
 class GanDigitsView(QWidget):
@@ -29,9 +27,7 @@ class GanDigitsView(QWidget):
         self.runner = GanRunner(self)
         self.grids: list[np.ndarray] = []  # epoch e's samples at index e (index 0: before training)
         self.figures_by_epoch: list[dict[str, float]] = []
-        modes = self.trainer.modes
-        self._centres = mode_centres(self.trainer.real, modes)[0].float() if modes is not None else None
-        self._labels = sorted(int(m) for m in modes.unique()) if modes is not None else []
+        self._nearest = NearestMode(self.trainer.real, self.trainer.modes)
         self.grid = ImageGrid(columns=8, cell=80)
         self.grid.setObjectName("ganDigitGrid")
         self.slider = QSlider(Qt.Orientation.Horizontal)
@@ -71,12 +67,7 @@ class GanDigitsView(QWidget):
 
     def nearest_digit(self, samples: np.ndarray) -> list[str]:
         """Each sample's nearest digit (the closest mean image): the caption under it."""
-        if self._centres is None:
-            return [""] * len(samples)
-        import torch
-
-        flat = torch.as_tensor(samples.reshape(len(samples), -1), dtype=torch.float32)
-        return [str(self._labels[i]) for i in torch.cdist(flat, self._centres).argmin(1).tolist()]
+        return self._nearest(samples)
 
     def _add(self, samples: np.ndarray, figures: dict[str, float]) -> None:
         self.grids.append(samples[:GRID])

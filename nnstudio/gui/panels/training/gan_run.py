@@ -1,7 +1,7 @@
 """The Training tab with a GAN project open: Train trains both networks (the GanSession that ``nnstudio train`` and
 ``nnstudio lesson run`` use) in the tab's one run thread, with its progress bar, Stop, Pause and Step (by whole
 epochs), the speed, both losses and the coverage live; a 2-D GAN's plane (real points, the generated ones
-moving, the discriminator's verdict) takes the left of the curves."""
+moving, the discriminator's verdict) or an image GAN's generated digits take the left of the curves."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, Slot
 
 from nnstudio.core.base.errors import NNStudioError
+from nnstudio.core.data.bundle import CLASSIFICATION
 from nnstudio.core.project.spec import Project
 from nnstudio.core.workspace.gan_session import GanSession, is_gan
 from nnstudio.gui import palette
 from nnstudio.gui.dialogs import show_error
+from nnstudio.gui.panels.gan.digits_grid import GanDigitsGrid
 from nnstudio.gui.panels.gan.plane import GanPlane, PlaneSnapshot
 from nnstudio.gui.widgets.live_plot import LivePlot
 
@@ -69,7 +71,7 @@ class GanTraining(QObject):
         super().__init__(panel)
         self.panel = panel
         self.session: GanSession | None = None
-        self.plane: GanPlane | None = None
+        self.view: GanPlane | GanDigitsGrid | None = None  # what the GAN makes, left of the curves
         self._target = 0
         panel.runner.gan_view.connect(self._on_view)
         panel.runner.gan_parked.connect(self._on_parked)
@@ -109,8 +111,8 @@ class GanTraining(QObject):
 
     def forget(self) -> None:
         self.session = None
-        if self.plane is not None:
-            self.plane.clear_fakes()
+        if self.view is not None:
+            self.view.clear_fakes()
 
     def _open(self, *, use_weights: bool, title: str) -> None:
         document, panel = self.panel.ctx.document, self.panel
@@ -138,8 +140,8 @@ class GanTraining(QObject):
         for plot in (panel.loss_plot, panel.metric_plot):
             plot.set_x_extent(0, target)
         panel.status.setText(message)
-        plane = self.plane
-        panel.runner.start_gan(session, target, (lambda: plane.snapshot(session.trainer)) if plane else None)
+        view = self.view
+        panel.runner.start_gan(session, target, (lambda: view.snapshot(session.trainer)) if view else None)
         panel._update_buttons()
         panel._update_frozen_note()
 
@@ -155,7 +157,7 @@ class GanTraining(QObject):
         panel.counters.setText(f"D steps {trainer.d_steps_done:,} · G steps {trainer.g_steps_done:,}")
 
     @Slot(object)
-    def _on_parked(self, snap: PlaneSnapshot | None) -> None:
+    def _on_parked(self, snap: PlaneSnapshot | np.ndarray | None) -> None:
         """The run waits between two epochs (Pause, or a Step's epoch done) until Resume or Step."""
         if not self.running:
             return
@@ -165,9 +167,9 @@ class GanTraining(QObject):
         self.panel._update_buttons()
 
     @Slot(object)
-    def _on_view(self, snap: PlaneSnapshot | None) -> None:
-        if snap is not None and self.plane is not None:
-            self.plane.show_snapshot(snap)
+    def _on_view(self, snap: PlaneSnapshot | np.ndarray | None) -> None:
+        if snap is not None and self.view is not None:
+            self.view.show_snapshot(snap)
 
     def _say_if_running(self, text: str) -> None:
         if self.running:
@@ -176,21 +178,19 @@ class GanTraining(QObject):
     # ------------------------------------------------------------------ layout
     @Slot()
     def arrange(self) -> None:
-        """A GAN project: the GAN's curves, and a 2-D one's plane left of them; any other: the tab as it was."""
-        panel, gan = self.panel, self.active
-        real = self._real_points() if gan else None
-        if self.plane is not None and not self.panel.runner.running:
-            self.plane.hide()
-            panel.plots.removeWidget(self.plane)
-            self.plane.deleteLater()
-            self.plane = None
-        if real is not None and self.plane is None:
-            self.plane = GanPlane(real)
-            self.plane.setTitle(PLANE_TITLE, size="10pt")
-            self.plane.setMinimumSize(240, 240)
-            panel.plots.addWidget(self.plane, 0, 0, 2, 1)
-        grid = panel.plots
-        if self.plane is not None:
+        """A GAN project: the GAN's curves, and left of them a 2-D GAN's plane or an image GAN's generated
+        digits; any other project: the tab as it was."""
+        panel, gan, grid = self.panel, self.active, self.panel.plots
+        if self.view is not None and not panel.runner.running:
+            self.view.hide()
+            grid.removeWidget(self.view)
+            self.view.deleteLater()
+            self.view = None
+        if gan and self.view is None:
+            self.view = self._new_view()
+            if self.view is not None:
+                grid.addWidget(self.view, 0, 0, 2, 1)
+        if self.view is not None:
             grid.addWidget(panel.loss_plot, 0, 1)
             grid.addWidget(panel.metric_plot, 1, 1)
         else:
@@ -206,10 +206,20 @@ class GanTraining(QObject):
             panel.metric_plot.setTitle(title, color="#333", size="11pt")
             panel.metric_plot.setLabel("left", label)
 
-    def _real_points(self) -> np.ndarray | None:
-        """The real training points of a GAN on 2-D data (what the plane shows), else None."""
+    def _new_view(self) -> GanPlane | GanDigitsGrid | None:
+        """The plane for points in 2-D, the generated digits for images, nothing for other data (or none yet)."""
         try:
-            x = self.panel.ctx.document.bundle().train.x
+            bundle = self.panel.ctx.document.bundle()
         except NNStudioError:
             return None
-        return x.numpy() if x.ndim == 2 and x.shape[1] == 2 else None
+        x = bundle.train.x
+        if x.ndim == 2 and x.shape[1] == 2:
+            plane = GanPlane(x.numpy())
+            plane.setTitle(PLANE_TITLE, size="10pt")
+            plane.setMinimumSize(240, 240)
+            return plane
+        if x.ndim in (3, 4):  # (N, H, W) or (N, C, H, W): images
+            digits = GanDigitsGrid(x, bundle.train.y if bundle.task == CLASSIFICATION else None)
+            digits.setMinimumWidth(240)
+            return digits
+        return None
