@@ -47,3 +47,21 @@ def test_edges_follow_the_nodes_when_the_graph_is_resized(main_window, qtbot):
     first = graph.columns[0][0]
     starts = {p0.x() for layer, *_rest, p0, _p1 in _ends(graph) if layer == 1}
     assert starts == {float(first.geometry().right())}
+
+
+def test_the_epoch_counter_keeps_its_size_as_it_counts_and_fits_a_million(main_window, qtbot):
+    """A label that may change size re-lays the window out at every new text: the counter's size is fixed,
+    big enough for a long run, and follows presentation mode's larger font."""
+    panel = open_playground(main_window, qtbot)
+    label = panel.top.epoch
+    size = label.size()
+    for text in ("Epoch 7", "Epoch 98,765", "Epoch 1,000,000"):
+        label.setText(text)
+        qtbot.wait(10)
+        assert label.size() == size
+        assert label.fontMetrics().horizontalAdvance(text) <= label.contentsRect().width()
+    assert label.minimumSize() == label.maximumSize()  # so a new text asks no layout to be redone
+    main_window.presentation.set_active(True)
+    qtbot.waitUntil(lambda: label.width() > size.width())
+    assert label.fontMetrics().horizontalAdvance("Epoch 1,000,000") <= label.contentsRect().width()
+    main_window.presentation.set_active(False)
