@@ -65,3 +65,18 @@ def test_the_epoch_counter_keeps_its_size_as_it_counts_and_fits_a_million(main_w
     qtbot.waitUntil(lambda: label.width() > size.width())
     assert label.fontMetrics().horizontalAdvance("Epoch 1,000,000") <= label.contentsRect().width()
     main_window.presentation.set_active(False)
+
+
+def test_the_loss_numbers_change_without_a_new_layout_and_still_fit(main_window, qtbot):
+    """The losses' text changes at every frame inside a holder with no layout (no window re-layout per frame);
+    the holder stays as tall as the words need at its width, also when a narrow column wraps them."""
+    panel = open_playground(main_window, qtbot)
+    losses = panel.output.losses
+    box, label = losses.numbers_box, losses.numbers
+    assert label.parentWidget() is box and box.layout() is None
+    frame = panel.frame
+    losses.add(frame)
+    assert "Training loss <b>" in label.text() and f"{frame.train_loss:.3f}" in label.text()
+    assert label.geometry() == box.rect() and box.height() >= label.heightForWidth(box.width())
+    box.resize(60, box.height())  # a column too narrow for one line: the words wrap and the holder grows
+    assert box.height() == label.heightForWidth(60) > label.fontMetrics().height() * 2

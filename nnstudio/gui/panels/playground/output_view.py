@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Signal
-from PySide6.QtWidgets import QGraphicsItem, QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QRectF, QSize, Signal
+from PySide6.QtWidgets import QGraphicsItem, QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from nnstudio.core.insight.grid import Plane
 from nnstudio.core.playground.frames import Frame, Surface
@@ -133,6 +133,41 @@ class LineOutput(pg.PlotWidget):
         self.test_points.setVisible(on)
 
 
+class SteadyText(QWidget):
+    """Holds a label whose text changes at every frame, with no layout of its own: a label in a layout asks
+    the whole window to be laid out again at each new text (QWidget.updateGeometry), 0.7 ms of the GUI
+    thread a frame. The holder is as tall as the label needs at its width, checked when the width, the font
+    or the text (:meth:`fit`) change."""
+
+    def __init__(self, label: QLabel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = label
+        label.setParent(self)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return self.label.sizeHint()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return self.label.minimumSizeHint()
+
+    def fit(self) -> None:
+        needed = self.label.heightForWidth(self.width()) if self.label.wordWrap() else -1
+        height = needed if needed > 0 else self.label.sizeHint().height()
+        if height != self.height() or self.maximumHeight() != height:
+            self.setFixedHeight(height)
+        self.label.setGeometry(self.rect())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self.fit()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self.fit()
+
+
 class LossPanel(QWidget):
     """Test and training loss as numbers and a small curve of both."""
 
@@ -152,7 +187,8 @@ class LossPanel(QWidget):
         self.train_line = self.plot.plot(pen=palette.pen(4, 2))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.numbers)
+        self.numbers_box = SteadyText(self.numbers)
+        layout.addWidget(self.numbers_box)
         layout.addWidget(self.plot)
         self.clear()
 
@@ -162,6 +198,7 @@ class LossPanel(QWidget):
         self.train_line.setData([], [])
         self.test_line.setData([], [])
         self.numbers.setText("Test loss —   Training loss —")
+        self.numbers_box.fit()
 
     def add(self, frame: Frame) -> None:
         self.train.append(frame.train_loss)
@@ -174,6 +211,8 @@ class LossPanel(QWidget):
         self.numbers.setText(
             f"<span style='color:{palette.color(6)}'>Test loss <b>{_loss(frame.test_loss)}</b></span>&nbsp;&nbsp; "
             f"<span style='color:{palette.color(4)}'>Training loss <b>{_loss(frame.train_loss)}</b></span>")
+        if len(self.train) % CURVE_EVERY == 1:  # a longer number may wrap: now and then, not every frame
+            self.numbers_box.fit()
 
 
 def _loss(value: float) -> str:
