@@ -39,7 +39,6 @@ from nnstudio.gui.panels.training.loss_terms import plot_loss_terms
 from nnstudio.gui.panels.training.run_view import LiveEditsBox, RateMeter, checkpoint_box, outcome_texts
 from nnstudio.gui.panels.training.settings import TrainingSettingsForm
 from nnstudio.gui.panels.training.train_problem import train_problem
-from nnstudio.gui.presentation import mark_side_panel
 from nnstudio.gui.training_runner import RunOutcome, TrainingRunner
 from nnstudio.gui.widgets.fit_width import fit_content_width
 from nnstudio.gui.widgets.live_plot import LivePlot
@@ -211,7 +210,8 @@ class TrainingPanel(QWidget):
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([360, 920])
-        mark_side_panel(splitter, 0)  # presentation mode folds the settings: the curves get the room
+        # Not a side panel presentation mode folds: a teacher shows the settings being changed (the pane keeps
+        # the width its scaled text needs, fit_content_width above; the curves get the rest).
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(splitter)
