@@ -80,3 +80,28 @@ def test_the_loss_numbers_change_without_a_new_layout_and_still_fit(main_window,
     assert label.geometry() == box.rect() and box.height() >= label.heightForWidth(box.width())
     box.resize(60, box.height())  # a column too narrow for one line: the words wrap and the holder grows
     assert box.height() == label.heightForWidth(60) > label.fontMetrics().height() * 2
+
+
+def test_a_run_whose_weights_blow_up_stops_saying_why_and_its_last_frame_paints(main_window, qtbot):
+    """At learning rate 10 a 1-D regression's weights become inf/nan: the run ends with the note a student can
+    act on, and the graph still paints the last frame (an edge of weight nan has no thickness: not drawn)."""
+    from PySide6.QtCore import Qt
+
+    panel = open_playground(main_window, qtbot, "sine", units=(5,), loss="mse")
+    for combo, value in ((panel.top.optimizer, "sgd"), (panel.top.lr, 10.0)):  # picked as a user picks them
+        index = combo.findData(value)
+        combo.setCurrentIndex(index)
+        combo.activated.emit(index)
+    assert main_window.document.project.training.optimizer == "sgd"
+    assert main_window.document.project.training.lr == 10.0
+    qtbot.waitUntil(lambda: panel.frame is not None and panel.frame.generation == panel.generation, timeout=15_000)
+    qtbot.mouseClick(panel.top.play, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not panel.runner.running, timeout=15_000)
+    assert panel.note.isVisible()
+    assert panel.note.text().startswith("The training loss became ")
+    assert panel.note.text().endswith(": the weights blew up; lower the learning rate (now 10) and press Reset")
+    assert not all(np.isfinite(w).all() for w in panel.frame.weights)
+    graph = panel.graph_view
+    assert not graph.grab().isNull()
+    finite = sum(np.isfinite(w).sum() for w in panel.frame.weights)
+    assert len([e for e in graph.edges() if np.isfinite(e[5])]) <= finite

@@ -371,7 +371,8 @@ class NetworkGraph(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         # Edges in a few buckets of sign and strength, one drawLines call each: antialiased wide lines are
         # what a frame's painting costs most, so they are drawn with as few pens as the eye can tell apart.
-        edges = list(self.edges() or [])
+        # A weight that blew up (inf, nan: the run stops and says so) has no thickness or colour: not drawn.
+        edges = [e for e in self.edges() or [] if math.isfinite(e[5])]
         top = max((abs(e[5]) for e in edges), default=1.0) or 1.0
         buckets: dict[tuple[bool, int], list[QLineF]] = {}
         for _layer, _unit, _src, p0, p1, w in edges:
