@@ -6,7 +6,8 @@ cross-entropy), SGD at 0.03 in batches of 10, as in TensorFlow Playground. Inter
 (after a warm-up round):
 
   (a) the real MainWindow (offscreen) showing the Playground tab, playing for ``--seconds``: its training
-      thread trains with the engine while every neuron picture and the boundary are repainted;
+      thread makes the engine's updates (core/playground/live.py: the engine Trainer's batches, loss and
+      optimizer step) while every neuron picture and the boundary are repainted;
   (b) a plain PyTorch loop training the same model on the same pre-made tensors (batch 10, shuffled each
       epoch, same torch thread count, no window) for the same time.
 
@@ -18,7 +19,8 @@ first painted frame of the new network. The last line reads
   playground: steps/s ratio R, frames/s F, p99 lateness L ms, change-to-frame C ms
 
 with medians over the rounds. Targets: R >= 0.7, F >= 20, L <= 50, C <= 150. Frames and latencies are
-absolute: quote them from a quiet machine.
+absolute: quote them from a quiet machine. Each round also prints CPU per step (training thread, from /proc,
+and the plain loop) and the GUI thread's CPU per frame, which a loaded machine leaves intact.
 
     python bench/playground.py [--rounds 5] [--seconds 3] [--threads 1]
 """
