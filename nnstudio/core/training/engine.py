@@ -150,6 +150,12 @@ class Trainer:
         self.after_epoch: list[Callable[[TrainingState], None]] = []
         self._snapshot_good()
 
+    @property
+    def scores_targets(self) -> bool:
+        """Whether the run's accuracy or RMSE means anything: a diffusion loss scores the noise guesses, and the
+        task metric compares the outputs (noise) with the data's targets (points)."""
+        return not getattr(self.loss_fn, "ignores_targets", False)
+
     def problem_check(self, model: nn.Module) -> None:
         """Raise a TrainingError explaining why these settings cannot train this model on this data."""
         problem = settings_problem(self.spec, self.bundle, self._output_size(model))
@@ -322,7 +328,7 @@ class Trainer:
             self.history, self.epochs_done, self.seconds, status, message,
             best_epoch(self.history, self.spec.monitor), self.bundle.task,
             no_better_than_guessing(self.history, self.bundle, self._current_lr())
-            if status != DIVERGED and not getattr(self.loss_fn, "ignores_targets", False) else "",  # diffusion: noise
+            if status != DIVERGED and self.scores_targets else "",  # diffusion: noise
         )
         self._emit(callbacks, "on_fit_end", state, result)
         if result.status == EARLY_STOPPED:

@@ -34,6 +34,7 @@ from nnstudio.core.workspace.run_session import RunSession
 from nnstudio.gui import palette
 from nnstudio.gui.context import AppContext
 from nnstudio.gui.dialogs import show_error
+from nnstudio.gui.panels.training import run_view
 from nnstudio.gui.panels.training.gan_run import GanTraining, plot_gan_figures
 from nnstudio.gui.panels.training.loss_terms import plot_loss_terms
 from nnstudio.gui.panels.training.run_view import LiveEditsBox, RateMeter, checkpoint_box, outcome_texts
@@ -251,6 +252,7 @@ class TrainingPanel(QWidget):
 
     def _project_replaced(self) -> None:
         if not self.runner.running:
+            run_view.show_loss_and_metric(self.loss_plot, self.metric_plot)  # a diffusion run's denoising-only view ends
             self._forget_run()
             self._show_saved_history()
         self._sync_from_document()
@@ -400,8 +402,7 @@ class TrainingPanel(QWidget):
         self.progress.setFormat("Starting…")
         self._rate.clear()
         self.counters.setText("")
-        self.metric_plot.setTitle("Accuracy" if trainer.metric_name == "accuracy" else "RMSE", color="#333", size="11pt")
-        self.metric_plot.setLabel("left", trainer.metric_name if trainer.metric_name == "accuracy" else "RMSE")
+        run_view.label_run_plots(self.loss_plot, self.metric_plot, trainer.metric_name, trainer.scores_targets)
         for plot in (self.loss_plot, self.metric_plot):
             plot.set_x_extent(0, session.target_epochs)  # the whole run's width from its first batch
         self._set_live_values(trainer.spec)

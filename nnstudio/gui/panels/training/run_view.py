@@ -1,4 +1,4 @@
-"""Pieces of the Training tab's run view: the paused run's edit box and the samples/s counter."""
+"""Pieces of the Training tab's run view: the paused run's edit box, the samples/s counter, the plots' titles."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import math
 from collections import deque
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from nnstudio.core.training.config import setting
 from nnstudio.core.training.engine import COMPLETED, EARLY_STOPPED, RunResult
 from nnstudio.gui.panels.training.settings import editor_for
+from nnstudio.gui.widgets.live_plot import LivePlot
 from nnstudio.gui.widgets.param_form import CheckedSpinBox
 
 RATE_WINDOW = 3.0  # seconds of recent progress the samples/s figure averages over
@@ -87,6 +88,47 @@ def outcome_texts(result: RunResult) -> tuple[str, str]:
                 "this run." + (f" {result.warning}" if result.warning else ""))
     label = "Early stopped" if result.status == EARLY_STOPPED else result.status.capitalize()
     return f"{label} after {epochs}", result.message
+
+
+def label_run_plots(loss_plot: LivePlot, metric_plot: LivePlot, metric_name: str, scores_targets: bool = True) -> None:
+    """The two plots' titles for the run about to start. A run whose loss ignores the targets (diffusion: the
+    network guesses the noise it was given) has no accuracy or RMSE worth reading: only its loss, named for it."""
+    show_loss_and_metric(loss_plot, metric_plot)
+    if not scores_targets:
+        loss_plot.setTitle("Denoising loss", color="#333", size="11pt")
+        loss_plot.setLabel("left", "denoising loss")
+        _show_metric(loss_plot, metric_plot, False)
+    metric_plot.setTitle("Accuracy" if metric_name == "accuracy" else "RMSE", color="#333", size="11pt")
+    metric_plot.setLabel("left", "accuracy" if metric_name == "accuracy" else "RMSE")
+
+
+def show_loss_and_metric(loss_plot: LivePlot, metric_plot: LivePlot) -> None:
+    """Both plots as for an ordinary run (another project: the metric plot's title is set by its run)."""
+    loss_plot.setTitle("Loss", color="#333", size="11pt")
+    loss_plot.setLabel("left", "loss")
+    _show_metric(loss_plot, metric_plot, True)
+
+
+def _show_metric(loss_plot: LivePlot, metric_plot: LivePlot, shown: bool) -> None:
+    """Show or hide the metric plot; beside the loss plot, its column's share of the width goes with it."""
+    metric_plot.setVisible(shown)
+    grid = _grid_of(metric_plot)
+    if grid is None or grid.indexOf(loss_plot) < 0:
+        return
+    column = grid.getItemPosition(grid.indexOf(metric_plot))[1]
+    if column != grid.getItemPosition(grid.indexOf(loss_plot))[1]:  # side by side, not stacked (a GAN's plane)
+        grid.setColumnStretch(column, 1 if shown else 0)
+
+
+def _grid_of(widget: QWidget) -> QGridLayout | None:
+    parent = widget.parentWidget()
+    layouts = [parent.layout()] if parent is not None and parent.layout() is not None else []
+    while layouts:
+        layout = layouts.pop()
+        if isinstance(layout, QGridLayout) and layout.indexOf(widget) >= 0:
+            return layout
+        layouts += [item.layout() for item in (layout.itemAt(i) for i in range(layout.count())) if item.layout()]
+    return None
 
 
 def checkpoint_box() -> CheckedSpinBox:
