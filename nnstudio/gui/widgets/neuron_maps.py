@@ -42,7 +42,7 @@ from nnstudio.gui.widgets.wrapped_label import WrappedLabel
 SPACING = 6
 MIN_TILE = 48  # below this a map says nothing; the grid then asks for more room
 DETAIL_MAP = 220  # the enlarged map in the side panel, at most
-MIN_DETAIL_MAP = 120
+MIN_DETAIL_MAP = 96  # a short window (1280x720 presenting) shrinks the map rather than lay the legend over it
 MAX_BARS = 16  # incoming weights listed in the side panel (the largest ones beyond that)
 STRENGTH = 0.95
 NO_NEURONS = "<b>Hidden neurons</b> — this network has none: its inputs go straight to the output layer."
@@ -278,6 +278,7 @@ class NeuronDetail(QWidget):
         self.bars.set_rows(rows)
         hidden = len(self.weights) - len(order)
         self.more.setText(f"… and {hidden} smaller weights" if hidden else "")
+        self.more.setVisible(bool(hidden))  # an empty line would take the map's height for nothing
         self._fit_map()
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
@@ -287,10 +288,11 @@ class NeuronDetail(QWidget):
     def _fit_map(self) -> None:
         """The enlarged map takes the height the text and bars leave (a small window keeps them all legible)."""
         width = max(self.width() - 6, 1)  # wrapped text is as tall as its lines at this width, not its size hint
-        labels = (self.title, self.legend, self.weights_heading, self.more)
+        labels = [w for w in (self.title, self.legend, self.weights_heading, self.more) if not w.isHidden()]
         text = sum(w.heightForWidth(width) if w.wordWrap() else w.sizeHint().height() for w in labels)
         text += self.bars.sizeHint().height()
-        side = max(min(DETAIL_MAP, self.height() - text - 60), MIN_DETAIL_MAP)
+        gaps = self.layout().spacing() * (len(labels) + 1)  # between the labels, the map and the bars
+        side = max(min(DETAIL_MAP, self.height() - text - gaps - 4), MIN_DETAIL_MAP)
         if side != self.big.width():
             self.big.setFixedSize(side, side)
 
@@ -298,6 +300,7 @@ class NeuronDetail(QWidget):
         self.layer, self.unit, self.weights, self.bias = None, -1, None, math.nan
         for label in (self.title, self.legend, self.more):
             label.clear()
+        self.more.hide()
         self.big.clear_values()
         self.bars.set_rows([])
 
