@@ -42,6 +42,7 @@ from nnstudio.gui.panels.training.settings import TrainingSettingsForm
 from nnstudio.gui.panels.training.train_problem import train_problem
 from nnstudio.gui.training_runner import RunOutcome, TrainingRunner
 from nnstudio.gui.widgets.fit_width import fit_content_width
+from nnstudio.gui.widgets.flow_layout import FlowLayout
 from nnstudio.gui.widgets.live_plot import LivePlot
 from nnstudio.gui.widgets.param_form import CheckedSpinBox, RefusalNote
 
@@ -116,11 +117,10 @@ class TrainingPanel(QWidget):
         self.step_button = button("Step", "stepButton", "Train exactly one batch, then pause", self.step_training)
         self.stop_button = button("Stop", "stopButton", "Stop at the end of the current batch; the weights learned so far are kept", self.stop_training)
         self.reset_button = button("Reset weights", "resetButton", "Forget the current run: fresh weights, empty curves", self.reset_weights)
-        controls = QHBoxLayout()
+        controls = FlowLayout()  # wraps beside a lesson's dock or at presentation size rather than cut the words
         for w in (self.train_button, self.continue_button, self.continue_epochs, self.pause_button, self.resume_button,
                   self.step_button, self.stop_button, self.reset_button):
             controls.addWidget(w)
-        controls.addStretch(1)
 
         self.speed = QSlider(Qt.Orientation.Horizontal)
         self.speed.setObjectName("speedSlider")
@@ -136,11 +136,10 @@ class TrainingPanel(QWidget):
         self.log_scale.setObjectName("logScale")
         self.log_scale.setToolTip("Show the loss on a logarithmic axis: late, small improvements become visible")
         self.log_scale.toggled.connect(self._log_toggled)
-        speed_row = QHBoxLayout()
+        speed_row = FlowLayout()
         speed_row.addWidget(QLabel("Speed:"))
         speed_row.addWidget(self.speed)
         speed_row.addWidget(self.speed_label)
-        speed_row.addStretch(1)
         speed_row.addWidget(self.checkpoint_every)
         speed_row.addWidget(self.log_scale)
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushBut
 from nnstudio.core.training.config import setting
 from nnstudio.core.training.engine import COMPLETED, EARLY_STOPPED, RunResult
 from nnstudio.gui.panels.training.settings import editor_for
+from nnstudio.gui.widgets.flow_layout import FlowLayout
 from nnstudio.gui.widgets.live_plot import LivePlot
 from nnstudio.gui.widgets.param_form import CheckedSpinBox
 
@@ -24,7 +25,7 @@ class LiveEditsBox(QFrame):
         super().__init__()
         self.setObjectName("liveEdits")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        live = QHBoxLayout(self)
+        live = FlowLayout(self)  # wraps in a narrow tab (a lesson's dock, presentation text) rather than cut
         live.setContentsMargins(8, 2, 8, 2)
         self.lr = editor_for(setting("lr"), 1e-3)
         self.l2 = editor_for(setting("weight_decay"), 0.0)
@@ -35,11 +36,14 @@ class LiveEditsBox(QFrame):
         self.apply_button.clicked.connect(apply)
         live.addWidget(QLabel("This run (while paused):"))
         for label, w in (("learning rate", self.lr), ("L2", self.l2), ("L1", self.l1)):
-            live.addWidget(QLabel(label))
+            pair = QWidget()  # a label and its box stay on one line
+            pair_row = QHBoxLayout(pair)
+            pair_row.setContentsMargins(0, 0, 0, 0)
+            pair_row.addWidget(QLabel(label))
             w.setMinimumWidth(80)
-            live.addWidget(w)
+            pair_row.addWidget(w)
+            live.addWidget(pair)
         live.addWidget(self.apply_button)
-        live.addStretch(1)
 
 
 class RateMeter:
