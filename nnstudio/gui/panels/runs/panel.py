@@ -169,6 +169,24 @@ class RunsPanel(QWidget):
         self.scrub.forget_plane()
 
     # ================================================================== recording
+    def _keep_unrecorded(self, outcome: Any) -> None:
+        """A run no recorder followed (a GAN's: two networks, no Trainer): listed now, as the file keeps it (one
+        run per Train or Continue), rather than only once the project is reopened."""
+        if outcome.result is None or not outcome.history:
+            return
+        project = self.ctx.document.project
+        if project.runs and project.runs[-1].history == outcome.history:  # the file kept it first: the same run
+            run = Run.from_record(project.runs[-1], copy.deepcopy(project.architecture))
+        else:
+            run = self.store.new_run(project.training, project.architecture)
+            run.history = {k: list(v) for k, v in outcome.history.items()}
+            run.weights = outcome.weights or None
+            run.seconds = outcome.result.seconds
+        run.status, run.message = outcome.result.status, outcome.result.message
+        self.store.add(run)  # into project.runs too: the file's autosave then sees it kept
+        self.current_run = run
+        self.refresh()
+
     def callbacks_for_run(self, trainer: Trainer) -> list[Callback]:
         """Called by the Training tab when a run starts: record it (a Continue extends the same run)."""
         if trainer is self._trainer and self._recorder is not None:
@@ -183,6 +201,7 @@ class RunsPanel(QWidget):
         """The Training tab's run ended (its thread is joined): keep the run."""
         recorder = self._recorder
         if recorder is None:
+            self._keep_unrecorded(outcome)
             return
         run = recorder.run
         if outcome.result is None:
